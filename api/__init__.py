@@ -1,0 +1,1 @@
+"""FastAPI query service, dashboard and alerts API over the Store."""

@@ -1,0 +1,1 @@
+"""Shared models, settings and helpers that every duluan stage depends on."""

@@ -1,0 +1,1 @@
+"""The composition root: the `duluan` CLI wires every stage together."""

@@ -1,0 +1,1 @@
+"""Vietnamese text analysis usable as a library: `from nlp import analyze`."""

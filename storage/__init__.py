@@ -1,0 +1,1 @@
+"""Where analysed posts live and are queried: SQLite (embedded) or Elasticsearch."""

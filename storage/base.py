@@ -1,0 +1,109 @@
+"""The Store interface every backend implements (and the one contract suite tests)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from core.models import Post
+from core.query import Interval, SearchQuery, Split
+
+
+class StoreError(RuntimeError):
+    """The store is unreachable or refused a write; callers retry with backoff."""
+
+
+@dataclass
+class SearchHit:
+    post: Post
+    score: float | None = None
+    snippet: str | None = None
+
+
+@dataclass
+class SearchPage:
+    hits: list[SearchHit]
+    total: int
+    next_cursor: str | None = None
+
+
+@dataclass
+class Bucket:
+    """Count of posts in one time bucket, optionally split by sentiment/source/topic."""
+
+    start: datetime
+    count: int
+    split: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class SourceRun:
+    """One crawl run's outcome, for source health ("a source went silent")."""
+
+    source: str
+    started_at: datetime
+    finished_at: datetime
+    items: int
+    errors: int
+    ok: bool
+    message: str = ""
+
+
+class Store(ABC):
+    """Upsert by post id (idempotent), query with the shared language, aggregate, delete."""
+
+    @abstractmethod
+    def upsert(self, posts: Sequence[Post]) -> int:
+        """Insert or replace by `post.id`; returns how many were written."""
+
+    @abstractmethod
+    def get(self, post_id: str) -> Post | None: ...
+
+    @abstractmethod
+    def delete(self, post_id: str) -> bool:
+        """Delete one post; True if it existed."""
+
+    @abstractmethod
+    def delete_by_author(self, author: str, source: str | None = None) -> int:
+        """Delete every post of an author (optionally only from one source); returns count."""
+
+    @abstractmethod
+    def search(self, query: SearchQuery) -> SearchPage: ...
+
+    @abstractmethod
+    def count(self, query: SearchQuery) -> int: ...
+
+    @abstractmethod
+    def iter_posts(self, query: SearchQuery, batch_size: int = 1000) -> Iterator[Post]:
+        """Every match, in the query's sort order, with no row cap (for exports)."""
+
+    @abstractmethod
+    def timeline(
+        self, query: SearchQuery, interval: Interval = "day", split: Split | None = None
+    ) -> list[Bucket]:
+        """Counts per time bucket (buckets with no posts are omitted)."""
+
+    @abstractmethod
+    def top_topics(self, query: SearchQuery, limit: int = 10) -> list[tuple[str, int]]: ...
+
+    @abstractmethod
+    def top_keywords(self, query: SearchQuery, limit: int = 20) -> list[tuple[str, int]]: ...
+
+    @abstractmethod
+    def record_source_run(self, run: SourceRun) -> None:
+        """Remember a crawl run for source health."""
+
+    @abstractmethod
+    def source_runs(self, source: str | None = None, limit: int = 100) -> list[SourceRun]:
+        """Most recent crawl runs first."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

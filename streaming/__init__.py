@@ -1,0 +1,1 @@
+"""The bus between stages (embedded or Kafka), the NLP worker, the indexer and dead letters."""
