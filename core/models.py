@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 SentimentLabel = Literal["positive", "neutral", "negative"]
 SENTIMENT_LABELS: tuple[SentimentLabel, ...] = ("negative", "neutral", "positive")
+TOPIC_THRESHOLD = 0.5
 
 
 def utcnow() -> datetime:
@@ -67,6 +68,13 @@ class Analysis(BaseModel):
     entities: list[Entity] = Field(default_factory=list)
     aspects: list[AspectSentiment] = Field(default_factory=list)
     model_versions: dict[str, str] = Field(default_factory=dict)
+
+    def topic_labels(self, threshold: float = TOPIC_THRESHOLD) -> list[str]:
+        """Topics a post is filed under: the best one plus any other scoring >= threshold."""
+        if not self.topics:
+            return []
+        best = max(self.topics, key=lambda t: t.score)
+        return [best.label] + [t.label for t in self.topics if t is not best and t.score >= threshold]
 
 
 class Post(BaseModel):

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from core.models import Post
 from core.query import Interval, SearchQuery, Split
@@ -62,12 +63,18 @@ class Store(ABC):
     def get(self, post_id: str) -> Post | None: ...
 
     @abstractmethod
-    def delete(self, post_id: str) -> bool:
-        """Delete one post; True if it existed."""
+    def delete(self, post_id: str, actor: str | None = None) -> bool:
+        """Delete one post (recorded in the audit log); True if it existed."""
 
     @abstractmethod
-    def delete_by_author(self, author: str, source: str | None = None) -> int:
-        """Delete every post of an author (optionally only from one source); returns count."""
+    def delete_by_author(
+        self, author: str, source: str | None = None, actor: str | None = None
+    ) -> int:
+        """Delete every post of an author (optionally one source only), audited; returns count."""
+
+    @abstractmethod
+    def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
+        """Most recent deletions first: at, action, target, count, actor."""
 
     @abstractmethod
     def search(self, query: SearchQuery) -> SearchPage: ...
@@ -90,6 +97,13 @@ class Store(ABC):
 
     @abstractmethod
     def top_keywords(self, query: SearchQuery, limit: int = 20) -> list[tuple[str, int]]: ...
+
+    @abstractmethod
+    def top_values(self, field: str, query: SearchQuery, limit: int = 10) -> list[tuple[str, int]]:
+        """Most frequent `source`, `author`, `sentiment` or `language` among matches."""
+
+    def refresh(self) -> None:
+        """Make every completed write visible to search (a no-op where writes are immediate)."""
 
     @abstractmethod
     def record_source_run(self, run: SourceRun) -> None:

@@ -1,0 +1,416 @@
+"""The embedded Store: SQLite with FTS5 over diacritic-folded text, and SQL aggregates."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from core.highlight import snippet
+from core.ids import content_hash
+from core.logging import get_logger
+from core.models import Post
+from core.query import Interval, SearchQuery, Split, positive_terms
+from core.settings import Settings
+from core.text import clean_control, fold
+from storage.base import Bucket, SearchHit, SearchPage, SourceRun, Store, StoreError
+from storage.sqlite_compile import Compiler
+
+log = get_logger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS posts (
+  rowid INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL,
+  kind TEXT,
+  author TEXT,
+  thread_id TEXT,
+  parent_id TEXT,
+  url TEXT,
+  created_at REAL NOT NULL,
+  indexed_at REAL NOT NULL,
+  language TEXT,
+  sentiment TEXT,
+  sentiment_score REAL,
+  toxic INTEGER,
+  content_hash TEXT,
+  doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS posts_created ON posts(created_at);
+CREATE INDEX IF NOT EXISTS posts_source_created ON posts(source, created_at);
+CREATE INDEX IF NOT EXISTS posts_sentiment_created ON posts(sentiment, created_at);
+CREATE INDEX IF NOT EXISTS posts_author ON posts(author COLLATE NOCASE);
+CREATE INDEX IF NOT EXISTS posts_thread ON posts(thread_id);
+CREATE INDEX IF NOT EXISTS posts_hash ON posts(content_hash);
+CREATE TABLE IF NOT EXISTS post_topics (post INTEGER NOT NULL, topic TEXT NOT NULL, score REAL);
+CREATE INDEX IF NOT EXISTS post_topics_topic ON post_topics(topic, post);
+CREATE INDEX IF NOT EXISTS post_topics_post ON post_topics(post);
+CREATE TABLE IF NOT EXISTS post_keywords (post INTEGER NOT NULL, keyword TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS post_keywords_post ON post_keywords(post);
+CREATE INDEX IF NOT EXISTS post_keywords_kw ON post_keywords(keyword);
+CREATE TABLE IF NOT EXISTS post_rules (post INTEGER NOT NULL, rule TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS post_rules_rule ON post_rules(rule, post);
+CREATE INDEX IF NOT EXISTS post_rules_post ON post_rules(post);
+CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
+  body, tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS source_runs (
+  source TEXT NOT NULL, started_at REAL NOT NULL, finished_at REAL NOT NULL,
+  items INTEGER NOT NULL, errors INTEGER NOT NULL, ok INTEGER NOT NULL, message TEXT
+);
+CREATE INDEX IF NOT EXISTS source_runs_source ON source_runs(source, finished_at);
+CREATE TABLE IF NOT EXISTS audit_log (
+  at REAL NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, count INTEGER NOT NULL,
+  actor TEXT
+);
+"""
+
+_BUCKET_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+_SORTS = {
+    "newest": "p.created_at DESC, p.rowid DESC",
+    "oldest": "p.created_at ASC, p.rowid ASC",
+}
+
+
+def _ts(value: datetime) -> float:
+    return value.timestamp()
+
+
+def _dt(value: float) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+def _encode_cursor(data: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        pad = "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(cursor + pad))
+        if not isinstance(data, dict):
+            raise ValueError
+        return data
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise ValueError("invalid cursor") from exc
+
+
+class SQLiteStore(Store):
+    """One SQLite file (WAL): safe for one writer process and many readers."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._conn = sqlite3.connect(
+            str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._conn.execute("PRAGMA cache_size=-65536")
+        self._conn.execute("PRAGMA temp_store=MEMORY")
+        self._conn.execute("PRAGMA mmap_size=268435456")
+        with self._lock:
+            self._conn.executescript(_SCHEMA)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SQLiteStore:
+        return cls(settings.resolved_store_path)
+
+    # -- writes ---------------------------------------------------------------------------
+    def upsert(self, posts: Sequence[Post]) -> int:
+        if not posts:
+            return 0
+        latest: dict[str, Post] = {p.id: p for p in posts}
+        now = datetime.now(UTC).timestamp()
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                for post in latest.values():
+                    self._upsert_one(post, now)
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._conn.execute("ROLLBACK")
+                raise StoreError(f"sqlite upsert failed: {exc}") from exc
+        return len(latest)
+
+    def _upsert_one(self, post: Post, now: float) -> None:
+        a = post.analysis
+        doc = post.model_dump_json()
+        row = (
+            post.id, post.source, post.kind, post.author, post.thread_id, post.parent_id, post.url,
+            _ts(post.created_at), now,
+            a.language if a else None,
+            a.sentiment.label if a else None,
+            a.sentiment.score if a else None,
+            int(a.toxic.label) if a else None,
+            content_hash(post.text), doc,
+        )
+        cur = self._conn.execute(
+            "INSERT INTO posts(id, source, kind, author, thread_id, parent_id, url, created_at,"
+            " indexed_at, language, sentiment, sentiment_score, toxic, content_hash, doc)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT(id) DO UPDATE SET source=excluded.source, kind=excluded.kind,"
+            " author=excluded.author, thread_id=excluded.thread_id, parent_id=excluded.parent_id,"
+            " url=excluded.url, created_at=excluded.created_at, indexed_at=excluded.indexed_at,"
+            " language=excluded.language, sentiment=excluded.sentiment,"
+            " sentiment_score=excluded.sentiment_score, toxic=excluded.toxic,"
+            " content_hash=excluded.content_hash, doc=excluded.doc"
+            " RETURNING rowid",
+            row,
+        )
+        rowid = int(cur.fetchone()[0])
+        for table in ("posts_fts", "post_topics", "post_keywords", "post_rules"):
+            col = "rowid" if table == "posts_fts" else "post"
+            self._conn.execute(f"DELETE FROM {table} WHERE {col}=?", (rowid,))
+        body = clean_control(" ".join(x for x in (post.title, post.text) if x))
+        self._conn.execute("INSERT INTO posts_fts(rowid, body) VALUES (?, ?)", (rowid, fold(body)))
+        if a:
+            scores = {t.label: t.score for t in a.topics}
+            self._conn.executemany(
+                "INSERT INTO post_topics(post, topic, score) VALUES (?,?,?)",
+                [(rowid, t, scores.get(t)) for t in a.topic_labels()],
+            )
+            self._conn.executemany(
+                "INSERT INTO post_keywords(post, keyword) VALUES (?,?)",
+                [(rowid, k) for k in dict.fromkeys(k.lower() for k in a.keywords if k)],
+            )
+            self._conn.executemany(
+                "INSERT INTO post_rules(post, rule) VALUES (?,?)",
+                [(rowid, r) for r in dict.fromkeys(a.rule_topics)],
+            )
+
+    def _delete_rowids(self, rowids: list[int]) -> None:
+        for i in range(0, len(rowids), 500):
+            chunk = rowids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            self._conn.execute(f"DELETE FROM posts_fts WHERE rowid IN ({marks})", chunk)
+            for table in ("post_topics", "post_keywords", "post_rules"):
+                self._conn.execute(f"DELETE FROM {table} WHERE post IN ({marks})", chunk)
+            self._conn.execute(f"DELETE FROM posts WHERE rowid IN ({marks})", chunk)
+
+    def _audit(self, action: str, target: str, count: int, actor: str | None) -> None:
+        self._conn.execute(
+            "INSERT INTO audit_log(at, action, target, count, actor) VALUES (?,?,?,?,?)",
+            (datetime.now(UTC).timestamp(), action, target, count, actor),
+        )
+
+    def delete(self, post_id: str, actor: str | None = None) -> bool:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                rows = [r[0] for r in self._conn.execute("SELECT rowid FROM posts WHERE id=?", (post_id,))]
+                self._delete_rowids(rows)
+                self._audit("delete_post", post_id, len(rows), actor)
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._conn.execute("ROLLBACK")
+                raise StoreError(f"sqlite delete failed: {exc}") from exc
+        return bool(rows)
+
+    def delete_by_author(self, author: str, source: str | None = None, actor: str | None = None) -> int:
+        sql = "SELECT rowid FROM posts WHERE author = ? COLLATE NOCASE"
+        params: list[Any] = [author]
+        if source:
+            sql += " AND source = ?"
+            params.append(source)
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                rows = [r[0] for r in self._conn.execute(sql, params)]
+                self._delete_rowids(rows)
+                self._audit("delete_author", f"{source or '*'}:{author}", len(rows), actor)
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._conn.execute("ROLLBACK")
+                raise StoreError(f"sqlite delete failed: {exc}") from exc
+        return len(rows)
+
+    def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
+        rows = self._conn.execute(
+            "SELECT at, action, target, count, actor FROM audit_log ORDER BY at DESC LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [
+            {"at": _dt(r[0]), "action": r[1], "target": r[2], "count": r[3], "actor": r[4]}
+            for r in rows
+        ]
+
+    # -- reads ----------------------------------------------------------------------------
+    def get(self, post_id: str) -> Post | None:
+        row = self._conn.execute("SELECT doc FROM posts WHERE id=?", (post_id,)).fetchone()
+        return Post.model_validate_json(row[0]) if row else None
+
+    def _where(self, query: SearchQuery) -> tuple[str, list[Any], str | None]:
+        c = Compiler()
+        where = c.query(query)
+        return where, c.params, c.rank_fts
+
+    def count(self, query: SearchQuery) -> int:
+        where, params, _ = self._where(query)
+        row = self._conn.execute(f"SELECT COUNT(*) FROM posts p WHERE {where}", params).fetchone()
+        return int(row[0])
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        where, params, rank_fts = self._where(query)
+        total = int(
+            self._conn.execute(f"SELECT COUNT(*) FROM posts p WHERE {where}", params).fetchone()[0]
+        )
+        cursor = _decode_cursor(query.cursor) if query.cursor else {}
+        terms = positive_terms(query.ast())
+        if query.sort == "relevance" and rank_fts:
+            offset = int(cursor.get("o", 0))
+            sql = (
+                "SELECT p.doc, -f.rank FROM posts p JOIN posts_fts f ON f.rowid = p.rowid"
+                f" WHERE f.posts_fts MATCH ? AND {where}"
+                " ORDER BY f.rank, p.created_at DESC LIMIT ? OFFSET ?"
+            )
+            rows = self._conn.execute(sql, [rank_fts, *params, query.limit, offset]).fetchall()
+            nxt = offset + len(rows)
+            next_cursor = _encode_cursor({"o": nxt}) if nxt < total and rows else None
+            hits = [self._hit(r[0], float(r[1]), terms) for r in rows]
+            return SearchPage(hits=hits, total=total, next_cursor=next_cursor)
+        order = _SORTS["oldest" if query.sort == "oldest" else "newest"]
+        keyset = ""
+        kparams: list[Any] = []
+        if cursor:
+            if "t" not in cursor or "r" not in cursor:
+                raise ValueError("invalid cursor")
+            op = ">" if query.sort == "oldest" else "<"
+            keyset = f" AND (p.created_at, p.rowid) {op} (?, ?)"
+            kparams = [float(cursor["t"]), int(cursor["r"])]
+        sql = (
+            f"SELECT p.doc, p.created_at, p.rowid FROM posts p WHERE {where}{keyset}"
+            f" ORDER BY {order} LIMIT ?"
+        )
+        rows = self._conn.execute(sql, [*params, *kparams, query.limit + 1]).fetchall()
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        next_cursor = (
+            _encode_cursor({"t": rows[-1][1], "r": rows[-1][2]}) if more and rows else None
+        )
+        return SearchPage(
+            hits=[self._hit(r[0], None, terms) for r in rows], total=total, next_cursor=next_cursor
+        )
+
+    def _hit(self, doc: str, score: float | None, terms: list[str]) -> SearchHit:
+        post = Post.model_validate_json(doc)
+        return SearchHit(post=post, score=score, snippet=snippet(post.text, terms) if terms else None)
+
+    def iter_posts(self, query: SearchQuery, batch_size: int = 1000) -> Iterator[Post]:
+        q = query.model_copy(update={"limit": min(batch_size, 1000), "cursor": None})
+        if q.sort == "relevance":
+            q = q.model_copy(update={"sort": "newest"})
+        while True:
+            page = self.search(q)
+            for hit in page.hits:
+                yield hit.post
+            if not page.next_cursor:
+                return
+            q = q.model_copy(update={"cursor": page.next_cursor})
+
+    def timeline(
+        self, query: SearchQuery, interval: Interval = "day", split: Split | None = None
+    ) -> list[Bucket]:
+        where, params, _ = self._where(query)
+        if interval in _BUCKET_SECONDS:
+            size = _BUCKET_SECONDS[interval]
+            bucket = f"CAST(p.created_at / {size} AS INTEGER) * {size}"
+        elif interval == "week":
+            bucket = (
+                "CAST(strftime('%s', date(p.created_at, 'unixepoch', '-6 days', 'weekday 1'))"
+                " AS INTEGER)"
+            )
+        else:
+            bucket = "CAST(strftime('%s', date(p.created_at, 'unixepoch', 'start of month')) AS INTEGER)"
+        if split is None:
+            sql = f"SELECT {bucket} AS b, NULL, COUNT(*) FROM posts p WHERE {where} GROUP BY b"
+        elif split == "topic":
+            sql = (
+                f"SELECT {bucket} AS b, t.topic, COUNT(*) FROM posts p"
+                f" JOIN post_topics t ON t.post = p.rowid WHERE {where} GROUP BY b, t.topic"
+            )
+        else:
+            col = "p.sentiment" if split == "sentiment" else "p.source"
+            sql = f"SELECT {bucket} AS b, {col}, COUNT(*) FROM posts p WHERE {where} GROUP BY b, {col}"
+        buckets: dict[int, Bucket] = {}
+        for b, key, n in self._conn.execute(sql, params):
+            bk = buckets.setdefault(int(b), Bucket(start=_dt(int(b)), count=0))
+            if split is None:
+                bk.count += int(n)
+            else:
+                bk.split[key if key is not None else "unknown"] = int(n)
+        if split == "topic":
+            totals = dict(
+                self._conn.execute(
+                    f"SELECT {bucket} AS b, COUNT(*) FROM posts p WHERE {where} GROUP BY b", params
+                ).fetchall()
+            )
+            for b, bk in buckets.items():
+                bk.count = int(totals.get(b, 0))
+        elif split is not None:
+            for bk in buckets.values():
+                bk.count = sum(bk.split.values())
+        return [buckets[k] for k in sorted(buckets)]
+
+    def top_topics(self, query: SearchQuery, limit: int = 10) -> list[tuple[str, int]]:
+        where, params, _ = self._where(query)
+        sql = (
+            "SELECT t.topic, COUNT(*) AS n FROM post_topics t JOIN posts p ON p.rowid = t.post"
+            f" WHERE {where} GROUP BY t.topic ORDER BY n DESC, t.topic LIMIT ?"
+        )
+        return [(r[0], int(r[1])) for r in self._conn.execute(sql, [*params, limit])]
+
+    def top_keywords(self, query: SearchQuery, limit: int = 20) -> list[tuple[str, int]]:
+        where, params, _ = self._where(query)
+        sql = (
+            "SELECT k.keyword, COUNT(*) AS n FROM post_keywords k JOIN posts p ON p.rowid = k.post"
+            f" WHERE {where} GROUP BY k.keyword ORDER BY n DESC, k.keyword LIMIT ?"
+        )
+        return [(r[0], int(r[1])) for r in self._conn.execute(sql, [*params, limit])]
+
+    def top_values(self, field: str, query: SearchQuery, limit: int = 10) -> list[tuple[str, int]]:
+        """Most frequent sources, authors, sentiments or languages among matches."""
+        column = {"source": "p.source", "author": "p.author", "sentiment": "p.sentiment",
+                  "language": "p.language"}[field]
+        where, params, _ = self._where(query)
+        sql = (
+            f"SELECT {column} AS v, COUNT(*) AS n FROM posts p WHERE {where} AND {column} IS NOT NULL"
+            " GROUP BY v ORDER BY n DESC, v LIMIT ?"
+        )
+        return [(r[0], int(r[1])) for r in self._conn.execute(sql, [*params, limit])]
+
+    # -- source health --------------------------------------------------------------------
+    def record_source_run(self, run: SourceRun) -> None:
+        with self._lock:
+            self._conn.execute(
+                "INSERT INTO source_runs(source, started_at, finished_at, items, errors, ok, message)"
+                " VALUES (?,?,?,?,?,?,?)",
+                (run.source, _ts(run.started_at), _ts(run.finished_at), run.items, run.errors,
+                 int(run.ok), run.message),
+            )
+
+    def source_runs(self, source: str | None = None, limit: int = 100) -> list[SourceRun]:
+        sql = "SELECT source, started_at, finished_at, items, errors, ok, message FROM source_runs"
+        params: list[Any] = []
+        if source:
+            sql += " WHERE source = ?"
+            params.append(source)
+        sql += " ORDER BY finished_at DESC LIMIT ?"
+        params.append(limit)
+        return [
+            SourceRun(source=r[0], started_at=_dt(r[1]), finished_at=_dt(r[2]), items=r[3],
+                      errors=r[4], ok=bool(r[5]), message=r[6] or "")
+            for r in self._conn.execute(sql, params)
+        ]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,291 @@
+"""The embedded Bus: a durable SQLite log with Kafka-like consumer groups, for one machine.
+
+Each topic is an append-only table of messages; each (group, topic) keeps a committed offset.
+One consumer per group reads at a time (a lease with heartbeats decides who); when it dies
+without committing, the next holder of the lease starts again from the committed offset.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from core.logging import get_logger
+from core.settings import Settings
+from streaming.bus import Bus, BusError, Consumer, Message
+
+log = get_logger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+  offset INTEGER PRIMARY KEY AUTOINCREMENT,
+  topic TEXT NOT NULL,
+  key TEXT,
+  value BLOB NOT NULL,
+  headers TEXT,
+  ts_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_topic_offset ON messages(topic, offset);
+CREATE TABLE IF NOT EXISTS group_offsets (
+  grp TEXT NOT NULL, topic TEXT NOT NULL, committed INTEGER NOT NULL,
+  PRIMARY KEY (grp, topic)
+);
+CREATE TABLE IF NOT EXISTS leases (
+  grp TEXT NOT NULL, topic TEXT NOT NULL, owner TEXT NOT NULL, expires_ms INTEGER NOT NULL,
+  PRIMARY KEY (grp, topic)
+);
+"""
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    return conn
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class EmbeddedBus(Bus):
+    """Topics in one SQLite file; safe to share between the processes of one machine."""
+
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        dead_letter_topic: str = "posts.dead",
+        flush_every: int = 500,
+        flush_interval: float = 0.2,
+        lease_ttl: float = 5.0,
+    ) -> None:
+        self.path = Path(path)
+        self.dead_letter_topic = dead_letter_topic
+        self.flush_every = flush_every
+        self.flush_interval = flush_interval
+        self.lease_ttl = lease_ttl
+        self._lock = threading.RLock()
+        self._conn = _connect(self.path)
+        self._conn.executescript(_SCHEMA)
+        self._buffer: list[tuple[str, str | None, bytes, str | None, int]] = []
+        self._last_flush = time.monotonic()
+        self._closed = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EmbeddedBus:
+        return cls(settings.resolved_bus_path, dead_letter_topic=settings.dead_letter_topic)
+
+    def publish(
+        self, topic: str, value: bytes, key: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        if not isinstance(value, bytes | bytearray):
+            raise TypeError("message value must be bytes")
+        with self._lock:
+            self._check_open()
+            hdrs = json.dumps(headers, ensure_ascii=False) if headers else None
+            self._buffer.append((topic, key, bytes(value), hdrs, _now_ms()))
+            due = time.monotonic() - self._last_flush >= self.flush_interval
+            if len(self._buffer) >= self.flush_every or due:
+                self.flush()
+
+    def publish_many(self, topic: str, items: Iterable[tuple[str | None, bytes]]) -> int:
+        n = 0
+        with self._lock:
+            for key, value in items:
+                self._buffer.append((topic, key, bytes(value), None, _now_ms()))
+                n += 1
+                if len(self._buffer) >= self.flush_every:
+                    self.flush()
+            self.flush()
+        return n
+
+    def flush(self) -> None:
+        with self._lock:
+            if not self._buffer:
+                self._last_flush = time.monotonic()
+                return
+            rows, self._buffer = self._buffer, []
+            try:
+                with _tx(self._conn):
+                    self._conn.executemany(
+                        "INSERT INTO messages(topic, key, value, headers, ts_ms) VALUES (?,?,?,?,?)",
+                        rows,
+                    )
+            except sqlite3.Error as exc:
+                self._buffer = rows + self._buffer
+                raise BusError(f"embedded bus write failed: {exc}") from exc
+            self._last_flush = time.monotonic()
+
+    def consumer(self, topic: str, group: str) -> EmbeddedConsumer:
+        self._check_open()
+        return EmbeddedConsumer(self.path, topic, group, lease_ttl=self.lease_ttl)
+
+    def end_offset(self, topic: str) -> int:
+        row = self._conn.execute(
+            "SELECT COALESCE(MAX(offset), 0) FROM messages WHERE topic=?", (topic,)
+        ).fetchone()
+        return int(row[0])
+
+    def prune(self, topic: str, older_than_s: float = 7 * 86400) -> int:
+        """Delete messages every known group has committed and that are older than the cutoff."""
+        with self._lock, _tx(self._conn):
+            row = self._conn.execute(
+                "SELECT MIN(committed) FROM group_offsets WHERE topic=?", (topic,)
+            ).fetchone()
+            if row[0] is None:
+                return 0
+            cutoff = _now_ms() - int(older_than_s * 1000)
+            cur = self._conn.execute(
+                "DELETE FROM messages WHERE topic=? AND offset<=? AND ts_ms<?",
+                (topic, int(row[0]), cutoff),
+            )
+            return cur.rowcount
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise BusError("bus is closed")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._closed:
+                return
+            try:
+                self.flush()
+            finally:
+                self._closed = True
+                self._conn.close()
+
+
+class _tx:
+    """BEGIN IMMEDIATE ... COMMIT, so writers queue instead of failing on a busy file."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+class EmbeddedConsumer(Consumer):
+    """Reads one topic for one group; holds the group's lease while it is alive."""
+
+    def __init__(self, path: Path, topic: str, group: str, *, lease_ttl: float = 5.0) -> None:
+        self.topic = topic
+        self.group = group
+        self.owner = uuid.uuid4().hex
+        self.lease_ttl_ms = int(lease_ttl * 1000)
+        self._conn = _connect(path)
+        self._conn.executescript(_SCHEMA)
+        self._position: int | None = None  # next offset to read is > _position
+        self._polled_max = 0
+        self._closed = False
+
+    def _committed(self) -> int:
+        row = self._conn.execute(
+            "SELECT committed FROM group_offsets WHERE grp=? AND topic=?", (self.group, self.topic)
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _hold_lease(self) -> bool:
+        now = _now_ms()
+        with _tx(self._conn):
+            row = self._conn.execute(
+                "SELECT owner, expires_ms FROM leases WHERE grp=? AND topic=?",
+                (self.group, self.topic),
+            ).fetchone()
+            if row is None or row[0] == self.owner or row[1] < now:
+                if row is not None and row[0] != self.owner:
+                    log.info("bus.lease_taken_over", group=self.group, topic=self.topic)
+                self._conn.execute(
+                    "INSERT OR REPLACE INTO leases(grp, topic, owner, expires_ms) VALUES (?,?,?,?)",
+                    (self.group, self.topic, self.owner, now + self.lease_ttl_ms),
+                )
+                if row is None or row[0] != self.owner:
+                    self._position = None
+                return True
+            self._position = None
+            return False
+
+    def poll(self, max_messages: int = 256, timeout: float = 1.0) -> list[Message]:
+        if self._closed:
+            raise BusError("consumer is closed")
+        deadline = time.monotonic() + max(timeout, 0.0)
+        while True:
+            try:
+                if self._hold_lease():
+                    if self._position is None:
+                        self._position = self._committed()
+                    rows = self._conn.execute(
+                        "SELECT offset, key, value, headers, ts_ms FROM messages "
+                        "WHERE topic=? AND offset>? ORDER BY offset LIMIT ?",
+                        (self.topic, self._position, max_messages),
+                    ).fetchall()
+                    if rows:
+                        self._position = int(rows[-1][0])
+                        self._polled_max = max(self._polled_max, self._position)
+                        return [
+                            Message(
+                                topic=self.topic,
+                                value=bytes(r[2]),
+                                key=r[1],
+                                offset=int(r[0]),
+                                timestamp_ms=int(r[4]),
+                                headers=json.loads(r[3]) if r[3] else {},
+                            )
+                            for r in rows
+                        ]
+            except sqlite3.Error as exc:
+                raise BusError(f"embedded bus read failed: {exc}") from exc
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return []
+            time.sleep(min(0.05, remaining))
+
+    def commit(self, messages: Sequence[Message] | None = None) -> None:
+        if messages is not None and not messages:
+            return
+        upto = max(m.offset for m in messages) if messages else self._polled_max
+        if upto <= 0:
+            return
+        try:
+            with _tx(self._conn):
+                self._conn.execute(
+                    "INSERT INTO group_offsets(grp, topic, committed) VALUES (?,?,?) "
+                    "ON CONFLICT(grp, topic) DO UPDATE SET committed=MAX(committed, excluded.committed)",
+                    (self.group, self.topic, upto),
+                )
+        except sqlite3.Error as exc:
+            raise BusError(f"embedded bus commit failed: {exc}") from exc
+
+    def lag(self) -> int:
+        row = self._conn.execute(
+            "SELECT COUNT(*) FROM messages WHERE topic=? AND offset>?",
+            (self.topic, self._committed()),
+        ).fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            with _tx(self._conn):
+                self._conn.execute(
+                    "DELETE FROM leases WHERE grp=? AND topic=? AND owner=?",
+                    (self.group, self.topic, self.owner),
+                )
+        except sqlite3.Error:
+            pass
+        self._conn.close()

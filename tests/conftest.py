@@ -1,0 +1,62 @@
+"""Shared fixtures: paths, settings in a temp folder, and the real services' availability."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from core.settings import Settings
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+KAFKA_BOOTSTRAP = os.environ.get("DULUAN_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
+ES_URL = os.environ.get("DULUAN_ELASTICSEARCH_URL", "http://127.0.0.1:9200")
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip when a real service is not running, or fail when DULUAN_REQUIRE_SERVICES=1 (CI)."""
+    if _reachable(host, port):
+        return
+    msg = f"{name} is not reachable on {host}:{port}; start it with `make services-up`"
+    if os.environ.get("DULUAN_REQUIRE_SERVICES") == "1":
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap() -> str:
+    host, _, port = KAFKA_BOOTSTRAP.partition(":")
+    require_service("Kafka", host, int(port or 9092))
+    return KAFKA_BOOTSTRAP
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_url() -> str:
+    parts = urlsplit(ES_URL)
+    require_service("Elasticsearch", parts.hostname or "127.0.0.1", parts.port or 9200)
+    return ES_URL
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is absent (a fresh clone has no research data)")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Embedded settings isolated in a temp folder."""
+    return Settings(data_dir=tmp_path / "var")

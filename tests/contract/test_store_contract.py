@@ -1,0 +1,270 @@
+"""One contract for every Store: SQLite and a real Elasticsearch node pass the same tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from core.models import Analysis, Post, Scored, Sentiment, Toxicity
+from core.query import SearchQuery
+from core.settings import Settings
+from storage.base import SourceRun, Store
+
+T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", "elasticsearch"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        from storage.sqlite_store import SQLiteStore
+
+        s: Store = SQLiteStore(tmp_path / "store.db")
+    else:
+        url = request.getfixturevalue("elasticsearch_url")
+        from storage.elasticsearch_store import ElasticsearchStore
+
+        prefix = f"contract-{uuid.uuid4().hex[:8]}"
+        s = ElasticsearchStore.from_settings(
+            Settings(elasticsearch_url=url, elasticsearch_index=prefix)
+        )
+    yield s
+    drop = getattr(s, "drop_all", None)
+    if drop:
+        drop()
+    s.close()
+
+
+def make_post(
+    n: int,
+    text: str,
+    *,
+    source: str = "vnexpress",
+    author: str | None = "an",
+    hours: float = 0,
+    sentiment: str = "neutral",
+    topics: tuple[str, ...] = ("society",),
+    keywords: tuple[str, ...] = (),
+    language: str = "vi",
+    rules: tuple[str, ...] = (),
+) -> Post:
+    return Post(
+        id=f"{source}:comment:{n}",
+        source=source,
+        kind="comment",
+        author=author,
+        text=text,
+        created_at=T0 + timedelta(hours=hours),
+        thread_id=f"{source}:article:1",
+        engagement={"likes": n},
+        analysis=Analysis(
+            language=language,
+            sentiment=Sentiment(label=sentiment, score=0.9),  # type: ignore[arg-type]
+            topics=[Scored(label=t, score=0.9 - i * 0.1) for i, t in enumerate(topics)],
+            toxic=Toxicity(label=False, score=0.1),
+            keywords=list(keywords),
+            rule_topics=list(rules),
+        ),
+    )
+
+
+CORPUS = [
+    make_post(1, "Giá xăng hôm nay tăng mạnh, người dân bức xúc", sentiment="negative",
+              topics=("business",), keywords=("giá xăng", "người dân"), hours=0),
+    make_post(2, "gia xang lai tang roi, chan qua", sentiment="negative", source="voz",
+              author="binh", topics=("business",), keywords=("giá xăng",), hours=1),
+    make_post(3, "Đội tuyển Việt Nam thắng đậm, quá tuyệt vời", sentiment="positive",
+              topics=("sports",), keywords=("đội tuyển",), hours=2),
+    make_post(4, "Phạt nguội giao thông từ tháng sau, cần làm rõ", topics=("law", "vehicles"),
+              keywords=("phạt nguội",), hours=25, rules=("traffic-fines",)),
+    make_post(5, "The fuel price news is everywhere today", language="en", source="reddit",
+              author="minh", topics=("business",), hours=26),
+    make_post(6, "Học sinh đang nghỉ tết, trường đóng cửa", source="voz", author="An",
+              topics=("education",), hours=49),
+]
+
+
+@pytest.fixture
+def loaded(store: Store) -> Store:
+    assert store.upsert(CORPUS) == len(CORPUS)
+    store.refresh()
+    return store
+
+
+def ids(store: Store, q: str | None = None, **kw: object) -> set[str]:
+    page = store.search(SearchQuery(q=q, limit=100, **kw))  # type: ignore[arg-type]
+    return {h.post.id for h in page.hits}
+
+
+def test_get_returns_the_same_post(loaded: Store) -> None:
+    got = loaded.get("vnexpress:comment:1")
+    assert got is not None
+    assert got == CORPUS[0]
+    assert loaded.get("vnexpress:comment:999") is None
+
+
+def test_upsert_is_idempotent_and_updates(loaded: Store) -> None:
+    loaded.upsert(CORPUS[:2])
+    changed = CORPUS[0].model_copy(update={"text": "Giá xăng giảm nhẹ"})
+    loaded.upsert([changed])
+    loaded.refresh()
+    assert loaded.count(SearchQuery()) == len(CORPUS)
+    assert loaded.get(changed.id).text == "Giá xăng giảm nhẹ"  # type: ignore[union-attr]
+    assert "vnexpress:comment:1" in ids(loaded, "giảm")
+    assert "vnexpress:comment:1" not in ids(loaded, "bức xúc")
+
+
+def test_search_matches_with_and_without_diacritics(loaded: Store) -> None:
+    both = {"vnexpress:comment:1", "voz:comment:2"}
+    assert ids(loaded, "xang") == both
+    assert ids(loaded, "xăng") == both
+    assert ids(loaded, "XĂNG") == both
+    assert "voz:comment:6" in ids(loaded, "dang")
+
+
+def test_boolean_queries(loaded: Store) -> None:
+    assert ids(loaded, "xang AND voz") == set()
+    assert ids(loaded, "xang tang") == {"vnexpress:comment:1", "voz:comment:2"}
+    assert ids(loaded, "xang OR tuyển") == {
+        "vnexpress:comment:1", "voz:comment:2", "vnexpress:comment:3"}
+    assert ids(loaded, "xang NOT bức") == {"voz:comment:2"}
+    assert ids(loaded, "xang -chán") == {"vnexpress:comment:1"}
+    assert ids(loaded, '"giá xăng hôm nay"') == {"vnexpress:comment:1"}
+    assert ids(loaded, '"xăng hôm giá"') == set()
+    assert ids(loaded, "(xang OR fuel) AND NOT source:voz") == {
+        "vnexpress:comment:1", "reddit:comment:5"}
+
+
+def test_field_filters_in_the_query(loaded: Store) -> None:
+    assert ids(loaded, "source:voz") == {"voz:comment:2", "voz:comment:6"}
+    assert ids(loaded, "author:an") == {"vnexpress:comment:1", "vnexpress:comment:3",
+                                         "vnexpress:comment:4", "voz:comment:6"}
+    assert ids(loaded, "sentiment:negative") == {"vnexpress:comment:1", "voz:comment:2"}
+    assert ids(loaded, "topic:vehicles") == {"vnexpress:comment:4"}
+    assert ids(loaded, "lang:en") == {"reddit:comment:5"}
+    assert ids(loaded, "rule:traffic-fines") == {"vnexpress:comment:4"}
+    assert ids(loaded, "xang sentiment:negative source:vnexpress") == {"vnexpress:comment:1"}
+
+
+def test_structured_filters_and_time_range(loaded: Store) -> None:
+    assert ids(loaded, sources=["voz", "reddit"]) == {
+        "voz:comment:2", "voz:comment:6", "reddit:comment:5"}
+    assert ids(loaded, sentiments=["positive"]) == {"vnexpress:comment:3"}
+    assert ids(loaded, topics=["business"], languages=["vi"]) == {
+        "vnexpress:comment:1", "voz:comment:2"}
+    assert ids(loaded, since=T0 + timedelta(hours=24), until=T0 + timedelta(hours=48)) == {
+        "vnexpress:comment:4", "reddit:comment:5"}
+    assert ids(loaded, authors=["binh"]) == {"voz:comment:2"}
+
+
+def test_sort_and_cursor_pagination_cover_every_match_once(store: Store) -> None:
+    posts = [make_post(100 + i, f"bài số {i} về giá điện", hours=i % 7) for i in range(45)]
+    store.upsert(posts)
+    store.refresh()
+    for sort in ("newest", "oldest", "relevance"):
+        seen: list[str] = []
+        q = SearchQuery(q="dien", limit=10, sort=sort)  # type: ignore[arg-type]
+        pages = 0
+        while True:
+            page = store.search(q)
+            assert page.total == 45
+            seen.extend(h.post.id for h in page.hits)
+            pages += 1
+            if not page.next_cursor:
+                break
+            q = q.model_copy(update={"cursor": page.next_cursor})
+        assert len(seen) == 45 and len(set(seen)) == 45, sort
+        assert pages == 5
+    newest = store.search(SearchQuery(limit=45, sort="newest")).hits
+    times = [h.post.created_at for h in newest]
+    assert times == sorted(times, reverse=True)
+
+
+def test_snippets_highlight_terms_in_the_original_text(loaded: Store) -> None:
+    page = loaded.search(SearchQuery(q="xang", sort="oldest"))
+    snippet = page.hits[0].snippet or ""
+    assert "<mark>xăng</mark>" in snippet.lower()
+
+
+def test_count_and_iter_posts_have_no_cap(store: Store) -> None:
+    posts = [make_post(1000 + i, f"bình luận {i}", hours=i / 100) for i in range(2345)]
+    store.upsert(posts)
+    store.refresh()
+    q = SearchQuery(q="binh luan")
+    assert store.count(q) == 2345
+    exported = [p.id for p in store.iter_posts(q, batch_size=500)]
+    assert len(exported) == 2345 and len(set(exported)) == 2345
+
+
+def test_timeline_buckets_and_splits(loaded: Store) -> None:
+    days = loaded.timeline(SearchQuery(), "day")
+    assert [b.count for b in days] == [3, 2, 1]
+    assert days[0].start == datetime(2026, 11, 20, tzinfo=UTC)
+    by_sentiment = loaded.timeline(SearchQuery(), "day", split="sentiment")
+    assert by_sentiment[0].split == {"negative": 2, "positive": 1}
+    by_source = loaded.timeline(SearchQuery(q="xang"), "hour", split="source")
+    assert [b.split for b in by_source] == [{"vnexpress": 1}, {"voz": 1}]
+    by_topic = loaded.timeline(SearchQuery(), "day", split="topic")
+    assert by_topic[1].split == {"law": 1, "vehicles": 1, "business": 1}
+    assert by_topic[1].count == 2
+    months = loaded.timeline(SearchQuery(), "month")
+    assert [(b.start, b.count) for b in months] == [(datetime(2026, 11, 1, tzinfo=UTC), 6)]
+
+
+def test_top_topics_keywords_and_values(loaded: Store) -> None:
+    assert loaded.top_topics(SearchQuery(), limit=2) == [("business", 3), ("education", 1)]
+    assert loaded.top_keywords(SearchQuery(), limit=1) == [("giá xăng", 2)]
+    assert loaded.top_keywords(SearchQuery(q="source:voz")) == [("giá xăng", 1)]
+    assert loaded.top_values("source", SearchQuery())[0] == ("vnexpress", 3)
+    assert dict(loaded.top_values("sentiment", SearchQuery())) == {
+        "neutral": 3, "negative": 2, "positive": 1}
+
+
+def test_delete_by_id_and_by_author_are_audited(loaded: Store) -> None:
+    assert loaded.delete("vnexpress:comment:3", actor="admin") is True
+    assert loaded.delete("vnexpress:comment:3") is False
+    assert loaded.delete_by_author("an", source="voz", actor="admin") == 1
+    loaded.refresh()
+    assert loaded.get("voz:comment:6") is None
+    assert loaded.delete_by_author("an") == 2
+    loaded.refresh()
+    assert ids(loaded) == {"voz:comment:2", "reddit:comment:5"}
+    assert ids(loaded, "xang") == {"voz:comment:2"}
+    log = loaded.audit_log()
+    assert [e["action"] for e in log[:2]] == ["delete_author", "delete_author"]
+    assert any(e["target"] == "vnexpress:comment:3" and e["count"] == 1 for e in log)
+
+
+def test_source_runs_newest_first(store: Store) -> None:
+    for i in range(3):
+        store.record_source_run(SourceRun(
+            source="voz", started_at=T0 + timedelta(minutes=i),
+            finished_at=T0 + timedelta(minutes=i, seconds=30), items=10 * i, errors=i,
+            ok=i != 1, message=f"run {i}"))
+    store.record_source_run(SourceRun(source="reddit", started_at=T0, finished_at=T0,
+                                      items=1, errors=0, ok=True))
+    store.refresh()
+    runs = store.source_runs("voz")
+    assert [r.items for r in runs] == [20, 10, 0]
+    assert runs[1].ok is False and runs[0].message == "run 2"
+    assert runs[0].finished_at == T0 + timedelta(minutes=2, seconds=30)
+    assert len(store.source_runs()) == 4
+
+
+def test_odd_text_is_stored_and_found(store: Store) -> None:
+    weird = make_post(77, "emoji 😡😡 và \u200b zero-width, <b>html</b> & \"quotes\" – ok")
+    huge = make_post(78, "dài " * 250_000)
+    store.upsert([weird, huge])
+    store.refresh()
+    assert store.get(weird.id) == weird
+    assert ids(store, "emoji") == {weird.id}
+    assert ids(store, '"quotes"') == {weird.id}
+    assert store.get(huge.id) is not None
+
+
+def test_invalid_cursor_is_a_value_error(loaded: Store) -> None:
+    with pytest.raises(ValueError):
+        loaded.search(SearchQuery(cursor="not-a-cursor"))
