@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-FIELDS = ("source", "author", "topic", "sentiment", "lang", "kind", "rule")
+FIELDS = ("source", "author", "topic", "sentiment", "lang", "kind", "rule", "thread", "parent")
 
 
 class QuerySyntaxError(ValueError):

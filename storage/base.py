@@ -16,6 +16,16 @@ class StoreError(RuntimeError):
     """The store is unreachable or refused a write; callers retry with backoff."""
 
 
+class RejectedPosts(StoreError):
+    """Some posts can never be written (e.g. a mapping conflict): dead-letter them, keep the rest."""
+
+    def __init__(self, rejected: dict[str, str], written: int = 0) -> None:
+        super().__init__(f"{len(rejected)} posts rejected: " + "; ".join(
+            f"{k}: {v}" for k, v in list(rejected.items())[:5]))
+        self.rejected = rejected
+        self.written = written
+
+
 @dataclass
 class SearchHit:
     post: Post

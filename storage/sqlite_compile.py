@@ -16,6 +16,8 @@ _FIELD_SQL = {
     "sentiment": "p.sentiment = ?",
     "lang": "p.language = ?",
     "kind": "p.kind = ?",
+    "thread": "p.thread_id = ?",
+    "parent": "p.parent_id = ?",
     "topic": "EXISTS (SELECT 1 FROM post_topics t WHERE t.post = p.rowid AND t.topic = ?)",
     "rule": "EXISTS (SELECT 1 FROM post_rules r WHERE r.post = p.rowid AND r.rule = ?)",
 }

@@ -47,6 +47,7 @@ CREATE INDEX IF NOT EXISTS posts_source_created ON posts(source, created_at);
 CREATE INDEX IF NOT EXISTS posts_sentiment_created ON posts(sentiment, created_at);
 CREATE INDEX IF NOT EXISTS posts_author ON posts(author COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS posts_thread ON posts(thread_id);
+CREATE INDEX IF NOT EXISTS posts_parent ON posts(parent_id);
 CREATE INDEX IF NOT EXISTS posts_hash ON posts(content_hash);
 CREATE TABLE IF NOT EXISTS post_topics (post INTEGER NOT NULL, topic TEXT NOT NULL, score REAL);
 CREATE INDEX IF NOT EXISTS post_topics_topic ON post_topics(topic, post);
@@ -108,17 +109,34 @@ class SQLiteStore(Store):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._conn = sqlite3.connect(
-            str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.execute("PRAGMA busy_timeout=30000")
-        self._conn.execute("PRAGMA cache_size=-65536")
-        self._conn.execute("PRAGMA temp_store=MEMORY")
-        self._conn.execute("PRAGMA mmap_size=268435456")
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._conn = self._open()
         with self._lock:
             self._conn.executescript(_SCHEMA)
+
+    def _open(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            str(self.path), timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA cache_size=-65536")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        conn.execute("PRAGMA mmap_size=268435456")
+        return conn
+
+    @property
+    def _r(self) -> sqlite3.Connection:
+        """A read connection per thread, so API requests never queue behind one another."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+            self._local.conn = conn
+            with self._lock:
+                self._readers.append(conn)
+        return conn
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SQLiteStore:
@@ -234,7 +252,7 @@ class SQLiteStore(Store):
         return len(rows)
 
     def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
-        rows = self._conn.execute(
+        rows = self._r.execute(
             "SELECT at, action, target, count, actor FROM audit_log ORDER BY at DESC LIMIT ?",
             (limit,),
         ).fetchall()
@@ -245,7 +263,7 @@ class SQLiteStore(Store):
 
     # -- reads ----------------------------------------------------------------------------
     def get(self, post_id: str) -> Post | None:
-        row = self._conn.execute("SELECT doc FROM posts WHERE id=?", (post_id,)).fetchone()
+        row = self._r.execute("SELECT doc FROM posts WHERE id=?", (post_id,)).fetchone()
         return Post.model_validate_json(row[0]) if row else None
 
     def _where(self, query: SearchQuery) -> tuple[str, list[Any], str | None]:
@@ -255,13 +273,13 @@ class SQLiteStore(Store):
 
     def count(self, query: SearchQuery) -> int:
         where, params, _ = self._where(query)
-        row = self._conn.execute(f"SELECT COUNT(*) FROM posts p WHERE {where}", params).fetchone()
+        row = self._r.execute(f"SELECT COUNT(*) FROM posts p WHERE {where}", params).fetchone()
         return int(row[0])
 
     def search(self, query: SearchQuery) -> SearchPage:
         where, params, rank_fts = self._where(query)
         total = int(
-            self._conn.execute(f"SELECT COUNT(*) FROM posts p WHERE {where}", params).fetchone()[0]
+            self._r.execute(f"SELECT COUNT(*) FROM posts p WHERE {where}", params).fetchone()[0]
         )
         cursor = _decode_cursor(query.cursor) if query.cursor else {}
         terms = positive_terms(query.ast())
@@ -272,7 +290,7 @@ class SQLiteStore(Store):
                 f" WHERE f.posts_fts MATCH ? AND {where}"
                 " ORDER BY f.rank, p.created_at DESC LIMIT ? OFFSET ?"
             )
-            rows = self._conn.execute(sql, [rank_fts, *params, query.limit, offset]).fetchall()
+            rows = self._r.execute(sql, [rank_fts, *params, query.limit, offset]).fetchall()
             nxt = offset + len(rows)
             next_cursor = _encode_cursor({"o": nxt}) if nxt < total and rows else None
             hits = [self._hit(r[0], float(r[1]), terms) for r in rows]
@@ -290,7 +308,7 @@ class SQLiteStore(Store):
             f"SELECT p.doc, p.created_at, p.rowid FROM posts p WHERE {where}{keyset}"
             f" ORDER BY {order} LIMIT ?"
         )
-        rows = self._conn.execute(sql, [*params, *kparams, query.limit + 1]).fetchall()
+        rows = self._r.execute(sql, [*params, *kparams, query.limit + 1]).fetchall()
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         next_cursor = (
@@ -341,7 +359,7 @@ class SQLiteStore(Store):
             col = "p.sentiment" if split == "sentiment" else "p.source"
             sql = f"SELECT {bucket} AS b, {col}, COUNT(*) FROM posts p WHERE {where} GROUP BY b, {col}"
         buckets: dict[int, Bucket] = {}
-        for b, key, n in self._conn.execute(sql, params):
+        for b, key, n in self._r.execute(sql, params):
             bk = buckets.setdefault(int(b), Bucket(start=_dt(int(b)), count=0))
             if split is None:
                 bk.count += int(n)
@@ -349,7 +367,7 @@ class SQLiteStore(Store):
                 bk.split[key if key is not None else "unknown"] = int(n)
         if split == "topic":
             totals = dict(
-                self._conn.execute(
+                self._r.execute(
                     f"SELECT {bucket} AS b, COUNT(*) FROM posts p WHERE {where} GROUP BY b", params
                 ).fetchall()
             )
@@ -366,7 +384,7 @@ class SQLiteStore(Store):
             "SELECT t.topic, COUNT(*) AS n FROM post_topics t JOIN posts p ON p.rowid = t.post"
             f" WHERE {where} GROUP BY t.topic ORDER BY n DESC, t.topic LIMIT ?"
         )
-        return [(r[0], int(r[1])) for r in self._conn.execute(sql, [*params, limit])]
+        return [(r[0], int(r[1])) for r in self._r.execute(sql, [*params, limit])]
 
     def top_keywords(self, query: SearchQuery, limit: int = 20) -> list[tuple[str, int]]:
         where, params, _ = self._where(query)
@@ -374,7 +392,7 @@ class SQLiteStore(Store):
             "SELECT k.keyword, COUNT(*) AS n FROM post_keywords k JOIN posts p ON p.rowid = k.post"
             f" WHERE {where} GROUP BY k.keyword ORDER BY n DESC, k.keyword LIMIT ?"
         )
-        return [(r[0], int(r[1])) for r in self._conn.execute(sql, [*params, limit])]
+        return [(r[0], int(r[1])) for r in self._r.execute(sql, [*params, limit])]
 
     def top_values(self, field: str, query: SearchQuery, limit: int = 10) -> list[tuple[str, int]]:
         """Most frequent sources, authors, sentiments or languages among matches."""
@@ -385,7 +403,7 @@ class SQLiteStore(Store):
             f"SELECT {column} AS v, COUNT(*) AS n FROM posts p WHERE {where} AND {column} IS NOT NULL"
             " GROUP BY v ORDER BY n DESC, v LIMIT ?"
         )
-        return [(r[0], int(r[1])) for r in self._conn.execute(sql, [*params, limit])]
+        return [(r[0], int(r[1])) for r in self._r.execute(sql, [*params, limit])]
 
     # -- source health --------------------------------------------------------------------
     def record_source_run(self, run: SourceRun) -> None:
@@ -398,6 +416,7 @@ class SQLiteStore(Store):
             )
 
     def source_runs(self, source: str | None = None, limit: int = 100) -> list[SourceRun]:
+        conn = self._r
         sql = "SELECT source, started_at, finished_at, items, errors, ok, message FROM source_runs"
         params: list[Any] = []
         if source:
@@ -408,9 +427,12 @@ class SQLiteStore(Store):
         return [
             SourceRun(source=r[0], started_at=_dt(r[1]), finished_at=_dt(r[2]), items=r[3],
                       errors=r[4], ok=bool(r[5]), message=r[6] or "")
-            for r in self._conn.execute(sql, params)
+            for r in conn.execute(sql, params)
         ]
 
     def close(self) -> None:
         with self._lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
             self._conn.close()

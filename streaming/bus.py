@@ -85,6 +85,14 @@ class Bus(ABC):
     def consumer(self, topic: str, group: str) -> Consumer:
         """Join consumer group `group` on `topic`."""
 
+    def group_lag(self, topic: str, group: str) -> int:
+        """Messages of `topic` not yet committed by `group`, without joining the group."""
+        consumer = self.consumer(topic, group)
+        try:
+            return consumer.lag()
+        finally:
+            consumer.close()
+
     def dead_letter(self, message: Message, error: str, stage: str) -> None:
         """Route a message that cannot be processed to the dead-letter topic, with its error."""
         self.publish(

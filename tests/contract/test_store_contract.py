@@ -50,6 +50,7 @@ def make_post(
     keywords: tuple[str, ...] = (),
     language: str = "vi",
     rules: tuple[str, ...] = (),
+    parent: str | None = None,
 ) -> Post:
     return Post(
         id=f"{source}:comment:{n}",
@@ -59,6 +60,7 @@ def make_post(
         text=text,
         created_at=T0 + timedelta(hours=hours),
         thread_id=f"{source}:article:1",
+        parent_id=parent,
         engagement={"likes": n},
         analysis=Analysis(
             language=language,
@@ -77,7 +79,8 @@ CORPUS = [
     make_post(2, "gia xang lai tang roi, chan qua", sentiment="negative", source="voz",
               author="binh", topics=("business",), keywords=("giá xăng",), hours=1),
     make_post(3, "Đội tuyển Việt Nam thắng đậm, quá tuyệt vời", sentiment="positive",
-              topics=("sports",), keywords=("đội tuyển",), hours=2),
+              topics=("sports",), keywords=("đội tuyển",), hours=2,
+              parent="vnexpress:comment:1"),
     make_post(4, "Phạt nguội giao thông từ tháng sau, cần làm rõ", topics=("law", "vehicles"),
               keywords=("phạt nguội",), hours=25, rules=("traffic-fines",)),
     make_post(5, "The fuel price news is everywhere today", language="en", source="reddit",
@@ -147,6 +150,9 @@ def test_field_filters_in_the_query(loaded: Store) -> None:
     assert ids(loaded, "lang:en") == {"reddit:comment:5"}
     assert ids(loaded, "rule:traffic-fines") == {"vnexpress:comment:4"}
     assert ids(loaded, "xang sentiment:negative source:vnexpress") == {"vnexpress:comment:1"}
+    assert ids(loaded, "thread:voz:article:1") == {"voz:comment:2", "voz:comment:6"}
+    assert ids(loaded, 'parent:"vnexpress:comment:1"') == {"vnexpress:comment:3"}
+    assert ids(loaded, "kind:comment source:reddit") == {"reddit:comment:5"}
 
 
 def test_structured_filters_and_time_range(loaded: Store) -> None:

@@ -1,0 +1,47 @@
+# duluan — the two commands a fresh clone needs: `make demo` and `make test`.
+# Both bootstrap their own virtualenv (.venv) from pyproject.toml; nothing is installed by hand.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test venv lint typecheck services-up services-down browser clean bench
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -U pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+venv: $(STAMP)
+
+## Run the main job on the embedded default: crawl a local demo site, analyse, index, serve.
+demo: venv
+	$(BIN)/duluan demo
+
+## Run the whole test suite against real Kafka, Elasticsearch and Chromium.
+test: venv
+	bash scripts/test.sh
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+typecheck: venv
+	$(BIN)/mypy
+
+services-up:
+	bash scripts/services/services.sh up
+
+services-down:
+	bash scripts/services/services.sh down
+
+browser:
+	bash scripts/install_browser.sh
+
+bench: venv
+	@ls bench/*.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,71 @@
+"""Liveness, readiness, Prometheus metrics and per-source health."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from api.deps import get_store
+from api.schemas import Health, SourceHealth
+from core.query import SearchQuery
+from storage.base import Store
+
+router = APIRouter(tags=["ops"])
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+@router.get("/healthz", response_model=Health, summary="The process is up")
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Health, summary="The store answers")
+def readyz(store: StoreDep) -> Response:
+    try:
+        n = store.count(SearchQuery())
+    except Exception as exc:  # any store failure means not ready
+        return JSONResponse(status_code=503, content={"status": "unavailable", "detail": str(exc)[:300]})
+    return JSONResponse(content={"status": "ok", "posts": n})
+
+
+@router.get("/metrics", summary="Prometheus metrics", include_in_schema=True)
+def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/v1/sources", response_model=list[SourceHealth], summary="Health of every source")
+def sources(store: StoreDep) -> list[SourceHealth]:
+    """Last success, recent items and errors per source: spot a crawler that went silent."""
+    now = datetime.now(UTC)
+    day_ago, hour_ago = now - timedelta(days=1), now - timedelta(hours=1)
+    runs = store.source_runs(limit=1000)
+    names = {r.source for r in runs} | {k for k, _ in store.top_values("source", SearchQuery(), 100)}
+    out: list[SourceHealth] = []
+    for name in sorted(names):
+        mine = [r for r in runs if r.source == name]
+        recent = [r for r in mine if r.finished_at >= day_ago]
+        last_ok = next((r for r in mine if r.ok), None)
+        posts_day = store.count(SearchQuery(sources=[name], since=day_ago))
+        posts_hour = store.count(SearchQuery(sources=[name], since=hour_ago))
+        if mine and not mine[0].ok:
+            status = "failing"
+        elif posts_day == 0 and (not recent or sum(r.items for r in recent) == 0):
+            status = "silent"
+        else:
+            status = "ok"
+        out.append(SourceHealth(
+            source=name,
+            last_run_at=mine[0].finished_at if mine else None,
+            last_success_at=last_ok.finished_at if last_ok else None,
+            last_items=mine[0].items if mine else 0,
+            errors_last_day=sum(r.errors for r in recent),
+            runs_last_day=len(recent),
+            posts_last_hour=posts_hour,
+            posts_last_day=posts_day,
+            status=status,
+        ))
+    return out

@@ -1,0 +1,44 @@
+"""One post with its thread context, and privacy deletions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from api.deps import get_store
+from api.schemas import DeleteResponse, PostDetail
+from core.query import SearchQuery
+from storage.base import Store
+
+router = APIRouter(prefix="/v1", tags=["posts"])
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+@router.get("/posts/{post_id}", response_model=PostDetail, summary="A post, its analysis, its thread")
+def get_post(post_id: str, store: StoreDep) -> PostDetail:
+    post = store.get(post_id)
+    if post is None:
+        raise HTTPException(status_code=404, detail=f"no post with id {post_id!r}")
+    parent = store.get(post.parent_id) if post.parent_id else None
+    thread = store.get(post.thread_id) if post.thread_id and post.thread_id != post.id else None
+    field = "thread" if post.kind in ("article", "thread") else "parent"
+    page = store.search(SearchQuery(q=f'{field}:"{post.id}"', limit=100, sort="oldest"))
+    replies = [h.post for h in page.hits if h.post.id != post.id]
+    return PostDetail(post=post, parent=parent, thread=thread, replies=replies)
+
+
+@router.delete("/posts/{post_id}", response_model=DeleteResponse, summary="Delete a post (audited)")
+def delete_post(post_id: str, store: StoreDep) -> DeleteResponse:
+    if not store.delete(post_id, actor="api"):
+        raise HTTPException(status_code=404, detail=f"no post with id {post_id!r}")
+    return DeleteResponse(deleted=1)
+
+
+@router.delete("/authors/{author}", response_model=DeleteResponse,
+               summary="Delete every post of an author (audited)")
+def delete_author(
+    author: str, store: StoreDep,
+    source: Annotated[str | None, Query(description="only this source")] = None,
+) -> DeleteResponse:
+    return DeleteResponse(deleted=store.delete_by_author(author, source=source, actor="api"))

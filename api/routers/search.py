@@ -1,0 +1,65 @@
+"""Search, dry-run and export: every route takes the same query parameters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi.responses import StreamingResponse
+
+from api.deps import get_store, search_query
+from api.schemas import DryRunResponse, Hit, SearchResponse
+from core.export import stream_export
+from core.query import SearchQuery
+from storage.base import Store
+
+router = APIRouter(prefix="/v1", tags=["search"])
+
+StoreDep = Annotated[Store, Depends(get_store)]
+QueryDep = Annotated[SearchQuery, Depends(search_query)]
+
+
+@router.get("/search", response_model=SearchResponse, summary="Search posts")
+def search(
+    store: StoreDep,
+    query: QueryDep,
+    sort: Annotated[Literal["newest", "oldest", "relevance"], Query()] = "newest",
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    cursor: Annotated[str | None, Query(max_length=500, description="from next_cursor")] = None,
+) -> SearchResponse:
+    """One page of matches with highlighted snippets; follow `next_cursor` for more."""
+    try:
+        page = store.search(query.model_copy(update={"sort": sort, "limit": limit, "cursor": cursor}))
+    except ValueError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
+    return SearchResponse(
+        total=page.total,
+        hits=[Hit(post=h.post, score=h.score, snippet=h.snippet) for h in page.hits],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get("/search/dry-run", response_model=DryRunResponse, summary="Count matches and sample")
+def dry_run(
+    store: StoreDep, query: QueryDep, sample: Annotated[int, Query(ge=0, le=20)] = 5
+) -> DryRunResponse:
+    """What a query would match, before saving it as an alert or export."""
+    total = store.count(query)
+    hits = store.search(query.model_copy(update={"limit": max(sample, 1)})).hits[:sample]
+    return DryRunResponse(total=total, sample=[Hit(post=h.post, snippet=h.snippet) for h in hits])
+
+
+@router.get("/export", summary="Stream every match as CSV or JSONL (no row cap)")
+def export(
+    store: StoreDep,
+    query: QueryDep,
+    format: Annotated[Literal["csv", "jsonl"], Query()] = "jsonl",
+    sort: Annotated[Literal["newest", "oldest"], Query()] = "newest",
+) -> StreamingResponse:
+    """A streamed download; large results never sit in memory."""
+    posts = store.iter_posts(query.model_copy(update={"sort": sort}))
+    media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
+    return StreamingResponse(
+        stream_export(posts, format), media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="duluan-export.{format}"'},
+    )

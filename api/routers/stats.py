@@ -1,0 +1,61 @@
+"""Aggregates for dashboards: timeline, sentiment breakdown, top topics/keywords/sources/authors."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+
+from api.deps import get_store, search_query
+from api.schemas import CountItem, SentimentResponse, TimelineBucket, TimelineResponse, TopResponse
+from core.models import SENTIMENT_LABELS
+from core.query import SearchQuery
+from storage.base import Store
+
+router = APIRouter(prefix="/v1", tags=["stats"])
+StoreDep = Annotated[Store, Depends(get_store)]
+QueryDep = Annotated[SearchQuery, Depends(search_query)]
+
+
+@router.get("/timeline", response_model=TimelineResponse, summary="Counts per time bucket")
+def timeline(
+    store: StoreDep,
+    query: QueryDep,
+    interval: Annotated[Literal["minute", "hour", "day", "week", "month"], Query()] = "day",
+    split: Annotated[Literal["sentiment", "source", "topic"] | None, Query()] = None,
+) -> TimelineResponse:
+    """Volume over time (UTC buckets), optionally split by sentiment, source or topic."""
+    buckets = store.timeline(query, interval, split)
+    return TimelineResponse(
+        interval=interval, split=split,
+        buckets=[TimelineBucket(start=b.start, count=b.count, split=b.split) for b in buckets],
+    )
+
+
+@router.get("/sentiment", response_model=SentimentResponse, summary="Sentiment breakdown")
+def sentiment(store: StoreDep, query: QueryDep) -> SentimentResponse:
+    counts = dict.fromkeys(SENTIMENT_LABELS, 0)
+    counts.update(dict(store.top_values("sentiment", query, limit=10)))
+    total = sum(counts.values())
+    shares = {k: (v / total if total else 0.0) for k, v in counts.items()}
+    return SentimentResponse(total=total, counts=counts, shares=shares)
+
+
+_FIELD = {"sources": "source", "authors": "author", "languages": "language"}
+
+
+@router.get("/top/{field}", response_model=TopResponse, summary="Most frequent values")
+def top(
+    field: Literal["topics", "keywords", "sources", "authors", "languages"],
+    store: StoreDep,
+    query: QueryDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> TopResponse:
+    """Top topics, keywords, sources, authors or languages for the query and window."""
+    if field == "topics":
+        items = store.top_topics(query, limit)
+    elif field == "keywords":
+        items = store.top_keywords(query, limit)
+    else:
+        items = store.top_values(_FIELD[field], query, limit)
+    return TopResponse(field=field, items=[CountItem(key=k, count=n) for k, n in items])

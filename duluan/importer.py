@@ -1,0 +1,125 @@
+"""`duluan import`: posts from JSONL or CSV through NLP into the store, rejects kept aside."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from core.models import Analysis, Post
+from core.text import clean_control
+from storage.base import Store
+
+POST_FIELDS = set(Post.model_fields) - {"analysis"}
+
+
+@dataclass
+class ImportStats:
+    read: int = 0
+    imported: int = 0
+    rejected: int = 0
+    rejects_path: Path | None = None
+
+
+def _rows(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    """(line number, row or None, error) for every input record."""
+    if fmt == "auto":
+        fmt = "csv" if path.suffix.lower() == ".csv" else "jsonl"
+    with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
+        if fmt == "csv":
+            for i, row in enumerate(csv.DictReader(fh), start=2):
+                yield i, {k: v for k, v in row.items() if k is not None and v not in (None, "")}, None
+            return
+        for i, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield i, None, f"invalid JSON: {exc.msg} at column {exc.colno}"
+                continue
+            if not isinstance(obj, dict):
+                yield i, None, "each line must be a JSON object"
+                continue
+            yield i, obj, None
+
+
+def row_to_post(row: dict[str, Any]) -> Post:
+    """Known fields become Post fields; anything else is kept in `raw`."""
+    data = {k: v for k, v in row.items() if k in POST_FIELDS}
+    extra = {k: v for k, v in row.items() if k not in POST_FIELDS and k != "analysis"}
+    for key in ("id", "source", "text", "created_at"):
+        if data.get(key) in (None, ""):
+            raise ValueError(f"missing required field {key!r}")
+    if ":" not in str(data["id"]):
+        data["id"] = f"{data['source']}:post:{data['id']}"
+    if isinstance(data.get("engagement"), str):
+        data["engagement"] = json.loads(data["engagement"])
+    for k in ("likes", "replies", "shares", "views"):
+        if k in extra and str(extra[k]).isdigit():
+            data.setdefault("engagement", {})[k] = int(extra.pop(k))
+    if extra:
+        data["raw"] = {**(data.get("raw") or {}), **extra}
+    data["text"] = clean_control(str(data["text"]))
+    return Post.model_validate(data)
+
+
+def import_file(
+    path: Path,
+    store: Store,
+    analyze: Callable[[Sequence[str]], list[Analysis]],
+    *,
+    fmt: str = "auto",
+    batch_size: int = 256,
+    progress: Callable[[ImportStats], None] | None = None,
+) -> ImportStats:
+    stats = ImportStats(rejects_path=path.with_name(path.name + ".rejected.jsonl"))
+    rejects = None
+    batch: list[Post] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        analyses = analyze([" ".join(x for x in (p.title, p.text) if x) for p in batch])
+        store.upsert([p.model_copy(update={"analysis": a}) for p, a in zip(batch, analyses, strict=True)])
+        stats.imported += len(batch)
+        batch.clear()
+        if progress:
+            progress(stats)
+
+    try:
+        for line_no, row, error in _rows(path, fmt):
+            stats.read += 1
+            if row is not None:
+                try:
+                    batch.append(row_to_post(row))
+                except (ValidationError, ValueError) as exc:
+                    error = _explain(exc)
+            if error is not None:
+                stats.rejected += 1
+                if rejects is None:
+                    rejects = stats.rejects_path.open("w", encoding="utf-8")  # type: ignore[union-attr]
+                rejects.write(json.dumps({"line": line_no, "error": error, "row": row},
+                                         ensure_ascii=False, default=str) + "\n")
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+    finally:
+        if rejects is not None:
+            rejects.close()
+    store.refresh()
+    if stats.rejected == 0:
+        stats.rejects_path = None
+    return stats
+
+
+def _explain(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        e = exc.errors()[0]
+        return f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+    return str(exc)

@@ -1,0 +1,145 @@
+"""The query API over a real SQLite store: search, thread context, stats, export, errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from core.models import Analysis, Post, Scored, Sentiment
+from core.settings import Settings
+from storage.base import SourceRun
+from storage.sqlite_store import SQLiteStore
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def p(n: int, text: str, *, kind: str = "comment", parent: str | None = None,
+      sentiment: str = "neutral", topic: str = "society", hours: float = 1,
+      author: str = "lan") -> Post:
+    return Post(
+        id=f"vnexpress:{kind}:{n}", source="vnexpress", kind=kind, text=text, author=author,
+        created_at=NOW - timedelta(hours=hours), thread_id="vnexpress:article:1" if kind != "article" else None,
+        parent_id=parent,
+        analysis=Analysis(language="vi", sentiment=Sentiment(label=sentiment, score=0.8),  # type: ignore[arg-type]
+                          topics=[Scored(label=topic, score=0.8)], keywords=text.lower().split()[:2]),
+    )
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    store = SQLiteStore(tmp_path / "api.db")
+    store.upsert([
+        p(1, "Giá xăng tăng từ chiều nay", kind="article", topic="business", hours=5),
+        p(2, "Xăng tăng hoài, chán quá", parent=None, sentiment="negative", topic="business"),
+        p(3, "@An: đồng ý, đi xe buýt cho rẻ", parent="vnexpress:comment:2", sentiment="positive"),
+        *[p(100 + i, f"bình luận số {i} về xăng", hours=i / 10, author="minh") for i in range(30)],
+    ])
+    store.record_source_run(SourceRun(source="vnexpress", started_at=NOW, finished_at=NOW,
+                                      items=33, errors=0, ok=True))
+    store.record_source_run(SourceRun(source="voz", started_at=NOW - timedelta(days=3),
+                                      finished_at=NOW - timedelta(days=3), items=0, errors=2, ok=True))
+    with TestClient(create_app(Settings(), store=store)) as c:
+        yield c
+    store.close()
+
+
+def test_search_with_snippets_and_cursor(client: TestClient) -> None:
+    r = client.get("/v1/search", params={"q": "xang", "limit": 10})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["total"] == 32
+    assert "<mark>" in body["hits"][0]["snippet"]
+    seen = [h["post"]["id"] for h in body["hits"]]
+    while body["next_cursor"]:
+        body = client.get("/v1/search", params={"q": "xang", "limit": 10,
+                                                "cursor": body["next_cursor"]}).json()
+        seen += [h["post"]["id"] for h in body["hits"]]
+    assert len(seen) == 32 == len(set(seen))
+
+
+def test_filters_and_dry_run(client: TestClient) -> None:
+    r = client.get("/v1/search", params={"q": "xang", "sentiment": "negative"})
+    assert [h["post"]["id"] for h in r.json()["hits"]] == ["vnexpress:comment:2"]
+    r = client.get("/v1/search/dry-run", params={"q": "author:minh", "sample": 3})
+    assert r.json()["total"] == 30 and len(r.json()["sample"]) == 3
+
+
+def test_post_with_thread_context(client: TestClient) -> None:
+    r = client.get("/v1/posts/vnexpress:comment:2")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["post"]["analysis"]["sentiment"]["label"] == "negative"
+    assert body["thread"]["id"] == "vnexpress:article:1"
+    assert [x["id"] for x in body["replies"]] == ["vnexpress:comment:3"]
+    reply = client.get("/v1/posts/vnexpress:comment:3").json()
+    assert reply["parent"]["id"] == "vnexpress:comment:2"
+
+
+def test_timeline_sentiment_and_tops(client: TestClient) -> None:
+    tl = client.get("/v1/timeline", params={"interval": "hour", "split": "sentiment"}).json()
+    assert sum(b["count"] for b in tl["buckets"]) == 33
+    assert sum(b["split"].get("negative", 0) for b in tl["buckets"]) == 1
+    s = client.get("/v1/sentiment", params={"q": "xang"}).json()
+    assert s["counts"] == {"negative": 1, "neutral": 31, "positive": 0}
+    assert abs(sum(s["shares"].values()) - 1.0) < 1e-9
+    topics = client.get("/v1/top/topics").json()["items"]
+    assert topics[0] == {"key": "society", "count": 31}
+    authors = client.get("/v1/top/authors", params={"limit": 1}).json()["items"]
+    assert authors == [{"key": "minh", "count": 30}]
+
+
+def test_export_streams_every_row(client: TestClient) -> None:
+    r = client.get("/v1/export", params={"q": "xang", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert len(rows) == 32 and rows[0]["sentiment"] in ("neutral", "negative")
+    r = client.get("/v1/export", params={"format": "jsonl"})
+    lines = [json.loads(x) for x in r.text.splitlines()]
+    assert len(lines) == 33
+
+
+def test_source_health_flags_silent_sources(client: TestClient) -> None:
+    health = {s["source"]: s for s in client.get("/v1/sources").json()}
+    assert health["vnexpress"]["status"] == "ok" and health["vnexpress"]["posts_last_day"] == 33
+    assert health["voz"]["status"] == "silent"
+
+
+@pytest.mark.parametrize(("params", "status", "fragment"), [
+    ({"q": '"unclosed'}, 400, "unclosed quote"),
+    ({"q": "(a OR b"}, 400, "missing ')'"),
+    ({"q": "source:"}, 400, "needs a value"),
+    ({"sentiment": "angry"}, 400, "unknown sentiment"),
+    ({"limit": 0}, 422, "limit"),
+    ({"since": "yesterday"}, 422, "since"),
+    ({"cursor": "garbage"}, 400, "cursor"),
+    ({"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}, 400, "before"),
+])
+def test_invalid_requests_say_what_is_wrong(client: TestClient, params: dict, status: int,
+                                            fragment: str) -> None:
+    r = client.get("/v1/search", params=params)
+    assert r.status_code == status
+    assert fragment in r.json()["detail"]
+
+
+def test_delete_post_and_author(client: TestClient) -> None:
+    assert client.delete("/v1/posts/vnexpress:comment:2").status_code == 200
+    assert client.get("/v1/posts/vnexpress:comment:2").status_code == 404
+    assert client.delete("/v1/posts/vnexpress:comment:2").status_code == 404
+    assert client.delete("/v1/authors/minh").json() == {"deleted": 30}
+    assert client.get("/v1/search", params={"q": "author:minh"}).json()["total"] == 0
+
+
+def test_ops_endpoints(client: TestClient) -> None:
+    assert client.get("/healthz").json()["status"] == "ok"
+    assert client.get("/readyz").json() == {"status": "ok", "posts": 33}
+    client.get("/v1/search")
+    assert "duluan_http_request_seconds" in client.get("/metrics").text
+    schema = client.get("/openapi.json").json()
+    assert "/v1/search" in schema["paths"] and "/v1/timeline" in schema["paths"]
