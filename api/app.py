@@ -20,7 +20,9 @@ from storage.base import Store, StoreError
 log = get_logger(__name__)
 STATIC = Path(__file__).parent / "static"
 REQUEST_SECONDS = Histogram(
-    "duluan_http_request_seconds", "API request latency", ["method", "route", "status"],
+    "duluan_http_request_seconds",
+    "API request latency",
+    ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2, 5),
 )
 
@@ -52,13 +54,16 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.state.store = store
 
     @app.middleware("http")
-    async def timing(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def timing(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
         route = request.scope.get("route")
         path = getattr(route, "path", "unmatched")
         REQUEST_SECONDS.labels(request.method, path, str(response.status_code)).observe(
-            time.perf_counter() - started)
+            time.perf_counter() - started
+        )
         return response
 
     @app.exception_handler(StoreError)

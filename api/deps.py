@@ -19,7 +19,13 @@ def get_store(request: Request) -> Store:
 
 
 def search_query(
-    q: Annotated[str | None, Query(description='query language, e.g. `xăng AND (tăng OR "lên giá") -source:voz`', max_length=2000)] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            description='query language, e.g. `xăng AND (tăng OR "lên giá") -source:voz`',
+            max_length=2000,
+        ),
+    ] = None,
     source: Annotated[list[str] | None, Query(description="only these sources")] = None,
     author: Annotated[list[str] | None, Query(description="only these authors")] = None,
     topic: Annotated[list[str] | None, Query(description="only these topics")] = None,
@@ -31,17 +37,27 @@ def search_query(
     """Build the SearchQuery every read endpoint shares; bad input is a 400 that says why."""
     bad = [s for s in sentiment or [] if s not in SENTIMENT_LABELS]
     if bad:
-        raise HTTPException(status_code=400, detail=f"unknown sentiment {bad[0]!r}: use "
-                            + ", ".join(SENTIMENT_LABELS))
+        raise HTTPException(
+            status_code=400,
+            detail=f"unknown sentiment {bad[0]!r}: use " + ", ".join(SENTIMENT_LABELS),
+        )
     if since and until and since >= until:
         raise HTTPException(status_code=400, detail="`since` must be before `until`")
     try:
         parse_query(q)
         return SearchQuery(
-            q=q, sources=source or [], authors=author or [], topics=topic or [],
-            sentiments=sentiment or [], languages=lang or [], since=since, until=until,
+            q=q,
+            sources=source or [],
+            authors=author or [],
+            topics=topic or [],
+            sentiments=sentiment or [],
+            languages=lang or [],
+            since=since,
+            until=until,
         )
     except QuerySyntaxError as exc:
         raise HTTPException(status_code=400, detail=f"invalid query: {exc}") from exc
     except ValidationError as exc:
-        raise HTTPException(status_code=400, detail=f"invalid parameters: {exc.errors()[0]['msg']}") from exc
+        raise HTTPException(
+            status_code=400, detail=f"invalid parameters: {exc.errors()[0]['msg']}"
+        ) from exc

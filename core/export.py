@@ -8,19 +8,45 @@ from collections.abc import Iterator
 
 from core.models import Post
 
-CSV_FIELDS = ["id", "source", "kind", "url", "author", "created_at", "title", "text", "language",
-              "sentiment", "sentiment_score", "topics", "toxic", "keywords", "thread_id", "parent_id"]
+CSV_FIELDS = [
+    "id",
+    "source",
+    "kind",
+    "url",
+    "author",
+    "created_at",
+    "title",
+    "text",
+    "language",
+    "sentiment",
+    "sentiment_score",
+    "topics",
+    "toxic",
+    "keywords",
+    "thread_id",
+    "parent_id",
+]
 
 
 def csv_row(post: Post) -> list[str]:
     a = post.analysis
     return [
-        post.id, post.source, post.kind, post.url or "", post.author or "",
-        post.created_at.isoformat(), post.title or "", post.text,
-        a.language if a else "", a.sentiment.label if a else "",
-        f"{a.sentiment.score:.3f}" if a else "", "|".join(a.topic_labels()) if a else "",
-        str(a.toxic.label).lower() if a else "", "|".join(a.keywords) if a else "",
-        post.thread_id or "", post.parent_id or "",
+        post.id,
+        post.source,
+        post.kind,
+        post.url or "",
+        post.author or "",
+        post.created_at.isoformat(),
+        post.title or "",
+        post.text,
+        a.language if a else "",
+        a.sentiment.label if a else "",
+        f"{a.sentiment.score:.3f}" if a else "",
+        "|".join(a.topic_labels()) if a else "",
+        str(a.toxic.label).lower() if a else "",
+        "|".join(a.keywords) if a else "",
+        post.thread_id or "",
+        post.parent_id or "",
     ]
 
 

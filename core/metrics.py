@@ -6,12 +6,15 @@ from prometheus_client import Counter, Gauge, Histogram
 
 MESSAGES = Counter("duluan_messages_total", "Messages handled by a stage", ["stage", "outcome"])
 BATCH_SECONDS = Histogram(
-    "duluan_batch_seconds", "Time to process one batch", ["stage"],
+    "duluan_batch_seconds",
+    "Time to process one batch",
+    ["stage"],
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
 )
 CONSUMER_LAG = Gauge("duluan_consumer_lag", "Messages not yet committed by a stage", ["stage"])
 PUBLISH_TO_INDEX = Histogram(
-    "duluan_publish_to_index_seconds", "From publish on posts.raw to written in the store",
+    "duluan_publish_to_index_seconds",
+    "From publish on posts.raw to written in the store",
     buckets=(0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300),
 )
 RETRIES = Counter("duluan_retries_total", "Transient failures retried", ["stage", "error"])

@@ -74,7 +74,9 @@ class Analysis(BaseModel):
         if not self.topics:
             return []
         best = max(self.topics, key=lambda t: t.score)
-        return [best.label] + [t.label for t in self.topics if t is not best and t.score >= threshold]
+        return [best.label] + [
+            t.label for t in self.topics if t is not best and t.score >= threshold
+        ]
 
 
 class Post(BaseModel):

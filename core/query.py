@@ -145,7 +145,9 @@ class _Parser:
             self.take()
             return node
         if kind in ("and", "or", "rp"):
-            raise QuerySyntaxError(f"unexpected {self.tokens[self.i][1]!r} where a term was expected")
+            raise QuerySyntaxError(
+                f"unexpected {self.tokens[self.i][1]!r} where a term was expected"
+            )
         _, value = self.take()
         if kind == "phrase":
             return Phrase(value.strip()) if value.strip() else MatchAll()

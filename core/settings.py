@@ -40,14 +40,18 @@ class Settings(BaseSettings):
     kafka_replication: int = Field(1, description="replication factor for created topics")
     log_format: Literal["json", "console"] = Field("console", description="log line format")
     log_level: str = Field("INFO", description="root log level")
-    nlp_backend: Literal["classical", "transformers"] = Field("classical", description="NLP backend")
+    nlp_backend: Literal["classical", "transformers"] = Field(
+        "classical", description="NLP backend"
+    )
     nlp_model_dir: Path | None = Field(None, description="classical models; default nlp/models")
     nlp_topic_rules: Path | None = Field(None, description="YAML of user-defined topic rules")
     nlp_transformers_model: str | None = Field(None, description="HF checkpoint dir or hub id")
     raw_topic: str = Field("posts.raw", description="bus topic: crawled posts")
     sources_file: Path | None = Field(None, description="YAML list of sources for `duluan run`")
     store: Literal["sqlite", "elasticsearch"] = Field("sqlite", description="store backend")
-    store_path: Path | None = Field(None, description="SQLite store file; default DATA_DIR/duluan.db")
+    store_path: Path | None = Field(
+        None, description="SQLite store file; default DATA_DIR/duluan.db"
+    )
     user_agent: str = Field(
         "duluan/0.1 (+https://github.com/duluan/duluan; public-opinion research crawler)",
         description="User-Agent sent by crawlers",

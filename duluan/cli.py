@@ -26,8 +26,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 worker_app = typer.Typer(help="Run one pipeline stage as its own process.", no_args_is_help=True)
-delete_app = typer.Typer(help="Delete posts on request (privacy); deletions are audited.",
-                         no_args_is_help=True)
+delete_app = typer.Typer(
+    help="Delete posts on request (privacy); deletions are audited.", no_args_is_help=True
+)
 dead_app = typer.Typer(help="Inspect and replay dead-lettered messages.", no_args_is_help=True)
 app.add_typer(worker_app, name="worker")
 app.add_typer(delete_app, name="delete")
@@ -93,7 +94,9 @@ def _run_worker(stage: str, max_idle: float | None, max_messages: int | None) ->
         bus.close()
         if store is not None:
             store.close()
-    _err(f"{stage}: processed {stats.processed}, dead-lettered {stats.dead}, retries {stats.retries}")
+    _err(
+        f"{stage}: processed {stats.processed}, dead-lettered {stats.dead}, retries {stats.retries}"
+    )
 
 
 MAX_IDLE = typer.Option(None, "--max-idle", help="exit after this many idle seconds")
@@ -107,7 +110,9 @@ def worker_nlp(max_idle: float | None = MAX_IDLE, max_messages: int | None = MAX
 
 
 @worker_app.command("index")
-def worker_index(max_idle: float | None = MAX_IDLE, max_messages: int | None = MAX_MESSAGES) -> None:
+def worker_index(
+    max_idle: float | None = MAX_IDLE, max_messages: int | None = MAX_MESSAGES
+) -> None:
     """posts.enriched → the store (idempotent upsert by post id)."""
     _run_worker("index", max_idle, max_messages)
 
@@ -118,7 +123,9 @@ def _progress_printer(label: str) -> Any:
     def show(raw: int, enriched: int, indexed: int) -> None:
         if time.monotonic() - last[0] >= 1.0:
             last[0] = time.monotonic()
-            _err(f"  {label}: waiting for NLP {raw}, waiting for index {enriched}, indexed {indexed}")
+            _err(
+                f"  {label}: waiting for NLP {raw}, waiting for index {enriched}, indexed {indexed}"
+            )
 
     return show
 
@@ -128,7 +135,8 @@ def demo(
     host: str = typer.Option("127.0.0.1", "--host", help="API bind address"),
     port: int = typer.Option(8000, "--port", help="API port"),
     exit_after_ingest: bool = typer.Option(
-        False, "--exit-after-ingest", help="stop after ingest instead of serving (headless)"),
+        False, "--exit-after-ingest", help="stop after ingest instead of serving (headless)"
+    ),
 ) -> None:
     """Crawl a built-in demo news site with the real vnexpress spider, analyse, index, serve."""
     from crawlers.demo_site import serve_demo_site
@@ -146,13 +154,25 @@ def demo(
     pipeline.start()
     try:
         _err(f"[2/4] crawling the demo site {base_url} with the vnexpress spider …")
-        env = {f"DULUAN_{k.upper()}": str(v) for k, v in
-               {"data_dir": settings.data_dir.resolve(), "bus": settings.bus,
-                "store": settings.store}.items()}
-        result = crawl("vnexpress", start_urls=[f"{base_url}/rss/tin-moi-nhat.rss"],
-                       overrides={"VNEXPRESS_API_BASE": base_url, "AUTOTHROTTLE_ENABLED": False,
-                                  "DOWNLOAD_DELAY": 0},
-                       env=env, timeout=600)
+        env = {
+            f"DULUAN_{k.upper()}": str(v)
+            for k, v in {
+                "data_dir": settings.data_dir.resolve(),
+                "bus": settings.bus,
+                "store": settings.store,
+            }.items()
+        }
+        result = crawl(
+            "vnexpress",
+            start_urls=[f"{base_url}/rss/tin-moi-nhat.rss"],
+            overrides={
+                "VNEXPRESS_API_BASE": base_url,
+                "AUTOTHROTTLE_ENABLED": False,
+                "DOWNLOAD_DELAY": 0,
+            },
+            env=env,
+            timeout=600,
+        )
         _err(f"      crawled {result.get('items', 0)} posts ({result.get('errors', 0)} errors)")
         _err("[3/4] analysing and indexing …")
         if not pipeline.wait_drained(timeout=600, progress=_progress_printer("pipeline")):
@@ -162,15 +182,19 @@ def demo(
 
         total = pipeline.store.count(SearchQuery())
         sentiments = dict(pipeline.store.top_values("sentiment", SearchQuery()))
-        _err(f"      store holds {total} posts; sentiment {sentiments}; "
-             f"dead-lettered {pipeline.nlp.stats.dead + pipeline.indexer.stats.dead}")
+        _err(
+            f"      store holds {total} posts; sentiment {sentiments}; "
+            f"dead-lettered {pipeline.nlp.stats.dead + pipeline.indexer.stats.dead}"
+        )
     finally:
         pipeline.stop()
         server.shutdown()
     if exit_after_ingest:
         _err("[4/4] done (--exit-after-ingest)")
         return
-    _err(f"[4/4] dashboard: http://{host}:{port}/   API docs: http://{host}:{port}/docs   (Ctrl+C stops)")
+    _err(
+        f"[4/4] dashboard: http://{host}:{port}/   API docs: http://{host}:{port}/docs   (Ctrl+C stops)"
+    )
     _serve(settings, host, port)
 
 
@@ -189,7 +213,9 @@ def run(
     stop = threading.Event()
     pipeline = Pipeline(settings)
     pipeline.start()
-    configs = load_sources(sources or settings.sources_file) if (sources or settings.sources_file) else []
+    configs = (
+        load_sources(sources or settings.sources_file) if (sources or settings.sources_file) else []
+    )
 
     def scheduler() -> None:
         next_run = {c.name: 0.0 for c in configs}
@@ -238,8 +264,17 @@ def import_(
         raise typer.BadParameter("format must be auto, jsonl or csv")
     analyzer = Analyzer.load(settings)
     with make_store(settings) as store:
-        stats = import_file(file, store, analyzer.analyze, fmt=format,
-                            progress=lambda s: _err(f"  imported {s.imported} of {s.read} read") if s.imported % 5000 < 256 else None)
+        stats = import_file(
+            file,
+            store,
+            analyzer.analyze,
+            fmt=format,
+            progress=lambda s: (
+                _err(f"  imported {s.imported} of {s.read} read")
+                if s.imported % 5000 < 256
+                else None
+            ),
+        )
     _err(f"imported {stats.imported}, rejected {stats.rejected} of {stats.read} rows")
     if stats.rejects_path:
         _err(f"rejected rows and their errors: {stats.rejects_path}")
@@ -312,7 +347,10 @@ def dead_list(limit: int = typer.Option(20, "--limit", help="how many to show"))
     from streaming.factory import make_bus
 
     settings = _settings()
-    with make_bus(settings) as bus, bus.consumer(settings.dead_letter_topic, "duluan-dead-list") as c:
+    with (
+        make_bus(settings) as bus,
+        bus.consumer(settings.dead_letter_topic, "duluan-dead-list") as c,
+    ):
         shown = 0
         while shown < limit:
             batch = c.poll(min(100, limit - shown), timeout=1.0)
@@ -334,7 +372,10 @@ def dead_replay() -> None:
 
     settings = _settings()
     n = 0
-    with make_bus(settings) as bus, bus.consumer(settings.dead_letter_topic, "duluan-dead-replay") as c:
+    with (
+        make_bus(settings) as bus,
+        bus.consumer(settings.dead_letter_topic, "duluan-dead-replay") as c,
+    ):
         while batch := c.poll(500, timeout=1.0):
             for m in batch:
                 env = json.loads(m.value)

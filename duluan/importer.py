@@ -33,7 +33,11 @@ def _rows(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any] | None, st
     with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
         if fmt == "csv":
             for i, row in enumerate(csv.DictReader(fh), start=2):
-                yield i, {k: v for k, v in row.items() if k is not None and v not in (None, "")}, None
+                yield (
+                    i,
+                    {k: v for k, v in row.items() if k is not None and v not in (None, "")},
+                    None,
+                )
             return
         for i, line in enumerate(fh, start=1):
             if not line.strip():
@@ -86,7 +90,9 @@ def import_file(
         if not batch:
             return
         analyses = analyze([" ".join(x for x in (p.title, p.text) if x) for p in batch])
-        store.upsert([p.model_copy(update={"analysis": a}) for p, a in zip(batch, analyses, strict=True)])
+        store.upsert(
+            [p.model_copy(update={"analysis": a}) for p, a in zip(batch, analyses, strict=True)]
+        )
         stats.imported += len(batch)
         batch.clear()
         if progress:
@@ -104,8 +110,14 @@ def import_file(
                 stats.rejected += 1
                 if rejects is None:
                     rejects = stats.rejects_path.open("w", encoding="utf-8")  # type: ignore[union-attr]
-                rejects.write(json.dumps({"line": line_no, "error": error, "row": row},
-                                         ensure_ascii=False, default=str) + "\n")
+                rejects.write(
+                    json.dumps(
+                        {"line": line_no, "error": error, "row": row},
+                        ensure_ascii=False,
+                        default=str,
+                    )
+                    + "\n"
+                )
             if len(batch) >= batch_size:
                 flush()
         flush()

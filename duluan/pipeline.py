@@ -47,11 +47,17 @@ class Pipeline:
     def lag(self) -> tuple[int, int]:
         """Messages waiting for NLP, and for indexing."""
         s = self.settings
-        return (self.bus.group_lag(s.raw_topic, self.nlp.group),
-                self.bus.group_lag(s.enriched_topic, self.indexer.group))
+        return (
+            self.bus.group_lag(s.raw_topic, self.nlp.group),
+            self.bus.group_lag(s.enriched_topic, self.indexer.group),
+        )
 
-    def wait_drained(self, timeout: float = 600.0, settle: float = 1.0,
-                     progress: Callable[[int, int, int], None] | None = None) -> bool:
+    def wait_drained(
+        self,
+        timeout: float = 600.0,
+        settle: float = 1.0,
+        progress: Callable[[int, int, int], None] | None = None,
+    ) -> bool:
         """Block until both stages have committed everything published so far."""
         deadline = time.monotonic() + timeout
         quiet_since: float | None = None

@@ -20,8 +20,10 @@ class RejectedPosts(StoreError):
     """Some posts can never be written (e.g. a mapping conflict): dead-letter them, keep the rest."""
 
     def __init__(self, rejected: dict[str, str], written: int = 0) -> None:
-        super().__init__(f"{len(rejected)} posts rejected: " + "; ".join(
-            f"{k}: {v}" for k, v in list(rejected.items())[:5]))
+        super().__init__(
+            f"{len(rejected)} posts rejected: "
+            + "; ".join(f"{k}: {v}" for k, v in list(rejected.items())[:5])
+        )
         self.rejected = rejected
         self.written = written
 

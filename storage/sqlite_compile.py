@@ -47,9 +47,9 @@ def _to_fts(node: Node) -> str | None:
     if isinstance(node, Term):
         text = node.text
         prefix = text.endswith("*") and len(text) > 1
-        return fts_literal(text.rstrip("*") if prefix else text, prefix=prefix) or "\"\u0000\""
+        return fts_literal(text.rstrip("*") if prefix else text, prefix=prefix) or '"\u0000"'
     if isinstance(node, Phrase):
-        return fts_literal(node.text) or "\"\u0000\""
+        return fts_literal(node.text) or '"\u0000"'
     if isinstance(node, Or):
         parts = [_to_fts(p) for p in node.parts]
         if any(p is None for p in parts):

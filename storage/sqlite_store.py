@@ -163,13 +163,21 @@ class SQLiteStore(Store):
         a = post.analysis
         doc = post.model_dump_json()
         row = (
-            post.id, post.source, post.kind, post.author, post.thread_id, post.parent_id, post.url,
-            _ts(post.created_at), now,
+            post.id,
+            post.source,
+            post.kind,
+            post.author,
+            post.thread_id,
+            post.parent_id,
+            post.url,
+            _ts(post.created_at),
+            now,
             a.language if a else None,
             a.sentiment.label if a else None,
             a.sentiment.score if a else None,
             int(a.toxic.label) if a else None,
-            content_hash(post.text), doc,
+            content_hash(post.text),
+            doc,
         )
         cur = self._conn.execute(
             "INSERT INTO posts(id, source, kind, author, thread_id, parent_id, url, created_at,"
@@ -224,7 +232,10 @@ class SQLiteStore(Store):
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                rows = [r[0] for r in self._conn.execute("SELECT rowid FROM posts WHERE id=?", (post_id,))]
+                rows = [
+                    r[0]
+                    for r in self._conn.execute("SELECT rowid FROM posts WHERE id=?", (post_id,))
+                ]
                 self._delete_rowids(rows)
                 self._audit("delete_post", post_id, len(rows), actor)
                 self._conn.execute("COMMIT")
@@ -233,7 +244,9 @@ class SQLiteStore(Store):
                 raise StoreError(f"sqlite delete failed: {exc}") from exc
         return bool(rows)
 
-    def delete_by_author(self, author: str, source: str | None = None, actor: str | None = None) -> int:
+    def delete_by_author(
+        self, author: str, source: str | None = None, actor: str | None = None
+    ) -> int:
         sql = "SELECT rowid FROM posts WHERE author = ? COLLATE NOCASE"
         params: list[Any] = [author]
         if source:
@@ -320,7 +333,9 @@ class SQLiteStore(Store):
 
     def _hit(self, doc: str, score: float | None, terms: list[str]) -> SearchHit:
         post = Post.model_validate_json(doc)
-        return SearchHit(post=post, score=score, snippet=snippet(post.text, terms) if terms else None)
+        return SearchHit(
+            post=post, score=score, snippet=snippet(post.text, terms) if terms else None
+        )
 
     def iter_posts(self, query: SearchQuery, batch_size: int = 1000) -> Iterator[Post]:
         q = query.model_copy(update={"limit": min(batch_size, 1000), "cursor": None})
@@ -347,7 +362,9 @@ class SQLiteStore(Store):
                 " AS INTEGER)"
             )
         else:
-            bucket = "CAST(strftime('%s', date(p.created_at, 'unixepoch', 'start of month')) AS INTEGER)"
+            bucket = (
+                "CAST(strftime('%s', date(p.created_at, 'unixepoch', 'start of month')) AS INTEGER)"
+            )
         if split is None:
             sql = f"SELECT {bucket} AS b, NULL, COUNT(*) FROM posts p WHERE {where} GROUP BY b"
         elif split == "topic":
@@ -396,8 +413,12 @@ class SQLiteStore(Store):
 
     def top_values(self, field: str, query: SearchQuery, limit: int = 10) -> list[tuple[str, int]]:
         """Most frequent sources, authors, sentiments or languages among matches."""
-        column = {"source": "p.source", "author": "p.author", "sentiment": "p.sentiment",
-                  "language": "p.language"}[field]
+        column = {
+            "source": "p.source",
+            "author": "p.author",
+            "sentiment": "p.sentiment",
+            "language": "p.language",
+        }[field]
         where, params, _ = self._where(query)
         sql = (
             f"SELECT {column} AS v, COUNT(*) AS n FROM posts p WHERE {where} AND {column} IS NOT NULL"
@@ -411,8 +432,15 @@ class SQLiteStore(Store):
             self._conn.execute(
                 "INSERT INTO source_runs(source, started_at, finished_at, items, errors, ok, message)"
                 " VALUES (?,?,?,?,?,?,?)",
-                (run.source, _ts(run.started_at), _ts(run.finished_at), run.items, run.errors,
-                 int(run.ok), run.message),
+                (
+                    run.source,
+                    _ts(run.started_at),
+                    _ts(run.finished_at),
+                    run.items,
+                    run.errors,
+                    int(run.ok),
+                    run.message,
+                ),
             )
 
     def source_runs(self, source: str | None = None, limit: int = 100) -> list[SourceRun]:
@@ -425,8 +453,15 @@ class SQLiteStore(Store):
         sql += " ORDER BY finished_at DESC LIMIT ?"
         params.append(limit)
         return [
-            SourceRun(source=r[0], started_at=_dt(r[1]), finished_at=_dt(r[2]), items=r[3],
-                      errors=r[4], ok=bool(r[5]), message=r[6] or "")
+            SourceRun(
+                source=r[0],
+                started_at=_dt(r[1]),
+                finished_at=_dt(r[2]),
+                items=r[3],
+                errors=r[4],
+                ok=bool(r[5]),
+                message=r[6] or "",
+            )
             for r in conn.execute(sql, params)
         ]
 

@@ -64,7 +64,11 @@ class Bus(ABC):
 
     @abstractmethod
     def publish(
-        self, topic: str, value: bytes, key: str | None = None, headers: dict[str, str] | None = None
+        self,
+        topic: str,
+        value: bytes,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         """Append one message (durable once `flush` returns)."""
 

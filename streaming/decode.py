@@ -10,7 +10,9 @@ from streaming.bus import Message
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 
 
-def decode_posts(batch: list[Message]) -> tuple[list[tuple[Message, Post]], list[tuple[Message, str]]]:
+def decode_posts(
+    batch: list[Message],
+) -> tuple[list[tuple[Message, Post]], list[tuple[Message, str]]]:
     """Valid (message, post) pairs and (message, error) pairs for the dead-letter topic."""
     good: list[tuple[Message, Post]] = []
     bad: list[tuple[Message, str]] = []
@@ -21,9 +23,10 @@ def decode_posts(batch: list[Message]) -> tuple[list[tuple[Message, Post]], list
         try:
             good.append((message, Post.model_validate_json(message.value)))
         except ValidationError as exc:
-            first = exc.errors()[0] if exc.errors() else {}
-            where = ".".join(str(p) for p in first.get("loc", ()))
-            bad.append((message, f"ValidationError: {where}: {first.get('msg', str(exc))}"[:1000]))
+            errors = exc.errors()
+            where = ".".join(str(p) for p in errors[0]["loc"]) if errors else ""
+            what = errors[0]["msg"] if errors else str(exc)
+            bad.append((message, f"ValidationError: {where}: {what}"[:1000]))
         except (ValueError, UnicodeDecodeError) as exc:
             bad.append((message, f"DecodeError: {exc}"[:1000]))
     return good, bad

@@ -84,7 +84,11 @@ class EmbeddedBus(Bus):
         return cls(settings.resolved_bus_path, dead_letter_topic=settings.dead_letter_topic)
 
     def publish(
-        self, topic: str, value: bytes, key: str | None = None, headers: dict[str, str] | None = None
+        self,
+        topic: str,
+        value: bytes,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         if not isinstance(value, bytes | bytearray):
             raise TypeError("message value must be bytes")

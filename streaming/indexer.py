@@ -20,7 +20,9 @@ class Indexer(Worker):
 
     def __init__(self, bus: Bus, store: Store, settings: Settings, **kwargs: object) -> None:
         super().__init__(
-            bus, settings.enriched_topic, "duluan-index",
+            bus,
+            settings.enriched_topic,
+            "duluan-index",
             batch_size=max(settings.worker_batch_size, 500),
             poll_timeout=settings.worker_poll_timeout,
             **kwargs,  # type: ignore[arg-type]
@@ -34,8 +36,11 @@ class Indexer(Worker):
                 self.store.upsert([p for _, p in good])
             except RejectedPosts as exc:
                 by_id = {p.id: m for m, p in good}
-                dead.extend((by_id[i], f"Rejected by store: {why}") for i, why in exc.rejected.items()
-                            if i in by_id)
+                dead.extend(
+                    (by_id[i], f"Rejected by store: {why}")
+                    for i, why in exc.rejected.items()
+                    if i in by_id
+                )
             now = time.time()
             for message, _ in good:
                 origin = message.headers.get("origin_ts_ms")

@@ -21,11 +21,15 @@ MAX_ANALYZED_CHARS = 20_000
 class NlpWorker(Worker):
     stage = "nlp"
 
-    def __init__(self, bus: Bus, settings: Settings, analyze: AnalyzeFn | None = None,
-                 **kwargs: object) -> None:
+    def __init__(
+        self, bus: Bus, settings: Settings, analyze: AnalyzeFn | None = None, **kwargs: object
+    ) -> None:
         super().__init__(
-            bus, settings.raw_topic, "duluan-nlp",
-            batch_size=settings.worker_batch_size, poll_timeout=settings.worker_poll_timeout,
+            bus,
+            settings.raw_topic,
+            "duluan-nlp",
+            batch_size=settings.worker_batch_size,
+            poll_timeout=settings.worker_poll_timeout,
             **kwargs,  # type: ignore[arg-type]
         )
         self.out_topic = settings.enriched_topic
@@ -39,9 +43,7 @@ class NlpWorker(Worker):
         good, dead = decode_posts(messages)
         if not good:
             return dead
-        texts = [
-            " ".join(x for x in (p.title, p.text) if x)[:MAX_ANALYZED_CHARS] for _, p in good
-        ]
+        texts = [" ".join(x for x in (p.title, p.text) if x)[:MAX_ANALYZED_CHARS] for _, p in good]
         try:
             analyses = self.analyze(texts)
         except Exception as exc:  # analyze should never raise; isolate the culprit if it does
@@ -60,7 +62,8 @@ class NlpWorker(Worker):
                 continue
             enriched = post.model_copy(update={"analysis": analysis})
             origin = message.headers.get("origin_ts_ms") or str(message.timestamp_ms or now_ms)
-            self.bus.publish(self.out_topic, enriched.to_json(), key=post.id,
-                             headers={"origin_ts_ms": origin})
+            self.bus.publish(
+                self.out_topic, enriched.to_json(), key=post.id, headers={"origin_ts_ms": origin}
+            )
         self.bus.flush()
         return dead

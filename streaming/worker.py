@@ -7,6 +7,7 @@ never succeed (dead letter), `Retry` (or the bus/store errors) when the world is
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import time
@@ -91,7 +92,10 @@ class Worker(ABC):
         log.info("worker.started", stage=self.stage, topic=self.topic, group=self.group)
         try:
             while not self.stop_event.is_set():
-                if max_messages is not None and self.stats.processed + self.stats.dead >= max_messages:
+                if (
+                    max_messages is not None
+                    and self.stats.processed + self.stats.dead >= max_messages
+                ):
                     break
                 try:
                     batch = consumer.poll(self.batch_size, self.poll_timeout)
@@ -112,8 +116,13 @@ class Worker(ABC):
                 consumer.close()
             except Exception as exc:  # closing must never hide the real error
                 log.warning("worker.close_failed", stage=self.stage, error=str(exc))
-            log.info("worker.stopped", stage=self.stage, processed=self.stats.processed,
-                     dead=self.stats.dead, retries=self.stats.retries)
+            log.info(
+                "worker.stopped",
+                stage=self.stage,
+                processed=self.stats.processed,
+                dead=self.stats.dead,
+                retries=self.stats.retries,
+            )
         return self.stats
 
     def _open_consumer(self) -> Consumer:
@@ -128,10 +137,8 @@ class Worker(ABC):
                     raise
 
     def _reopen(self, consumer: Consumer) -> Consumer:
-        try:
+        with contextlib.suppress(Exception):
             consumer.close()
-        except Exception:
-            pass
         return self._open_consumer()
 
     def _backoff(self, what: str, exc: Exception, attempt: int = 1) -> None:
@@ -157,8 +164,13 @@ class Worker(ABC):
             for message, error in dead:
                 self.bus.dead_letter(message, error, self.stage)
                 MESSAGES.labels(self.stage, "dead").inc()
-                log.warning("worker.dead_letter", stage=self.stage, key=message.key,
-                            offset=message.offset, error=error[:300])
+                log.warning(
+                    "worker.dead_letter",
+                    stage=self.stage,
+                    key=message.key,
+                    offset=message.offset,
+                    error=error[:300],
+                )
             ok = len(batch) - len(dead)
             while True:
                 try:
@@ -175,8 +187,6 @@ class Worker(ABC):
             MESSAGES.labels(self.stage, "ok").inc(ok)
             BATCH_SECONDS.labels(self.stage).observe(time.monotonic() - started)
             if self.stats.batches % 10 == 1:
-                try:
+                with contextlib.suppress(Exception):  # lag is informative only
                     CONSUMER_LAG.labels(self.stage).set(consumer.lag())
-                except Exception:  # lag is informative only
-                    pass
             return

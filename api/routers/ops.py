@@ -28,7 +28,9 @@ def readyz(store: StoreDep) -> Response:
     try:
         n = store.count(SearchQuery())
     except Exception as exc:  # any store failure means not ready
-        return JSONResponse(status_code=503, content={"status": "unavailable", "detail": str(exc)[:300]})
+        return JSONResponse(
+            status_code=503, content={"status": "unavailable", "detail": str(exc)[:300]}
+        )
     return JSONResponse(content={"status": "ok", "posts": n})
 
 
@@ -43,7 +45,9 @@ def sources(store: StoreDep) -> list[SourceHealth]:
     now = datetime.now(UTC)
     day_ago, hour_ago = now - timedelta(days=1), now - timedelta(hours=1)
     runs = store.source_runs(limit=1000)
-    names = {r.source for r in runs} | {k for k, _ in store.top_values("source", SearchQuery(), 100)}
+    names = {r.source for r in runs} | {
+        k for k, _ in store.top_values("source", SearchQuery(), 100)
+    }
     out: list[SourceHealth] = []
     for name in sorted(names):
         mine = [r for r in runs if r.source == name]
@@ -57,15 +61,17 @@ def sources(store: StoreDep) -> list[SourceHealth]:
             status = "silent"
         else:
             status = "ok"
-        out.append(SourceHealth(
-            source=name,
-            last_run_at=mine[0].finished_at if mine else None,
-            last_success_at=last_ok.finished_at if last_ok else None,
-            last_items=mine[0].items if mine else 0,
-            errors_last_day=sum(r.errors for r in recent),
-            runs_last_day=len(recent),
-            posts_last_hour=posts_hour,
-            posts_last_day=posts_day,
-            status=status,
-        ))
+        out.append(
+            SourceHealth(
+                source=name,
+                last_run_at=mine[0].finished_at if mine else None,
+                last_success_at=last_ok.finished_at if last_ok else None,
+                last_items=mine[0].items if mine else 0,
+                errors_last_day=sum(r.errors for r in recent),
+                runs_last_day=len(recent),
+                posts_last_hour=posts_hour,
+                posts_last_day=posts_day,
+                status=status,
+            )
+        )
     return out

@@ -15,7 +15,9 @@ router = APIRouter(prefix="/v1", tags=["posts"])
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
-@router.get("/posts/{post_id}", response_model=PostDetail, summary="A post, its analysis, its thread")
+@router.get(
+    "/posts/{post_id}", response_model=PostDetail, summary="A post, its analysis, its thread"
+)
 def get_post(post_id: str, store: StoreDep) -> PostDetail:
     post = store.get(post_id)
     if post is None:
@@ -35,10 +37,14 @@ def delete_post(post_id: str, store: StoreDep) -> DeleteResponse:
     return DeleteResponse(deleted=1)
 
 
-@router.delete("/authors/{author}", response_model=DeleteResponse,
-               summary="Delete every post of an author (audited)")
+@router.delete(
+    "/authors/{author}",
+    response_model=DeleteResponse,
+    summary="Delete every post of an author (audited)",
+)
 def delete_author(
-    author: str, store: StoreDep,
+    author: str,
+    store: StoreDep,
     source: Annotated[str | None, Query(description="only this source")] = None,
 ) -> DeleteResponse:
     return DeleteResponse(deleted=store.delete_by_author(author, source=source, actor="api"))

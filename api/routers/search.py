@@ -29,7 +29,9 @@ def search(
 ) -> SearchResponse:
     """One page of matches with highlighted snippets; follow `next_cursor` for more."""
     try:
-        page = store.search(query.model_copy(update={"sort": sort, "limit": limit, "cursor": cursor}))
+        page = store.search(
+            query.model_copy(update={"sort": sort, "limit": limit, "cursor": cursor})
+        )
     except ValueError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
     return SearchResponse(
@@ -60,6 +62,7 @@ def export(
     posts = store.iter_posts(query.model_copy(update={"sort": sort}))
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     return StreamingResponse(
-        stream_export(posts, format), media_type=media,
+        stream_export(posts, format),
+        media_type=media,
         headers={"Content-Disposition": f'attachment; filename="duluan-export.{format}"'},
     )

@@ -27,15 +27,16 @@ def timeline(
     """Volume over time (UTC buckets), optionally split by sentiment, source or topic."""
     buckets = store.timeline(query, interval, split)
     return TimelineResponse(
-        interval=interval, split=split,
+        interval=interval,
+        split=split,
         buckets=[TimelineBucket(start=b.start, count=b.count, split=b.split) for b in buckets],
     )
 
 
 @router.get("/sentiment", response_model=SentimentResponse, summary="Sentiment breakdown")
 def sentiment(store: StoreDep, query: QueryDep) -> SentimentResponse:
-    counts = dict.fromkeys(SENTIMENT_LABELS, 0)
-    counts.update(dict(store.top_values("sentiment", query, limit=10)))
+    found = dict(store.top_values("sentiment", query, limit=10))
+    counts: dict[str, int] = {label: found.get(label, 0) for label in SENTIMENT_LABELS}
     total = sum(counts.values())
     shares = {k: (v / total if total else 0.0) for k, v in counts.items()}
     return SentimentResponse(total=total, counts=counts, shares=shares)

@@ -21,31 +21,67 @@ from storage.sqlite_store import SQLiteStore
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 
-def p(n: int, text: str, *, kind: str = "comment", parent: str | None = None,
-      sentiment: str = "neutral", topic: str = "society", hours: float = 1,
-      author: str = "lan") -> Post:
+def p(
+    n: int,
+    text: str,
+    *,
+    kind: str = "comment",
+    parent: str | None = None,
+    sentiment: str = "neutral",
+    topic: str = "society",
+    hours: float = 1,
+    author: str = "lan",
+) -> Post:
     return Post(
-        id=f"vnexpress:{kind}:{n}", source="vnexpress", kind=kind, text=text, author=author,
-        created_at=NOW - timedelta(hours=hours), thread_id="vnexpress:article:1" if kind != "article" else None,
+        id=f"vnexpress:{kind}:{n}",
+        source="vnexpress",
+        kind=kind,
+        text=text,
+        author=author,
+        created_at=NOW - timedelta(hours=hours),
+        thread_id="vnexpress:article:1" if kind != "article" else None,
         parent_id=parent,
-        analysis=Analysis(language="vi", sentiment=Sentiment(label=sentiment, score=0.8),  # type: ignore[arg-type]
-                          topics=[Scored(label=topic, score=0.8)], keywords=text.lower().split()[:2]),
+        analysis=Analysis(
+            language="vi",
+            sentiment=Sentiment(label=sentiment, score=0.8),  # type: ignore[arg-type]
+            topics=[Scored(label=topic, score=0.8)],
+            keywords=text.lower().split()[:2],
+        ),
     )
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     store = SQLiteStore(tmp_path / "api.db")
-    store.upsert([
-        p(1, "Giá xăng tăng từ chiều nay", kind="article", topic="business", hours=5),
-        p(2, "Xăng tăng hoài, chán quá", parent=None, sentiment="negative", topic="business"),
-        p(3, "@An: đồng ý, đi xe buýt cho rẻ", parent="vnexpress:comment:2", sentiment="positive"),
-        *[p(100 + i, f"bình luận số {i} về xăng", hours=i / 10, author="minh") for i in range(30)],
-    ])
-    store.record_source_run(SourceRun(source="vnexpress", started_at=NOW, finished_at=NOW,
-                                      items=33, errors=0, ok=True))
-    store.record_source_run(SourceRun(source="voz", started_at=NOW - timedelta(days=3),
-                                      finished_at=NOW - timedelta(days=3), items=0, errors=2, ok=True))
+    store.upsert(
+        [
+            p(1, "Giá xăng tăng từ chiều nay", kind="article", topic="business", hours=5),
+            p(2, "Xăng tăng hoài, chán quá", parent=None, sentiment="negative", topic="business"),
+            p(
+                3,
+                "@An: đồng ý, đi xe buýt cho rẻ",
+                parent="vnexpress:comment:2",
+                sentiment="positive",
+            ),
+            *[
+                p(100 + i, f"bình luận số {i} về xăng", hours=i / 10, author="minh")
+                for i in range(30)
+            ],
+        ]
+    )
+    store.record_source_run(
+        SourceRun(source="vnexpress", started_at=NOW, finished_at=NOW, items=33, errors=0, ok=True)
+    )
+    store.record_source_run(
+        SourceRun(
+            source="voz",
+            started_at=NOW - timedelta(days=3),
+            finished_at=NOW - timedelta(days=3),
+            items=0,
+            errors=2,
+            ok=True,
+        )
+    )
     with TestClient(create_app(Settings(), store=store)) as c:
         yield c
     store.close()
@@ -59,8 +95,9 @@ def test_search_with_snippets_and_cursor(client: TestClient) -> None:
     assert "<mark>" in body["hits"][0]["snippet"]
     seen = [h["post"]["id"] for h in body["hits"]]
     while body["next_cursor"]:
-        body = client.get("/v1/search", params={"q": "xang", "limit": 10,
-                                                "cursor": body["next_cursor"]}).json()
+        body = client.get(
+            "/v1/search", params={"q": "xang", "limit": 10, "cursor": body["next_cursor"]}
+        ).json()
         seen += [h["post"]["id"] for h in body["hits"]]
     assert len(seen) == 32 == len(set(seen))
 
@@ -111,18 +148,22 @@ def test_source_health_flags_silent_sources(client: TestClient) -> None:
     assert health["voz"]["status"] == "silent"
 
 
-@pytest.mark.parametrize(("params", "status", "fragment"), [
-    ({"q": '"unclosed'}, 400, "unclosed quote"),
-    ({"q": "(a OR b"}, 400, "missing ')'"),
-    ({"q": "source:"}, 400, "needs a value"),
-    ({"sentiment": "angry"}, 400, "unknown sentiment"),
-    ({"limit": 0}, 422, "limit"),
-    ({"since": "yesterday"}, 422, "since"),
-    ({"cursor": "garbage"}, 400, "cursor"),
-    ({"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}, 400, "before"),
-])
-def test_invalid_requests_say_what_is_wrong(client: TestClient, params: dict, status: int,
-                                            fragment: str) -> None:
+@pytest.mark.parametrize(
+    ("params", "status", "fragment"),
+    [
+        ({"q": '"unclosed'}, 400, "unclosed quote"),
+        ({"q": "(a OR b"}, 400, "missing ')'"),
+        ({"q": "source:"}, 400, "needs a value"),
+        ({"sentiment": "angry"}, 400, "unknown sentiment"),
+        ({"limit": 0}, 422, "limit"),
+        ({"since": "yesterday"}, 422, "since"),
+        ({"cursor": "garbage"}, 400, "cursor"),
+        ({"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}, 400, "before"),
+    ],
+)
+def test_invalid_requests_say_what_is_wrong(
+    client: TestClient, params: dict, status: int, fragment: str
+) -> None:
     r = client.get("/v1/search", params=params)
     assert r.status_code == status
     assert fragment in r.json()["detail"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import time
 import uuid
@@ -48,10 +49,8 @@ def make_bus(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[BusFact
 
     yield factory
     for bus in opened:
-        try:
+        with contextlib.suppress(Exception):
             bus.close()
-        except Exception:
-            pass
 
 
 def topic_name(bus: Bus) -> str:

@@ -74,19 +74,58 @@ def make_post(
 
 
 CORPUS = [
-    make_post(1, "Giá xăng hôm nay tăng mạnh, người dân bức xúc", sentiment="negative",
-              topics=("business",), keywords=("giá xăng", "người dân"), hours=0),
-    make_post(2, "gia xang lai tang roi, chan qua", sentiment="negative", source="voz",
-              author="binh", topics=("business",), keywords=("giá xăng",), hours=1),
-    make_post(3, "Đội tuyển Việt Nam thắng đậm, quá tuyệt vời", sentiment="positive",
-              topics=("sports",), keywords=("đội tuyển",), hours=2,
-              parent="vnexpress:comment:1"),
-    make_post(4, "Phạt nguội giao thông từ tháng sau, cần làm rõ", topics=("law", "vehicles"),
-              keywords=("phạt nguội",), hours=25, rules=("traffic-fines",)),
-    make_post(5, "The fuel price news is everywhere today", language="en", source="reddit",
-              author="minh", topics=("business",), hours=26),
-    make_post(6, "Học sinh đang nghỉ tết, trường đóng cửa", source="voz", author="An",
-              topics=("education",), hours=49),
+    make_post(
+        1,
+        "Giá xăng hôm nay tăng mạnh, người dân bức xúc",
+        sentiment="negative",
+        topics=("business",),
+        keywords=("giá xăng", "người dân"),
+        hours=0,
+    ),
+    make_post(
+        2,
+        "gia xang lai tang roi, chan qua",
+        sentiment="negative",
+        source="voz",
+        author="binh",
+        topics=("business",),
+        keywords=("giá xăng",),
+        hours=1,
+    ),
+    make_post(
+        3,
+        "Đội tuyển Việt Nam thắng đậm, quá tuyệt vời",
+        sentiment="positive",
+        topics=("sports",),
+        keywords=("đội tuyển",),
+        hours=2,
+        parent="vnexpress:comment:1",
+    ),
+    make_post(
+        4,
+        "Phạt nguội giao thông từ tháng sau, cần làm rõ",
+        topics=("law", "vehicles"),
+        keywords=("phạt nguội",),
+        hours=25,
+        rules=("traffic-fines",),
+    ),
+    make_post(
+        5,
+        "The fuel price news is everywhere today",
+        language="en",
+        source="reddit",
+        author="minh",
+        topics=("business",),
+        hours=26,
+    ),
+    make_post(
+        6,
+        "Học sinh đang nghỉ tết, trường đóng cửa",
+        source="voz",
+        author="An",
+        topics=("education",),
+        hours=49,
+    ),
 ]
 
 
@@ -132,19 +171,28 @@ def test_boolean_queries(loaded: Store) -> None:
     assert ids(loaded, "xang AND voz") == set()
     assert ids(loaded, "xang tang") == {"vnexpress:comment:1", "voz:comment:2"}
     assert ids(loaded, "xang OR tuyển") == {
-        "vnexpress:comment:1", "voz:comment:2", "vnexpress:comment:3"}
+        "vnexpress:comment:1",
+        "voz:comment:2",
+        "vnexpress:comment:3",
+    }
     assert ids(loaded, "xang NOT bức") == {"voz:comment:2"}
     assert ids(loaded, "xang -chán") == {"vnexpress:comment:1"}
     assert ids(loaded, '"giá xăng hôm nay"') == {"vnexpress:comment:1"}
     assert ids(loaded, '"xăng hôm giá"') == set()
     assert ids(loaded, "(xang OR fuel) AND NOT source:voz") == {
-        "vnexpress:comment:1", "reddit:comment:5"}
+        "vnexpress:comment:1",
+        "reddit:comment:5",
+    }
 
 
 def test_field_filters_in_the_query(loaded: Store) -> None:
     assert ids(loaded, "source:voz") == {"voz:comment:2", "voz:comment:6"}
-    assert ids(loaded, "author:an") == {"vnexpress:comment:1", "vnexpress:comment:3",
-                                         "vnexpress:comment:4", "voz:comment:6"}
+    assert ids(loaded, "author:an") == {
+        "vnexpress:comment:1",
+        "vnexpress:comment:3",
+        "vnexpress:comment:4",
+        "voz:comment:6",
+    }
     assert ids(loaded, "sentiment:negative") == {"vnexpress:comment:1", "voz:comment:2"}
     assert ids(loaded, "topic:vehicles") == {"vnexpress:comment:4"}
     assert ids(loaded, "lang:en") == {"reddit:comment:5"}
@@ -157,12 +205,19 @@ def test_field_filters_in_the_query(loaded: Store) -> None:
 
 def test_structured_filters_and_time_range(loaded: Store) -> None:
     assert ids(loaded, sources=["voz", "reddit"]) == {
-        "voz:comment:2", "voz:comment:6", "reddit:comment:5"}
+        "voz:comment:2",
+        "voz:comment:6",
+        "reddit:comment:5",
+    }
     assert ids(loaded, sentiments=["positive"]) == {"vnexpress:comment:3"}
     assert ids(loaded, topics=["business"], languages=["vi"]) == {
-        "vnexpress:comment:1", "voz:comment:2"}
+        "vnexpress:comment:1",
+        "voz:comment:2",
+    }
     assert ids(loaded, since=T0 + timedelta(hours=24), until=T0 + timedelta(hours=48)) == {
-        "vnexpress:comment:4", "reddit:comment:5"}
+        "vnexpress:comment:4",
+        "reddit:comment:5",
+    }
     assert ids(loaded, authors=["binh"]) == {"voz:comment:2"}
 
 
@@ -226,7 +281,10 @@ def test_top_topics_keywords_and_values(loaded: Store) -> None:
     assert loaded.top_keywords(SearchQuery(q="source:voz")) == [("giá xăng", 1)]
     assert loaded.top_values("source", SearchQuery())[0] == ("vnexpress", 3)
     assert dict(loaded.top_values("sentiment", SearchQuery())) == {
-        "neutral": 3, "negative": 2, "positive": 1}
+        "neutral": 3,
+        "negative": 2,
+        "positive": 1,
+    }
 
 
 def test_delete_by_id_and_by_author_are_audited(loaded: Store) -> None:
@@ -246,12 +304,20 @@ def test_delete_by_id_and_by_author_are_audited(loaded: Store) -> None:
 
 def test_source_runs_newest_first(store: Store) -> None:
     for i in range(3):
-        store.record_source_run(SourceRun(
-            source="voz", started_at=T0 + timedelta(minutes=i),
-            finished_at=T0 + timedelta(minutes=i, seconds=30), items=10 * i, errors=i,
-            ok=i != 1, message=f"run {i}"))
-    store.record_source_run(SourceRun(source="reddit", started_at=T0, finished_at=T0,
-                                      items=1, errors=0, ok=True))
+        store.record_source_run(
+            SourceRun(
+                source="voz",
+                started_at=T0 + timedelta(minutes=i),
+                finished_at=T0 + timedelta(minutes=i, seconds=30),
+                items=10 * i,
+                errors=i,
+                ok=i != 1,
+                message=f"run {i}",
+            )
+        )
+    store.record_source_run(
+        SourceRun(source="reddit", started_at=T0, finished_at=T0, items=1, errors=0, ok=True)
+    )
     store.refresh()
     runs = store.source_runs("voz")
     assert [r.items for r in runs] == [20, 10, 0]
@@ -261,7 +327,7 @@ def test_source_runs_newest_first(store: Store) -> None:
 
 
 def test_odd_text_is_stored_and_found(store: Store) -> None:
-    weird = make_post(77, "emoji 😡😡 và \u200b zero-width, <b>html</b> & \"quotes\" – ok")
+    weird = make_post(77, 'emoji 😡😡 và \u200b zero-width, <b>html</b> & "quotes" – ok')
     huge = make_post(78, "dài " * 250_000)
     store.upsert([weird, huge])
     store.refresh()

@@ -21,16 +21,22 @@ from streaming.nlp_worker import NlpWorker
 def length_analyzer(texts: Sequence[str]) -> list[Analysis]:
     """Worker mechanics only: a deterministic analysis whose output depends on the text."""
     return [
-        Analysis(language="vi" if any(ord(c) > 127 for c in t) else "unknown",
-                 sentiment=Sentiment(label="negative" if "tệ" in t else "neutral", score=0.6),
-                 keywords=t.lower().split()[:3])
+        Analysis(
+            language="vi" if any(ord(c) > 127 for c in t) else "unknown",
+            sentiment=Sentiment(label="negative" if "tệ" in t else "neutral", score=0.6),
+            keywords=t.lower().split()[:3],
+        )
         for t in texts
     ]
 
 
 def post(n: int, text: str = "bình luận thử") -> Post:
-    return Post(id=f"test:comment:{n}", source="test", text=f"{text} {n}",
-                created_at=datetime(2026, 11, 1, tzinfo=UTC))
+    return Post(
+        id=f"test:comment:{n}",
+        source="test",
+        text=f"{text} {n}",
+        created_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
 
 
 def run_stages(settings: Settings, store: SQLiteStore) -> tuple[NlpWorker, Indexer]:
@@ -56,19 +62,31 @@ def test_posts_flow_raw_to_store(settings: Settings) -> None:
 def test_bad_input_is_dead_lettered_and_nothing_is_lost(settings: Settings) -> None:
     bus = EmbeddedBus(settings.resolved_bus_path)
     raw = settings.raw_topic
-    good = [post(1), post(2, "tệ quá " * 1), post(3, "x" * 1_000_000),
-            post(4, "điều khiển \x00\x07\x1b[31m ký tự"), post(5, "mixed 中文 русский العربية tiếng Việt 😀")]
+    good = [
+        post(1),
+        post(2, "tệ quá " * 1),
+        post(3, "x" * 1_000_000),
+        post(4, "điều khiển \x00\x07\x1b[31m ký tự"),
+        post(5, "mixed 中文 русский العربية tiếng Việt 😀"),
+    ]
     bus.publish(raw, good[0].to_json(), key=good[0].id)
     bus.publish(raw, b"{not json", key="broken")
-    bus.publish(raw, json.dumps({"id": "test:comment:99", "source": "test"}).encode(), key="missing")
-    bus.publish(raw, json.dumps({"id": "nocolon", "source": "x", "text": "a",
-                                 "created_at": "2026-01-01T00:00:00Z"}).encode(), key="badid")
+    bus.publish(
+        raw, json.dumps({"id": "test:comment:99", "source": "test"}).encode(), key="missing"
+    )
+    bus.publish(
+        raw,
+        json.dumps(
+            {"id": "nocolon", "source": "x", "text": "a", "created_at": "2026-01-01T00:00:00Z"}
+        ).encode(),
+        key="badid",
+    )
     bus.publish(raw, b"\xff\xfe\x00binary", key="binary")
     for p in good[1:]:
         bus.publish(raw, p.to_json(), key=p.id)
     bus.flush()
     store = SQLiteStore(settings.resolved_store_path)
-    nlp, indexer = run_stages(settings, store)
+    nlp, _indexer = run_stages(settings, store)
     assert nlp.stats.processed == 5 and nlp.stats.dead == 4
     assert store.count(SearchQuery()) == 5
     assert store.get("test:comment:3").text.startswith("xxx")  # type: ignore[union-attr]

@@ -1,0 +1,129 @@
+"""`duluan import` and `duluan export` as a user runs them: real NLP, real SQLite store."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def duluan(
+    args: list[str], data_dir: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DULUAN_DATA_DIR": str(data_dir), "DULUAN_LOG_LEVEL": "WARNING"}
+    return subprocess.run(
+        [sys.executable, "-m", "duluan.cli", *args],
+        cwd=REPO,
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture
+def posts_file(tmp_path: Path) -> Path:
+    rows = [
+        {
+            "id": "1",
+            "source": "forum",
+            "text": "Giá xăng tăng quá, dân khổ lắm",
+            "created_at": "2026-11-01T08:00:00+07:00",
+            "author": "an",
+        },
+        {
+            "id": "forum:post:2",
+            "source": "forum",
+            "text": "Đội tuyển chơi hay quá, tuyệt vời",
+            "created_at": "2026-11-02T09:00:00+07:00",
+            "likes": 12,
+        },
+        {
+            "id": "3",
+            "source": "forum",
+            "text": "gia xang hom nay bao nhieu vay",
+            "created_at": "2026-11-03T10:00:00Z",
+        },
+    ]
+    path = tmp_path / "posts.jsonl"
+    lines = [json.dumps(r, ensure_ascii=False) for r in rows]
+    lines.insert(1, "{broken json")
+    lines.insert(3, json.dumps({"id": "9", "source": "forum", "text": "no date"}))
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_import_jsonl_then_export(tmp_path: Path, posts_file: Path) -> None:
+    data = tmp_path / "var"
+    r = duluan(["import", str(posts_file)], data)
+    assert r.returncode == 0, r.stderr
+    assert "imported 3, rejected 2 of 5 rows" in r.stderr
+    rejects = [
+        json.loads(x)
+        for x in posts_file.with_name("posts.jsonl.rejected.jsonl").read_text().splitlines()
+    ]
+    assert [x["line"] for x in rejects] == [2, 4]
+    assert "created_at" in rejects[1]["error"]
+
+    r = duluan(["export", "--query", "xang", "--format", "jsonl"], data)
+    assert r.returncode == 0, r.stderr
+    got = [json.loads(x) for x in r.stdout.splitlines()]
+    assert {p["id"] for p in got} == {"forum:post:1", "forum:post:3"}
+    for p in got:
+        assert p["analysis"]["sentiment"]["label"] in ("positive", "neutral", "negative")
+        assert p["analysis"]["topics"], "every post gets topics"
+
+    r = duluan(["export", "--format", "csv"], data)
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert len(rows) == 3
+    liked = next(x for x in rows if x["id"] == "forum:post:2")
+    assert liked["sentiment"] == "positive"
+
+
+def test_import_csv_strict_fails_on_rejects(tmp_path: Path) -> None:
+    path = tmp_path / "posts.csv"
+    path.write_text(
+        "id,source,text,created_at\n1,blog,Bài viết hay,2026-11-01T00:00:00Z\n"
+        "2,blog,,2026-11-01T00:00:00Z\n",
+        encoding="utf-8",
+    )
+    r = duluan(["import", str(path), "--strict"], tmp_path / "var")
+    assert r.returncode == 1
+    assert "imported 1, rejected 1" in r.stderr
+
+
+def test_export_rejects_a_bad_query(tmp_path: Path) -> None:
+    r = duluan(["export", "--query", '"unclosed'], tmp_path / "var")
+    assert r.returncode != 0
+    assert "unclosed quote" in r.stderr
+
+
+def test_every_command_has_help(tmp_path: Path) -> None:
+    for cmd in (
+        ["--help"],
+        ["demo", "--help"],
+        ["run", "--help"],
+        ["crawl", "--help"],
+        ["worker", "nlp", "--help"],
+        ["worker", "index", "--help"],
+        ["api", "--help"],
+        ["analyze", "--help"],
+        ["import", "--help"],
+        ["export", "--help"],
+        ["train", "--help"],
+        ["eval", "--help"],
+        ["delete", "author", "--help"],
+    ):
+        r = duluan(cmd, tmp_path / "var")
+        assert r.returncode == 0, (cmd, r.stderr)
+        assert "Usage" in r.stdout
