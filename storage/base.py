@@ -40,6 +40,7 @@ class SearchPage:
     hits: list[SearchHit]
     total: int
     next_cursor: str | None = None
+    total_exact: bool = True  # False: `total` is a lower bound (very common terms), like ES's 10k
 
 
 @dataclass

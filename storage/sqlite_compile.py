@@ -74,9 +74,10 @@ def _to_fts(node: Node) -> str | None:
 class Compiler:
     """Collects a WHERE clause and its parameters; keeps whether FTS ranking is available."""
 
-    def __init__(self) -> None:
+    def __init__(self, mode: str = "in") -> None:
         self.params: list[Any] = []
         self.rank_fts: str | None = None
+        self.mode = mode  # "in": materialise FTS matches; "exists": check row by row
 
     def node(self, node: Node) -> str:
         if isinstance(node, MatchAll):
@@ -87,6 +88,11 @@ class Compiler:
                 if self.rank_fts is None:
                     self.rank_fts = expr
                 self.params.append(expr)
+                if self.mode == "exists":
+                    return (
+                        "EXISTS (SELECT 1 FROM posts_fts f WHERE f.posts_fts MATCH ?"
+                        " AND f.rowid = p.rowid)"
+                    )
                 return "p.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)"
         if isinstance(node, FieldMatch):
             self.params.append(node.value)

@@ -20,6 +20,7 @@ from core.settings import Settings
 from core.text import clean_control, fold
 from storage.base import Bucket, SearchHit, SearchPage, SourceRun, Store, StoreError
 from storage.sqlite_compile import Compiler
+from storage.sqlite_rollup import RollupFilter, ceil_hour, floor_hour, rollup_filter
 
 log = get_logger(__name__)
 
@@ -39,10 +40,10 @@ CREATE TABLE IF NOT EXISTS posts (
   sentiment TEXT,
   sentiment_score REAL,
   toxic INTEGER,
-  content_hash TEXT,
-  doc TEXT NOT NULL
+  content_hash TEXT
 );
-CREATE INDEX IF NOT EXISTS posts_created ON posts(created_at);
+CREATE TABLE IF NOT EXISTS post_docs (rowid INTEGER PRIMARY KEY, doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS posts_created ON posts(created_at, sentiment, source, language);
 CREATE INDEX IF NOT EXISTS posts_source_created ON posts(source, created_at);
 CREATE INDEX IF NOT EXISTS posts_sentiment_created ON posts(sentiment, created_at);
 CREATE INDEX IF NOT EXISTS posts_author ON posts(author COLLATE NOCASE);
@@ -61,6 +62,11 @@ CREATE INDEX IF NOT EXISTS post_rules_post ON post_rules(post);
 CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
   body, tokenize = 'unicode61 remove_diacritics 2'
 );
+CREATE TABLE IF NOT EXISTS post_counts (
+  hour INTEGER NOT NULL, source TEXT NOT NULL, sentiment TEXT NOT NULL, language TEXT NOT NULL,
+  topic TEXT NOT NULL, n INTEGER NOT NULL,
+  PRIMARY KEY (hour, topic, source, sentiment, language)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS source_runs (
   source TEXT NOT NULL, started_at REAL NOT NULL, finished_at REAL NOT NULL,
   items INTEGER NOT NULL, errors INTEGER NOT NULL, ok INTEGER NOT NULL, message TEXT
@@ -159,9 +165,31 @@ class SQLiteStore(Store):
                 raise StoreError(f"sqlite upsert failed: {exc}") from exc
         return len(latest)
 
+    def _rollup_keys(self, rowid: int) -> list[tuple[int, str, str, str, str]]:
+        """The post_counts rows a stored post contributes to (one per topic, plus '')."""
+        row = self._conn.execute(
+            "SELECT created_at, source, sentiment, language FROM posts WHERE rowid=?", (rowid,)
+        ).fetchone()
+        if row is None:
+            return []
+        base = (floor_hour(row[0]), row[1], row[2] or "unknown", row[3] or "unknown")
+        topics = [
+            r[0] for r in self._conn.execute("SELECT topic FROM post_topics WHERE post=?", (rowid,))
+        ]
+        return [(*base, t) for t in ["", *topics]]
+
+    def _bump(self, keys: list[tuple[int, str, str, str, str]], delta: int) -> None:
+        self._conn.executemany(
+            "INSERT INTO post_counts(hour, source, sentiment, language, topic, n)"
+            " VALUES (?,?,?,?,?,?) ON CONFLICT DO UPDATE SET n = n + excluded.n",
+            [(*k, delta) for k in keys],
+        )
+
     def _upsert_one(self, post: Post, now: float) -> None:
         a = post.analysis
-        doc = post.model_dump_json()
+        old = self._conn.execute("SELECT rowid FROM posts WHERE id=?", (post.id,)).fetchone()
+        if old is not None:
+            self._bump(self._rollup_keys(int(old[0])), -1)
         row = (
             post.id,
             post.source,
@@ -177,22 +205,25 @@ class SQLiteStore(Store):
             a.sentiment.score if a else None,
             int(a.toxic.label) if a else None,
             content_hash(post.text),
-            doc,
         )
         cur = self._conn.execute(
             "INSERT INTO posts(id, source, kind, author, thread_id, parent_id, url, created_at,"
-            " indexed_at, language, sentiment, sentiment_score, toxic, content_hash, doc)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+            " indexed_at, language, sentiment, sentiment_score, toxic, content_hash)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
             " ON CONFLICT(id) DO UPDATE SET source=excluded.source, kind=excluded.kind,"
             " author=excluded.author, thread_id=excluded.thread_id, parent_id=excluded.parent_id,"
             " url=excluded.url, created_at=excluded.created_at, indexed_at=excluded.indexed_at,"
             " language=excluded.language, sentiment=excluded.sentiment,"
             " sentiment_score=excluded.sentiment_score, toxic=excluded.toxic,"
-            " content_hash=excluded.content_hash, doc=excluded.doc"
+            " content_hash=excluded.content_hash"
             " RETURNING rowid",
             row,
         )
         rowid = int(cur.fetchone()[0])
+        self._conn.execute(
+            "INSERT OR REPLACE INTO post_docs(rowid, doc) VALUES (?, ?)",
+            (rowid, post.model_dump_json()),
+        )
         for table in ("posts_fts", "post_topics", "post_keywords", "post_rules"):
             col = "rowid" if table == "posts_fts" else "post"
             self._conn.execute(f"DELETE FROM {table} WHERE {col}=?", (rowid,))
@@ -212,12 +243,16 @@ class SQLiteStore(Store):
                 "INSERT INTO post_rules(post, rule) VALUES (?,?)",
                 [(rowid, r) for r in dict.fromkeys(a.rule_topics)],
             )
+        self._bump(self._rollup_keys(rowid), 1)
 
     def _delete_rowids(self, rowids: list[int]) -> None:
         for i in range(0, len(rowids), 500):
             chunk = rowids[i : i + 500]
             marks = ",".join("?" * len(chunk))
+            for rowid in chunk:
+                self._bump(self._rollup_keys(rowid), -1)
             self._conn.execute(f"DELETE FROM posts_fts WHERE rowid IN ({marks})", chunk)
+            self._conn.execute(f"DELETE FROM post_docs WHERE rowid IN ({marks})", chunk)
             for table in ("post_topics", "post_keywords", "post_rules"):
                 self._conn.execute(f"DELETE FROM {table} WHERE post IN ({marks})", chunk)
             self._conn.execute(f"DELETE FROM posts WHERE rowid IN ({marks})", chunk)
@@ -276,38 +311,70 @@ class SQLiteStore(Store):
 
     # -- reads ----------------------------------------------------------------------------
     def get(self, post_id: str) -> Post | None:
-        row = self._r.execute("SELECT doc FROM posts WHERE id=?", (post_id,)).fetchone()
+        row = self._r.execute(
+            "SELECT d.doc FROM posts p JOIN post_docs d ON d.rowid = p.rowid WHERE p.id=?",
+            (post_id,),
+        ).fetchone()
         return Post.model_validate_json(row[0]) if row else None
 
-    def _where(self, query: SearchQuery) -> tuple[str, list[Any], str | None]:
-        c = Compiler()
+    # An FTS expression matching fewer rows than this is materialised (rowid IN ...); a more
+    # common one is checked row by row while walking the time index, which finds a page fast.
+    FTS_MATERIALISE_LIMIT = 20_000
+    # Beyond this many matches, search totals are a lower bound (total_exact=False).
+    TOTAL_CAP = 1_000
+
+    def _fts_is_common(self, query: SearchQuery) -> bool:
+        probe = Compiler()
+        probe.query(query)
+        if probe.rank_fts is None:
+            return False
+        n = self._r.execute(
+            "SELECT COUNT(*) FROM (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ? LIMIT ?)",
+            (probe.rank_fts, self.FTS_MATERIALISE_LIMIT),
+        ).fetchone()[0]
+        return int(n) >= self.FTS_MATERIALISE_LIMIT
+
+    def _where(self, query: SearchQuery, mode: str = "in") -> tuple[str, list[Any], str | None]:
+        c = Compiler(mode)
         where = c.query(query)
         return where, c.params, c.rank_fts
 
     def count(self, query: SearchQuery) -> int:
+        rollup = rollup_filter(query)
+        if rollup is not None:
+            return sum(b.count for b in self._rollup_timeline(rollup, query, "month", None))
         where, params, _ = self._where(query)
         row = self._r.execute(f"SELECT COUNT(*) FROM posts p WHERE {where}", params).fetchone()
         return int(row[0])
 
     def search(self, query: SearchQuery) -> SearchPage:
-        where, params, rank_fts = self._where(query)
-        total = int(
-            self._r.execute(f"SELECT COUNT(*) FROM posts p WHERE {where}", params).fetchone()[0]
-        )
+        common = self._fts_is_common(query)
+        where, params, rank_fts = self._where(query, "exists" if common else "in")
+        if common:
+            capped = self._r.execute(
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM posts p WHERE {where} LIMIT ?)",
+                [*params, self.TOTAL_CAP + 1],
+            ).fetchone()[0]
+            total, exact = min(int(capped), self.TOTAL_CAP), int(capped) <= self.TOTAL_CAP
+        else:
+            total, exact = self.count(query), True
         cursor = _decode_cursor(query.cursor) if query.cursor else {}
         terms = positive_terms(query.ast())
         if query.sort == "relevance" and rank_fts:
             offset = int(cursor.get("o", 0))
             sql = (
-                "SELECT p.doc, -f.rank FROM posts p JOIN posts_fts f ON f.rowid = p.rowid"
+                "SELECT d.doc, -f.rank FROM posts p JOIN posts_fts f ON f.rowid = p.rowid"
+                " JOIN post_docs d ON d.rowid = p.rowid"
                 f" WHERE f.posts_fts MATCH ? AND {where}"
                 " ORDER BY f.rank, p.created_at DESC LIMIT ? OFFSET ?"
             )
-            rows = self._r.execute(sql, [rank_fts, *params, query.limit, offset]).fetchall()
+            rows = self._r.execute(sql, [rank_fts, *params, query.limit + 1, offset]).fetchall()
+            more = len(rows) > query.limit
+            rows = rows[: query.limit]
             nxt = offset + len(rows)
-            next_cursor = _encode_cursor({"o": nxt}) if nxt < total and rows else None
+            next_cursor = _encode_cursor({"o": nxt}) if more else None
             hits = [self._hit(r[0], float(r[1]), terms) for r in rows]
-            return SearchPage(hits=hits, total=total, next_cursor=next_cursor)
+            return SearchPage(hits=hits, total=total, next_cursor=next_cursor, total_exact=exact)
         order = _SORTS["oldest" if query.sort == "oldest" else "newest"]
         keyset = ""
         kparams: list[Any] = []
@@ -318,17 +385,29 @@ class SQLiteStore(Store):
             keyset = f" AND (p.created_at, p.rowid) {op} (?, ?)"
             kparams = [float(cursor["t"]), int(cursor["r"])]
         sql = (
-            f"SELECT p.doc, p.created_at, p.rowid FROM posts p WHERE {where}{keyset}"
+            f"SELECT p.rowid, p.created_at FROM posts p WHERE {where}{keyset}"
             f" ORDER BY {order} LIMIT ?"
         )
         rows = self._r.execute(sql, [*params, *kparams, query.limit + 1]).fetchall()
         more = len(rows) > query.limit
         rows = rows[: query.limit]
         next_cursor = (
-            _encode_cursor({"t": rows[-1][1], "r": rows[-1][2]}) if more and rows else None
+            _encode_cursor({"t": rows[-1][1], "r": rows[-1][0]}) if more and rows else None
         )
+        docs = self._docs([r[0] for r in rows])
         return SearchPage(
-            hits=[self._hit(r[0], None, terms) for r in rows], total=total, next_cursor=next_cursor
+            hits=[self._hit(docs[r[0]], None, terms) for r in rows if r[0] in docs],
+            total=total,
+            next_cursor=next_cursor,
+            total_exact=exact,
+        )
+
+    def _docs(self, rowids: list[int]) -> dict[int, str]:
+        if not rowids:
+            return {}
+        marks = ",".join("?" * len(rowids))
+        return dict(
+            self._r.execute(f"SELECT rowid, doc FROM post_docs WHERE rowid IN ({marks})", rowids)
         )
 
     def _hit(self, doc: str, score: float | None, terms: list[str]) -> SearchHit:
@@ -349,22 +428,104 @@ class SQLiteStore(Store):
                 return
             q = q.model_copy(update={"cursor": page.next_cursor})
 
+    @staticmethod
+    def _bucket_sql(interval: Interval, column: str) -> str:
+        if interval in _BUCKET_SECONDS:
+            size = _BUCKET_SECONDS[interval]
+            return f"CAST({column} / {size} AS INTEGER) * {size}"
+        if interval == "week":
+            return (
+                f"CAST(strftime('%s', date({column}, 'unixepoch', '-6 days', 'weekday 1'))"
+                " AS INTEGER)"
+            )
+        return f"CAST(strftime('%s', date({column}, 'unixepoch', 'start of month')) AS INTEGER)"
+
     def timeline(
         self, query: SearchQuery, interval: Interval = "day", split: Split | None = None
     ) -> list[Bucket]:
-        where, params, _ = self._where(query)
-        if interval in _BUCKET_SECONDS:
-            size = _BUCKET_SECONDS[interval]
-            bucket = f"CAST(p.created_at / {size} AS INTEGER) * {size}"
-        elif interval == "week":
-            bucket = (
-                "CAST(strftime('%s', date(p.created_at, 'unixepoch', '-6 days', 'weekday 1'))"
-                " AS INTEGER)"
-            )
+        rollup = rollup_filter(query)
+        if rollup is not None and interval != "minute" and not (split == "topic" and rollup.topic):
+            return self._rollup_timeline(rollup, query, interval, split)
+        return self._scan_timeline(query, interval, split)
+
+    def _rollup_timeline(
+        self, f: RollupFilter, query: SearchQuery, interval: Interval, split: Split | None
+    ) -> list[Bucket]:
+        """Whole hours from post_counts; partial hours at the window's edges from posts."""
+        lo = ceil_hour(query.since.timestamp()) if query.since else None
+        hi = floor_hour(query.until.timestamp()) if query.until else None
+        if lo is not None and hi is not None and lo >= hi:
+            return self._scan_timeline(query, interval, split)
+        clauses, params = [], []
+        for column, values in (
+            ("source", f.source),
+            ("sentiment", f.sentiment),
+            ("language", f.language),
+        ):
+            if values is not None:
+                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+                params.extend(sorted(values))
+        if split == "topic":
+            clauses.append("topic != ''")
         else:
-            bucket = (
-                "CAST(strftime('%s', date(p.created_at, 'unixepoch', 'start of month')) AS INTEGER)"
-            )
+            clauses.append("topic = ?")
+            params.append(f.topic or "")
+        if lo is not None:
+            clauses.append("hour >= ?")
+            params.append(lo)
+        if hi is not None:
+            clauses.append("hour < ?")
+            params.append(hi)
+        bucket = self._bucket_sql(interval, "hour")
+        col = {"sentiment": "sentiment", "source": "source", "topic": "topic"}.get(
+            split or "", "NULL"
+        )
+        sql = (
+            f"SELECT {bucket} AS b, {col}, SUM(n) FROM post_counts WHERE {' AND '.join(clauses)}"
+            " GROUP BY b, 2 HAVING SUM(n) > 0"
+        )
+        buckets: dict[int, Bucket] = {}
+        for b, key, n in self._r.execute(sql, params):
+            self._add(buckets, int(b), key, int(n), split)
+        if split == "topic":  # the per-post totals (a post has one or more topics)
+            totals_q = query.model_copy(update={"topics": []})
+            for bk in self._rollup_timeline(
+                RollupFilter(f.source, f.sentiment, f.language, None), totals_q, interval, None
+            ):
+                buckets.setdefault(int(bk.start.timestamp()), Bucket(bk.start, 0)).count = bk.count
+        edges = []
+        if query.since and lo is not None and query.since.timestamp() < lo:
+            edges.append(query.model_copy(update={"until": _dt(min(lo, hi) if hi else lo)}))
+        if query.until and hi is not None and query.until.timestamp() > hi:
+            edges.append(query.model_copy(update={"since": _dt(max(hi, lo) if lo else hi)}))
+        for edge in edges:
+            for bk in self._scan_timeline(edge, interval, split):
+                key = int(bk.start.timestamp())
+                into = buckets.setdefault(key, Bucket(start=bk.start, count=0))
+                into.count += bk.count
+                for k, v in bk.split.items():
+                    into.split[k] = into.split.get(k, 0) + v
+        if split not in (None, "topic"):
+            for bk in buckets.values():
+                bk.count = sum(bk.split.values())
+        return [buckets[k] for k in sorted(buckets) if buckets[k].count or buckets[k].split]
+
+    @staticmethod
+    def _add(
+        buckets: dict[int, Bucket], b: int, key: str | None, n: int, split: Split | None
+    ) -> None:
+        bk = buckets.setdefault(b, Bucket(start=_dt(b), count=0))
+        if split is None:
+            bk.count += n
+        else:
+            k = key if key not in (None, "unknown") else "unknown"
+            bk.split[k] = bk.split.get(k, 0) + n
+
+    def _scan_timeline(
+        self, query: SearchQuery, interval: Interval, split: Split | None
+    ) -> list[Bucket]:
+        where, params, _ = self._where(query, "exists" if self._fts_is_common(query) else "in")
+        bucket = self._bucket_sql(interval, "p.created_at")
         if split is None:
             sql = f"SELECT {bucket} AS b, NULL, COUNT(*) FROM posts p WHERE {where} GROUP BY b"
         elif split == "topic":
@@ -374,14 +535,13 @@ class SQLiteStore(Store):
             )
         else:
             col = "p.sentiment" if split == "sentiment" else "p.source"
-            sql = f"SELECT {bucket} AS b, {col}, COUNT(*) FROM posts p WHERE {where} GROUP BY b, {col}"
+            sql = (
+                f"SELECT {bucket} AS b, {col}, COUNT(*) FROM posts p WHERE {where}"
+                f" GROUP BY b, {col}"
+            )
         buckets: dict[int, Bucket] = {}
         for b, key, n in self._r.execute(sql, params):
-            bk = buckets.setdefault(int(b), Bucket(start=_dt(int(b)), count=0))
-            if split is None:
-                bk.count += int(n)
-            else:
-                bk.split[key if key is not None else "unknown"] = int(n)
+            self._add(buckets, int(b), key, int(n), split)
         if split == "topic":
             totals = dict(
                 self._r.execute(

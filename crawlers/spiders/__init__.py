@@ -1,0 +1,1 @@
+"""One spider per source; the spider name is the source name on every Post."""

@@ -1,0 +1,51 @@
+"""The demo site + the real vnexpress spider, run through the runner (as `duluan demo` does)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from core.models import Post
+from crawlers.demo_site import build_site, serve_demo_site
+from crawlers.runner import crawl
+from duluan.commands.crawl_cmds import load_sources, parse_every
+
+
+def test_demo_site_content_is_varied() -> None:
+    articles = build_site()
+    assert len(articles) == 8
+    assert sum(a.total_items() for a in articles) == 300
+    texts = [c.content for a in articles for c in a.comments]
+    assert len(set(texts)) > len(texts) * 0.6
+    assert any(r.replies and len(r.replies) > 2 for a in articles for r in a.comments)
+
+
+def test_demo_crawl_through_runner(tmp_path: Path) -> None:
+    server, base = serve_demo_site()
+    try:
+        out = tmp_path / "demo.jsonl"
+        stats = crawl(
+            "vnexpress", start_urls=[f"{base}/rss/tin-moi-nhat.rss"], output=out, timeout=90,
+            overrides={"VNEXPRESS_API_BASE": base, "DULUAN_PUBLISH": False,
+                       "DULUAN_RECORD_HEALTH": False, "DULUAN_POLITE": False,
+                       "DULUAN_DATA_DIR": str(tmp_path / "var")},
+        )
+    finally:
+        server.shutdown()
+    posts = [Post.from_json(line) for line in out.read_text("utf-8").splitlines()]
+    kinds = Counter(p.kind for p in posts)
+    assert stats["items"] == len(posts) == 308 and stats["errors"] == 0
+    assert kinds["article"] == 8 and kinds["comment"] + kinds["reply"] == 300
+    ids = {p.id for p in posts}
+    assert all(p.parent_id in ids for p in posts if p.kind == "reply")
+    assert all(p.created_at.utcoffset() is not None for p in posts)
+
+
+def test_sources_yaml_and_durations() -> None:
+    example = Path(__file__).resolve().parents[2] / "crawlers" / "sources.example.yaml"
+    sources = load_sources(example)
+    names = [s.name for s in sources]
+    assert "vnexpress" in names and "youtube" not in names  # disabled entries are dropped
+    vnexpress = sources[names.index("vnexpress")]
+    assert vnexpress.interval_s == 600 and vnexpress.start_urls
+    assert parse_every("90s") == 90 and parse_every("1h") == 3600 and parse_every("2d") == 172800
