@@ -167,8 +167,7 @@ def demo(
             start_urls=[f"{base_url}/rss/tin-moi-nhat.rss"],
             overrides={
                 "VNEXPRESS_API_BASE": base_url,
-                "AUTOTHROTTLE_ENABLED": False,
-                "DOWNLOAD_DELAY": 0,
+                "DULUAN_POLITE": False,
             },
             env=env,
             timeout=600,
