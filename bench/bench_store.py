@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.synthetic import SOURCES, SYLLABLES, synthetic_posts
+from bench.synthetic import ENTITIES, SOURCES, SYLLABLES, synthetic_posts
 from core.query import SearchQuery
 from storage.sqlite_store import SQLiteStore
 
@@ -46,26 +46,33 @@ def load(store: SQLiteStore, n: int) -> float:
 
 
 def queries(rng: random.Random) -> list[tuple[str, SearchQuery, str]]:
-    common, rare = SYLLABLES[:15], SYLLABLES[-60:]
+    """A dashboard-like mix: mostly named things, some common words, booleans and filters."""
+    common = SYLLABLES[:15]
     out = []
-    for _ in range(40):
-        kind = rng.choice(["term", "rare", "bool", "phrase", "filter"])
-        if kind == "term":
+    for _ in range(60):
+        kind = rng.choice(["entity", "entity", "entity", "common", "bool", "phrase", "filter"])
+        if kind == "entity":
+            q = rng.choice(ENTITIES[:2000])
+        elif kind == "common":
             q = rng.choice(common)
-        elif kind == "rare":
-            q = rng.choice(rare)
         elif kind == "bool":
-            q = f"({rng.choice(rare)} OR {rng.choice(rare)}) AND NOT {rng.choice(common)}"
+            q = f"({rng.choice(ENTITIES[:500])} OR {rng.choice(ENTITIES[:500])}) AND NOT {rng.choice(common)}"
         elif kind == "phrase":
             q = f'"{rng.choice(SYLLABLES[:40])} {rng.choice(SYLLABLES[:40])}"'
         else:
-            q = f"{rng.choice(rare)} source:{rng.choice(SOURCES)} sentiment:negative"
+            q = f"{rng.choice(ENTITIES[:200])} source:{rng.choice(SOURCES)} sentiment:negative"
         since = END - timedelta(days=rng.choice([1, 7, 30]))
-        out.append(("search", SearchQuery(q=q, since=since, limit=20), q))
-    for _ in range(20):
-        q = rng.choice([None, rng.choice(rare), f"source:{rng.choice(SOURCES)}"])
+        out.append((f"search/{kind}", SearchQuery(q=q, since=since, limit=20), q))
+    for _ in range(30):
+        kind = rng.choice(["all", "source", "entity", "common"])
+        q = {
+            "all": None,
+            "source": f"source:{rng.choice(SOURCES)}",
+            "entity": rng.choice(ENTITIES[:2000]),
+            "common": rng.choice(common),
+        }[kind]
         since = END - timedelta(days=rng.choice([1, 7, 30]))
-        out.append(("timeline", SearchQuery(q=q, since=since), str(q)))
+        out.append((f"timeline/{kind}", SearchQuery(q=q, since=since), str(q)))
     return out
 
 
@@ -88,12 +95,12 @@ def main() -> None:
     print(f"db size {args.db.stat().st_size / 1e9:.2f} GB")
     rng = random.Random(1)
     work = queries(rng) * args.rounds
-    times: dict[str, list[float]] = {"search": [], "timeline": []}
+    times: dict[str, list[float]] = {}
 
     def one(item: tuple[str, SearchQuery, str]) -> tuple[str, float]:
         kind, q, _ = item
         t = time.perf_counter()
-        if kind == "search":
+        if kind.startswith("search"):
             store.search(q)
         else:
             store.timeline(q, "day", split="sentiment")
@@ -103,8 +110,9 @@ def main() -> None:
         one(item)
     with ThreadPoolExecutor(max_workers=args.clients) as pool:
         for kind, dt in pool.map(one, work):
-            times[kind].append(dt * 1000)
-    for kind, vals in times.items():
+            times.setdefault(kind, []).append(dt * 1000)
+            times.setdefault(kind.split("/")[0] + " (all)", []).append(dt * 1000)
+    for kind, vals in sorted(times.items()):
         print(
             f"{kind:9s} n={len(vals):4d} clients={args.clients:2d}  p50={statistics.median(vals):7.1f} ms"
             f"  p95={pct(vals, 95):7.1f} ms  max={max(vals):7.1f} ms"

@@ -165,6 +165,19 @@ TOPICS = (
 SENTIMENTS = ("negative", "neutral", "positive")
 
 
+def _entities(rng: random.Random, n: int = 20_000) -> list[str]:
+    """Invented names (brands, places, people) for the long tail real queries look for."""
+    onsets = ["b", "c", "d", "g", "h", "k", "l", "m", "n", "ph", "s", "t", "th", "tr", "v", "x"]
+    rhymes = ["an", "anh", "ao", "at", "em", "iên", "inh", "oa", "ong", "ơn", "uy", "ư", "ươc"]
+    out = set()
+    while len(out) < n:
+        out.add("".join(rng.choice(onsets) + rng.choice(rhymes) for _ in range(rng.randint(2, 3))))
+    return sorted(out)
+
+
+ENTITIES = _entities(random.Random(42))
+
+
 def synthetic_posts(
     n: int, *, days: int = 30, seed: int = 7, end: datetime | None = None
 ) -> Iterator[Post]:
@@ -175,6 +188,10 @@ def synthetic_posts(
     span = days * 86400
     for i in range(n):
         words = rng.choices(SYLLABLES, weights=weights, k=rng.randint(8, 60))
+        for _ in range(rng.choice((0, 1, 1, 2))):  # Zipf-distributed named things
+            words.insert(
+                rng.randrange(len(words)), ENTITIES[int(rng.paretovariate(1.1)) % len(ENTITIES)]
+            )
         topic = rng.choice(TOPICS)
         yield Post(
             id=f"{rng.choice(SOURCES)}:comment:{i}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from core.query import And, FieldMatch, MatchAll, Node, Not, Or, Phrase, SearchQuery, Term
@@ -71,13 +72,61 @@ def _to_fts(node: Node) -> str | None:
     return None
 
 
-class Compiler:
-    """Collects a WHERE clause and its parameters; keeps whether FTS ranking is available."""
+US = 1_000_000  # rowids are created_at in microseconds, so time order is rowid order
 
-    def __init__(self, mode: str = "in") -> None:
+
+def time_rowid(ts: float) -> int:
+    return int(ts * US)
+
+
+@dataclass
+class Plan:
+    """How to run a query: an optional driving FTS expression plus predicates on `posts p`.
+
+    With `fts`, rows come from `posts_fts f` in rowid (= time) order and `posts p` is joined only
+    when `needs_posts`; time bounds are rowid ranges on whichever table drives.
+    """
+
+    fts: str | None
+    where: str
+    params: list[Any]
+    lo: int | None
+    hi: int | None
+    needs_posts: bool
+
+    @property
+    def key(self) -> str:
+        return "f" if self.fts else "p"
+
+    def source_sql(self, *, with_posts: bool = False) -> tuple[str, list[Any]]:
+        """FROM ... WHERE ... for this plan, and its parameters, in order."""
+        params: list[Any] = []
+        clauses: list[str] = []
+        if self.fts:
+            sql = "FROM posts_fts f"
+            if self.needs_posts or with_posts:
+                sql += " JOIN posts p ON p.rowid = f.rowid"
+            clauses.append("f.posts_fts MATCH ?")
+            params.append(self.fts)
+        else:
+            sql = "FROM posts p"
+        if self.lo is not None:
+            clauses.append(f"{self.key}.rowid >= ?")
+            params.append(self.lo)
+        if self.hi is not None:
+            clauses.append(f"{self.key}.rowid < ?")
+            params.append(self.hi)
+        if self.where != "1":
+            clauses.append(self.where)
+            params.extend(self.params)
+        return f"{sql} WHERE {' AND '.join(clauses) or '1'}", params
+
+
+class Compiler:
+    """Collects a WHERE clause on `posts p` and its parameters."""
+
+    def __init__(self) -> None:
         self.params: list[Any] = []
-        self.rank_fts: str | None = None
-        self.mode = mode  # "in": materialise FTS matches; "exists": check row by row
 
     def node(self, node: Node) -> str:
         if isinstance(node, MatchAll):
@@ -85,14 +134,7 @@ class Compiler:
         if _text_only(node):
             expr = _to_fts(node)
             if expr is not None:
-                if self.rank_fts is None:
-                    self.rank_fts = expr
                 self.params.append(expr)
-                if self.mode == "exists":
-                    return (
-                        "EXISTS (SELECT 1 FROM posts_fts f WHERE f.posts_fts MATCH ?"
-                        " AND f.rowid = p.rowid)"
-                    )
                 return "p.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)"
         if isinstance(node, FieldMatch):
             self.params.append(node.value)
@@ -109,8 +151,23 @@ class Compiler:
         self.params.extend(values)
         return f"{column} IN ({','.join('?' * len(values))})"
 
-    def query(self, q: SearchQuery) -> str:
-        clauses = [self.node(q.ast())]
+    def plan(self, q: SearchQuery) -> Plan:
+        node = q.ast()
+        drive: Node | None = None
+        rest: list[Node] = []
+        if _text_only(node):
+            drive = node
+        elif isinstance(node, And):
+            text = [p for p in node.parts if _text_only(p)]
+            rest = [p for p in node.parts if not _text_only(p)]
+            if text:
+                drive = text[0] if len(text) == 1 else And(tuple(text))
+        else:
+            rest = [node]
+        fts = _to_fts(drive) if drive is not None else None
+        if drive is not None and fts is None:
+            rest.append(drive)
+        clauses = [self.node(r) for r in rest]
         if q.sources:
             clauses.append(self._in("p.source", q.sources))
         if q.authors:
@@ -125,10 +182,12 @@ class Compiler:
                 + self._in("t.topic", q.topics)
                 + ")"
             )
-        if q.since is not None:
-            clauses.append("p.created_at >= ?")
-            self.params.append(q.since.timestamp())
-        if q.until is not None:
-            clauses.append("p.created_at < ?")
-            self.params.append(q.until.timestamp())
-        return " AND ".join(c for c in clauses if c != "1") or "1"
+        where = " AND ".join(c for c in clauses if c != "1") or "1"
+        return Plan(
+            fts=fts,
+            where=where,
+            params=self.params,
+            lo=time_rowid(q.since.timestamp()) if q.since is not None else None,
+            hi=time_rowid(q.until.timestamp()) if q.until is not None else None,
+            needs_posts=where != "1",
+        )

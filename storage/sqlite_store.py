@@ -1,4 +1,10 @@
-"""The embedded Store: SQLite with FTS5 over diacritic-folded text, and SQL aggregates."""
+"""The embedded Store: SQLite with FTS5 over diacritic-folded text, and SQL aggregates.
+
+Rowids are `created_at` in microseconds (nudged up on collision), so the rowid order is time
+order in every table: FTS5 walks its doclists newest-first natively, a time window is a rowid
+range, and a scan over a window reads pages in order. Hourly counts (`post_counts`) answer
+dashboards' timelines without scanning posts.
+"""
 
 from __future__ import annotations
 
@@ -19,12 +25,14 @@ from core.query import Interval, SearchQuery, Split, positive_terms
 from core.settings import Settings
 from core.text import clean_control, fold
 from storage.base import Bucket, SearchHit, SearchPage, SourceRun, Store, StoreError
-from storage.sqlite_compile import Compiler
+from storage.sqlite_compile import US, Compiler, Plan, time_rowid
 from storage.sqlite_rollup import RollupFilter, ceil_hour, floor_hour, rollup_filter
 
 log = get_logger(__name__)
 
+SCHEMA_VERSION = 2
 _SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS posts (
   rowid INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
@@ -43,22 +51,22 @@ CREATE TABLE IF NOT EXISTS posts (
   content_hash TEXT
 );
 CREATE TABLE IF NOT EXISTS post_docs (rowid INTEGER PRIMARY KEY, doc TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS posts_created ON posts(created_at, sentiment, source, language);
-CREATE INDEX IF NOT EXISTS posts_source_created ON posts(source, created_at);
-CREATE INDEX IF NOT EXISTS posts_sentiment_created ON posts(sentiment, created_at);
+CREATE INDEX IF NOT EXISTS posts_source ON posts(source);
+CREATE INDEX IF NOT EXISTS posts_sentiment ON posts(sentiment);
+CREATE INDEX IF NOT EXISTS posts_language ON posts(language);
 CREATE INDEX IF NOT EXISTS posts_author ON posts(author COLLATE NOCASE);
 CREATE INDEX IF NOT EXISTS posts_thread ON posts(thread_id);
 CREATE INDEX IF NOT EXISTS posts_parent ON posts(parent_id);
 CREATE INDEX IF NOT EXISTS posts_hash ON posts(content_hash);
-CREATE TABLE IF NOT EXISTS post_topics (post INTEGER NOT NULL, topic TEXT NOT NULL, score REAL);
+CREATE TABLE IF NOT EXISTS post_topics (post INTEGER NOT NULL, topic TEXT NOT NULL, score REAL,
+  PRIMARY KEY (post, topic)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS post_topics_topic ON post_topics(topic, post);
-CREATE INDEX IF NOT EXISTS post_topics_post ON post_topics(post);
-CREATE TABLE IF NOT EXISTS post_keywords (post INTEGER NOT NULL, keyword TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS post_keywords_post ON post_keywords(post);
-CREATE INDEX IF NOT EXISTS post_keywords_kw ON post_keywords(keyword);
-CREATE TABLE IF NOT EXISTS post_rules (post INTEGER NOT NULL, rule TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS post_keywords (post INTEGER NOT NULL, keyword TEXT NOT NULL,
+  PRIMARY KEY (post, keyword)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS post_keywords_kw ON post_keywords(keyword, post);
+CREATE TABLE IF NOT EXISTS post_rules (post INTEGER NOT NULL, rule TEXT NOT NULL,
+  PRIMARY KEY (post, rule)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS post_rules_rule ON post_rules(rule, post);
-CREATE INDEX IF NOT EXISTS post_rules_post ON post_rules(post);
 CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
   body, tokenize = 'unicode61 remove_diacritics 2'
 );
@@ -79,10 +87,6 @@ CREATE TABLE IF NOT EXISTS audit_log (
 """
 
 _BUCKET_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
-_SORTS = {
-    "newest": "p.created_at DESC, p.rowid DESC",
-    "oldest": "p.created_at ASC, p.rowid ASC",
-}
 
 
 def _ts(value: datetime) -> float:
@@ -109,7 +113,7 @@ def _decode_cursor(cursor: str) -> dict[str, Any]:
 
 
 class SQLiteStore(Store):
-    """One SQLite file (WAL): safe for one writer process and many readers."""
+    """One SQLite file (WAL): one writer process and many readers (a connection per thread)."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -120,6 +124,17 @@ class SQLiteStore(Store):
         self._conn = self._open()
         with self._lock:
             self._conn.executescript(_SCHEMA)
+            row = self._conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is None:
+                self._conn.execute(
+                    "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
+                    (str(SCHEMA_VERSION),),
+                )
+            elif int(row[0]) != SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} has schema {row[0]}, this duluan needs {SCHEMA_VERSION}: "
+                    "export with the old version and re-import"
+                )
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -130,7 +145,7 @@ class SQLiteStore(Store):
         conn.execute("PRAGMA busy_timeout=30000")
         conn.execute("PRAGMA cache_size=-65536")
         conn.execute("PRAGMA temp_store=MEMORY")
-        conn.execute("PRAGMA mmap_size=268435456")
+        conn.execute("PRAGMA mmap_size=1073741824")
         return conn
 
     @property
@@ -185,12 +200,27 @@ class SQLiteStore(Store):
             [(*k, delta) for k in keys],
         )
 
+    def _free_rowid(self, created: float) -> int:
+        rowid = time_rowid(created)
+        while self._conn.execute("SELECT 1 FROM posts WHERE rowid=?", (rowid,)).fetchone():
+            rowid += 1
+        return rowid
+
     def _upsert_one(self, post: Post, now: float) -> None:
         a = post.analysis
-        old = self._conn.execute("SELECT rowid FROM posts WHERE id=?", (post.id,)).fetchone()
-        if old is not None:
-            self._bump(self._rollup_keys(int(old[0])), -1)
+        created = _ts(post.created_at)
+        old = self._conn.execute(
+            "SELECT rowid, created_at FROM posts WHERE id=?", (post.id,)
+        ).fetchone()
+        if old is not None and old[1] == created:
+            rowid = int(old[0])
+            self._bump(self._rollup_keys(rowid), -1)
+        else:
+            if old is not None:  # its time moved: it moves to another rowid
+                self._delete_rowids([int(old[0])])
+            rowid = self._free_rowid(created)
         row = (
+            rowid,
             post.id,
             post.source,
             post.kind,
@@ -198,7 +228,7 @@ class SQLiteStore(Store):
             post.thread_id,
             post.parent_id,
             post.url,
-            _ts(post.created_at),
+            created,
             now,
             a.language if a else None,
             a.sentiment.label if a else None,
@@ -206,20 +236,12 @@ class SQLiteStore(Store):
             int(a.toxic.label) if a else None,
             content_hash(post.text),
         )
-        cur = self._conn.execute(
-            "INSERT INTO posts(id, source, kind, author, thread_id, parent_id, url, created_at,"
-            " indexed_at, language, sentiment, sentiment_score, toxic, content_hash)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-            " ON CONFLICT(id) DO UPDATE SET source=excluded.source, kind=excluded.kind,"
-            " author=excluded.author, thread_id=excluded.thread_id, parent_id=excluded.parent_id,"
-            " url=excluded.url, created_at=excluded.created_at, indexed_at=excluded.indexed_at,"
-            " language=excluded.language, sentiment=excluded.sentiment,"
-            " sentiment_score=excluded.sentiment_score, toxic=excluded.toxic,"
-            " content_hash=excluded.content_hash"
-            " RETURNING rowid",
+        self._conn.execute(
+            "INSERT OR REPLACE INTO posts(rowid, id, source, kind, author, thread_id, parent_id,"
+            " url, created_at, indexed_at, language, sentiment, sentiment_score, toxic,"
+            " content_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             row,
         )
-        rowid = int(cur.fetchone()[0])
         self._conn.execute(
             "INSERT OR REPLACE INTO post_docs(rowid, doc) VALUES (?, ?)",
             (rowid, post.model_dump_json()),
@@ -232,15 +254,15 @@ class SQLiteStore(Store):
         if a:
             scores = {t.label: t.score for t in a.topics}
             self._conn.executemany(
-                "INSERT INTO post_topics(post, topic, score) VALUES (?,?,?)",
+                "INSERT OR IGNORE INTO post_topics(post, topic, score) VALUES (?,?,?)",
                 [(rowid, t, scores.get(t)) for t in a.topic_labels()],
             )
             self._conn.executemany(
-                "INSERT INTO post_keywords(post, keyword) VALUES (?,?)",
+                "INSERT OR IGNORE INTO post_keywords(post, keyword) VALUES (?,?)",
                 [(rowid, k) for k in dict.fromkeys(k.lower() for k in a.keywords if k)],
             )
             self._conn.executemany(
-                "INSERT INTO post_rules(post, rule) VALUES (?,?)",
+                "INSERT OR IGNORE INTO post_rules(post, rule) VALUES (?,?)",
                 [(rowid, r) for r in dict.fromkeys(a.rule_topics)],
             )
         self._bump(self._rollup_keys(rowid), 1)
@@ -263,21 +285,24 @@ class SQLiteStore(Store):
             (datetime.now(UTC).timestamp(), action, target, count, actor),
         )
 
-    def delete(self, post_id: str, actor: str | None = None) -> bool:
+    def _delete_where(
+        self, sql: str, params: list[Any], action: str, target: str, actor: str | None
+    ) -> int:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                rows = [
-                    r[0]
-                    for r in self._conn.execute("SELECT rowid FROM posts WHERE id=?", (post_id,))
-                ]
+                rows = [r[0] for r in self._conn.execute(sql, params)]
                 self._delete_rowids(rows)
-                self._audit("delete_post", post_id, len(rows), actor)
+                self._audit(action, target, len(rows), actor)
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._conn.execute("ROLLBACK")
                 raise StoreError(f"sqlite delete failed: {exc}") from exc
-        return bool(rows)
+        return len(rows)
+
+    def delete(self, post_id: str, actor: str | None = None) -> bool:
+        sql = "SELECT rowid FROM posts WHERE id=?"
+        return self._delete_where(sql, [post_id], "delete_post", post_id, actor) > 0
 
     def delete_by_author(
         self, author: str, source: str | None = None, actor: str | None = None
@@ -287,21 +312,12 @@ class SQLiteStore(Store):
         if source:
             sql += " AND source = ?"
             params.append(source)
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                rows = [r[0] for r in self._conn.execute(sql, params)]
-                self._delete_rowids(rows)
-                self._audit("delete_author", f"{source or '*'}:{author}", len(rows), actor)
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                self._conn.execute("ROLLBACK")
-                raise StoreError(f"sqlite delete failed: {exc}") from exc
-        return len(rows)
+        return self._delete_where(sql, params, "delete_author", f"{source or '*'}:{author}", actor)
 
     def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
         rows = self._r.execute(
-            "SELECT at, action, target, count, actor FROM audit_log ORDER BY at DESC LIMIT ?",
+            "SELECT at, action, target, count, actor FROM audit_log ORDER BY at DESC, rowid DESC"
+            " LIMIT ?",
             (limit,),
         ).fetchall()
         return [
@@ -317,90 +333,73 @@ class SQLiteStore(Store):
         ).fetchone()
         return Post.model_validate_json(row[0]) if row else None
 
-    # An FTS expression matching fewer rows than this is materialised (rowid IN ...); a more
-    # common one is checked row by row while walking the time index, which finds a page fast.
-    FTS_MATERIALISE_LIMIT = 20_000
-    # Beyond this many matches, search totals are a lower bound (total_exact=False).
-    TOTAL_CAP = 1_000
-
-    def _fts_is_common(self, query: SearchQuery) -> bool:
-        probe = Compiler()
-        probe.query(query)
-        if probe.rank_fts is None:
-            return False
-        n = self._r.execute(
-            "SELECT COUNT(*) FROM (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ? LIMIT ?)",
-            (probe.rank_fts, self.FTS_MATERIALISE_LIMIT),
-        ).fetchone()[0]
-        return int(n) >= self.FTS_MATERIALISE_LIMIT
-
-    def _where(self, query: SearchQuery, mode: str = "in") -> tuple[str, list[Any], str | None]:
-        c = Compiler(mode)
-        where = c.query(query)
-        return where, c.params, c.rank_fts
+    @staticmethod
+    def _plan(query: SearchQuery) -> Plan:
+        return Compiler().plan(query)
 
     def count(self, query: SearchQuery) -> int:
         rollup = rollup_filter(query)
         if rollup is not None:
             return sum(b.count for b in self._rollup_timeline(rollup, query, "month", None))
-        where, params, _ = self._where(query)
-        row = self._r.execute(f"SELECT COUNT(*) FROM posts p WHERE {where}", params).fetchone()
-        return int(row[0])
+        src, params = self._plan(query).source_sql()
+        return int(self._r.execute(f"SELECT COUNT(*) {src}", params).fetchone()[0])
 
     def search(self, query: SearchQuery) -> SearchPage:
-        common = self._fts_is_common(query)
-        where, params, rank_fts = self._where(query, "exists" if common else "in")
-        if common:
-            capped = self._r.execute(
-                f"SELECT COUNT(*) FROM (SELECT 1 FROM posts p WHERE {where} LIMIT ?)",
-                [*params, self.TOTAL_CAP + 1],
-            ).fetchone()[0]
-            total, exact = min(int(capped), self.TOTAL_CAP), int(capped) <= self.TOTAL_CAP
-        else:
-            total, exact = self.count(query), True
+        plan = self._plan(query)
+        total = self.count(query)
         cursor = _decode_cursor(query.cursor) if query.cursor else {}
         terms = positive_terms(query.ast())
-        if query.sort == "relevance" and rank_fts:
+        if query.sort == "relevance" and plan.fts:
             offset = int(cursor.get("o", 0))
-            sql = (
-                "SELECT d.doc, -f.rank FROM posts p JOIN posts_fts f ON f.rowid = p.rowid"
-                " JOIN post_docs d ON d.rowid = p.rowid"
-                f" WHERE f.posts_fts MATCH ? AND {where}"
-                " ORDER BY f.rank, p.created_at DESC LIMIT ? OFFSET ?"
-            )
-            rows = self._r.execute(sql, [rank_fts, *params, query.limit + 1, offset]).fetchall()
+            src, params = plan.source_sql()
+            rows = self._r.execute(
+                f"SELECT f.rowid, -f.rank {src} ORDER BY f.rank, f.rowid DESC LIMIT ? OFFSET ?",
+                [*params, query.limit + 1, offset],
+            ).fetchall()
             more = len(rows) > query.limit
             rows = rows[: query.limit]
-            nxt = offset + len(rows)
-            next_cursor = _encode_cursor({"o": nxt}) if more else None
-            hits = [self._hit(r[0], float(r[1]), terms) for r in rows]
-            return SearchPage(hits=hits, total=total, next_cursor=next_cursor, total_exact=exact)
-        order = _SORTS["oldest" if query.sort == "oldest" else "newest"]
-        keyset = ""
-        kparams: list[Any] = []
-        if cursor:
-            if "t" not in cursor or "r" not in cursor:
-                raise ValueError("invalid cursor")
-            op = ">" if query.sort == "oldest" else "<"
-            keyset = f" AND (p.created_at, p.rowid) {op} (?, ?)"
-            kparams = [float(cursor["t"]), int(cursor["r"])]
-        sql = (
-            f"SELECT p.rowid, p.created_at FROM posts p WHERE {where}{keyset}"
-            f" ORDER BY {order} LIMIT ?"
-        )
-        rows = self._r.execute(sql, [*params, *kparams, query.limit + 1]).fetchall()
-        more = len(rows) > query.limit
-        rows = rows[: query.limit]
-        next_cursor = (
-            _encode_cursor({"t": rows[-1][1], "r": rows[-1][0]}) if more and rows else None
-        )
-        docs = self._docs([r[0] for r in rows])
-        return SearchPage(
-            hits=[self._hit(docs[r[0]], None, terms) for r in rows if r[0] in docs],
-            total=total,
-            next_cursor=next_cursor,
-            total_exact=exact,
-        )
+            next_cursor = _encode_cursor({"o": offset + len(rows)}) if more else None
+            scores = {int(r[0]): float(r[1]) for r in rows}
+        else:
+            desc = query.sort != "oldest"
+            if cursor:
+                if "r" not in cursor or not isinstance(cursor["r"], int):
+                    raise ValueError("invalid cursor")
+                bound = int(cursor["r"])
+                q2 = plan
+                if desc:
+                    q2 = Plan(
+                        plan.fts,
+                        plan.where,
+                        plan.params,
+                        plan.lo,
+                        bound if plan.hi is None else min(plan.hi, bound),
+                        plan.needs_posts,
+                    )
+                else:
+                    q2 = Plan(
+                        plan.fts,
+                        plan.where,
+                        plan.params,
+                        bound + 1 if plan.lo is None else max(plan.lo, bound + 1),
+                        plan.hi,
+                        plan.needs_posts,
+                    )
+                plan = q2
+            src, params = plan.source_sql()
+            order = "DESC" if desc else "ASC"
+            rows = self._r.execute(
+                f"SELECT {plan.key}.rowid {src} ORDER BY {plan.key}.rowid {order} LIMIT ?",
+                [*params, query.limit + 1],
+            ).fetchall()
+            more = len(rows) > query.limit
+            rows = rows[: query.limit]
+            next_cursor = _encode_cursor({"r": int(rows[-1][0])}) if more and rows else None
+            scores = {}
+        rowids = [int(r[0]) for r in rows]
+        docs = self._docs(rowids)
+        hits = [self._hit(docs[r], scores.get(r), terms) for r in rowids if r in docs]
+        return SearchPage(hits=hits, total=total, next_cursor=next_cursor)
 
     def _docs(self, rowids: list[int]) -> dict[int, str]:
         if not rowids:
@@ -420,25 +419,48 @@ class SQLiteStore(Store):
         q = query.model_copy(update={"limit": min(batch_size, 1000), "cursor": None})
         if q.sort == "relevance":
             q = q.model_copy(update={"sort": "newest"})
+        plan = self._plan(q)
+        desc = q.sort != "oldest"
+        bound: int | None = None
+        src_key = plan.key
         while True:
-            page = self.search(q)
-            for hit in page.hits:
-                yield hit.post
-            if not page.next_cursor:
+            lo, hi = plan.lo, plan.hi
+            if bound is not None:
+                if desc:
+                    hi = bound if hi is None else min(hi, bound)
+                else:
+                    lo = bound + 1 if lo is None else max(lo, bound + 1)
+            page_plan = Plan(plan.fts, plan.where, plan.params, lo, hi, plan.needs_posts)
+            src, params = page_plan.source_sql()
+            rowids = [
+                int(r[0])
+                for r in self._r.execute(
+                    f"SELECT {src_key}.rowid {src} ORDER BY {src_key}.rowid "
+                    f"{'DESC' if desc else 'ASC'} LIMIT ?",
+                    [*params, q.limit],
+                )
+            ]
+            if not rowids:
                 return
-            q = q.model_copy(update={"cursor": page.next_cursor})
+            docs = self._docs(rowids)
+            for r in rowids:
+                if r in docs:
+                    yield Post.model_validate_json(docs[r])
+            if len(rowids) < q.limit:
+                return
+            bound = rowids[-1]
 
     @staticmethod
-    def _bucket_sql(interval: Interval, column: str) -> str:
+    def _bucket_sql(interval: Interval, seconds: str) -> str:
         if interval in _BUCKET_SECONDS:
             size = _BUCKET_SECONDS[interval]
-            return f"CAST({column} / {size} AS INTEGER) * {size}"
+            return f"(({seconds}) / {size}) * {size}"
         if interval == "week":
             return (
-                f"CAST(strftime('%s', date({column}, 'unixepoch', '-6 days', 'weekday 1'))"
+                f"CAST(strftime('%s', date({seconds}, 'unixepoch', '-6 days', 'weekday 1'))"
                 " AS INTEGER)"
             )
-        return f"CAST(strftime('%s', date({column}, 'unixepoch', 'start of month')) AS INTEGER)"
+        return f"CAST(strftime('%s', date({seconds}, 'unixepoch', 'start of month')) AS INTEGER)"
 
     def timeline(
         self, query: SearchQuery, interval: Interval = "day", split: Split | None = None
@@ -456,7 +478,8 @@ class SQLiteStore(Store):
         hi = floor_hour(query.until.timestamp()) if query.until else None
         if lo is not None and hi is not None and lo >= hi:
             return self._scan_timeline(query, interval, split)
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         for column, values in (
             ("source", f.source),
             ("sentiment", f.sentiment),
@@ -489,10 +512,10 @@ class SQLiteStore(Store):
             self._add(buckets, int(b), key, int(n), split)
         if split == "topic":  # the per-post totals (a post has one or more topics)
             totals_q = query.model_copy(update={"topics": []})
-            for bk in self._rollup_timeline(
-                RollupFilter(f.source, f.sentiment, f.language, None), totals_q, interval, None
-            ):
-                buckets.setdefault(int(bk.start.timestamp()), Bucket(bk.start, 0)).count = bk.count
+            totals = RollupFilter(f.source, f.sentiment, f.language, None)
+            for bk in self._rollup_timeline(totals, totals_q, interval, None):
+                key = int(bk.start.timestamp())
+                buckets.setdefault(key, Bucket(start=bk.start, count=0)).count = bk.count
         edges = []
         if query.since and lo is not None and query.since.timestamp() < lo:
             edges.append(query.model_copy(update={"until": _dt(min(lo, hi) if hi else lo)}))
@@ -524,64 +547,105 @@ class SQLiteStore(Store):
     def _scan_timeline(
         self, query: SearchQuery, interval: Interval, split: Split | None
     ) -> list[Bucket]:
-        where, params, _ = self._where(query, "exists" if self._fts_is_common(query) else "in")
-        bucket = self._bucket_sql(interval, "p.created_at")
+        plan = self._plan(query)
+        seconds = f"({plan.key}.rowid / {US})"
+        bucket = self._bucket_sql(interval, seconds)
+        src, params = plan.source_sql(with_posts=split in ("sentiment", "source"))
+        if split is None or split == "topic":
+            totals_sql = f"SELECT {bucket} AS b, NULL, COUNT(*) {src} GROUP BY b"
         if split is None:
-            sql = f"SELECT {bucket} AS b, NULL, COUNT(*) FROM posts p WHERE {where} GROUP BY b"
+            sql = totals_sql
         elif split == "topic":
             sql = (
-                f"SELECT {bucket} AS b, t.topic, COUNT(*) FROM posts p"
-                f" JOIN post_topics t ON t.post = p.rowid WHERE {where} GROUP BY b, t.topic"
+                f"SELECT {bucket} AS b, t.topic, COUNT(*) {src.replace(' WHERE ', ' JOIN post_topics t ON t.post = ' + plan.key + '.rowid WHERE ', 1)}"
+                " GROUP BY b, t.topic"
             )
         else:
             col = "p.sentiment" if split == "sentiment" else "p.source"
-            sql = (
-                f"SELECT {bucket} AS b, {col}, COUNT(*) FROM posts p WHERE {where}"
-                f" GROUP BY b, {col}"
-            )
+            sql = f"SELECT {bucket} AS b, {col}, COUNT(*) {src} GROUP BY b, {col}"
         buckets: dict[int, Bucket] = {}
         for b, key, n in self._r.execute(sql, params):
             self._add(buckets, int(b), key, int(n), split)
         if split == "topic":
-            totals = dict(
-                self._r.execute(
-                    f"SELECT {bucket} AS b, COUNT(*) FROM posts p WHERE {where} GROUP BY b", params
-                ).fetchall()
-            )
+            totals = {int(b): int(n) for b, _, n in self._r.execute(totals_sql, params)}
             for b, bk in buckets.items():
-                bk.count = int(totals.get(b, 0))
+                bk.count = totals.get(b, 0)
         elif split is not None:
             for bk in buckets.values():
                 bk.count = sum(bk.split.values())
         return [buckets[k] for k in sorted(buckets)]
 
+    def _matching(self, query: SearchQuery) -> tuple[str, list[Any], str]:
+        """A subquery of matching rowids, for aggregations that join other tables."""
+        plan = self._plan(query)
+        src, params = plan.source_sql()
+        return f"SELECT {plan.key}.rowid {src}", params, plan.key
+
     def top_topics(self, query: SearchQuery, limit: int = 10) -> list[tuple[str, int]]:
-        where, params, _ = self._where(query)
+        rollup = rollup_filter(query)
+        if rollup is not None and rollup.topic is None and not query.topics:
+            buckets = self._rollup_timeline(rollup, query, "month", "topic")
+            totals: dict[str, int] = {}
+            for bk in buckets:
+                for k, v in bk.split.items():
+                    totals[k] = totals.get(k, 0) + v
+            return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        sub, params, _ = self._matching(query)
         sql = (
-            "SELECT t.topic, COUNT(*) AS n FROM post_topics t JOIN posts p ON p.rowid = t.post"
-            f" WHERE {where} GROUP BY t.topic ORDER BY n DESC, t.topic LIMIT ?"
+            f"SELECT t.topic, COUNT(*) AS n FROM post_topics t WHERE t.post IN ({sub})"
+            " GROUP BY t.topic ORDER BY n DESC, t.topic LIMIT ?"
         )
         return [(r[0], int(r[1])) for r in self._r.execute(sql, [*params, limit])]
 
     def top_keywords(self, query: SearchQuery, limit: int = 20) -> list[tuple[str, int]]:
-        where, params, _ = self._where(query)
+        sub, params, _ = self._matching(query)
         sql = (
-            "SELECT k.keyword, COUNT(*) AS n FROM post_keywords k JOIN posts p ON p.rowid = k.post"
-            f" WHERE {where} GROUP BY k.keyword ORDER BY n DESC, k.keyword LIMIT ?"
+            f"SELECT k.keyword, COUNT(*) AS n FROM post_keywords k WHERE k.post IN ({sub})"
+            " GROUP BY k.keyword ORDER BY n DESC, k.keyword LIMIT ?"
         )
         return [(r[0], int(r[1])) for r in self._r.execute(sql, [*params, limit])]
 
     def top_values(self, field: str, query: SearchQuery, limit: int = 10) -> list[tuple[str, int]]:
         """Most frequent sources, authors, sentiments or languages among matches."""
         column = {
-            "source": "p.source",
-            "author": "p.author",
-            "sentiment": "p.sentiment",
-            "language": "p.language",
+            "source": "source",
+            "author": "author",
+            "sentiment": "sentiment",
+            "language": "language",
         }[field]
-        where, params, _ = self._where(query)
+        rollup = rollup_filter(query)
+        if rollup is not None and column != "author":
+            clauses, params = ["topic = ?"], [rollup.topic or ""]
+            for col, values in (
+                ("source", rollup.source),
+                ("sentiment", rollup.sentiment),
+                ("language", rollup.language),
+            ):
+                if values is not None:
+                    clauses.append(f"{col} IN ({','.join('?' * len(values))})")
+                    params.extend(sorted(values))
+            if query.since or query.until:
+                if column == "language":
+                    return self._scan_top(column, query, limit)
+                split: Split = "sentiment" if column == "sentiment" else "source"
+                counts: dict[str, int] = {}
+                for bk in self._rollup_timeline(rollup, query, "month", split):
+                    for k, v in bk.split.items():
+                        if k != "unknown":
+                            counts[k] = counts.get(k, 0) + v
+                return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+            sql = (
+                f"SELECT {column} AS v, SUM(n) AS c FROM post_counts WHERE {' AND '.join(clauses)}"
+                " AND v != 'unknown' GROUP BY v HAVING c > 0 ORDER BY c DESC, v LIMIT ?"
+            )
+            return [(r[0], int(r[1])) for r in self._r.execute(sql, [*params, limit])]
+        return self._scan_top(column, query, limit)
+
+    def _scan_top(self, column: str, query: SearchQuery, limit: int) -> list[tuple[str, int]]:
+        plan = self._plan(query)
+        src, params = plan.source_sql(with_posts=True)
         sql = (
-            f"SELECT {column} AS v, COUNT(*) AS n FROM posts p WHERE {where} AND {column} IS NOT NULL"
+            f"SELECT p.{column} AS v, COUNT(*) AS n {src} AND p.{column} IS NOT NULL"
             " GROUP BY v ORDER BY n DESC, v LIMIT ?"
         )
         return [(r[0], int(r[1])) for r in self._r.execute(sql, [*params, limit])]
