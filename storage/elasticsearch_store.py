@@ -189,8 +189,6 @@ class ElasticsearchStore(Store):
             "parent_id": post.parent_id,
             "author": post.author,
             "author_lc": post.author.lower() if post.author else None,
-            "title": post.title,
-            "text": post.text,
             "folded": fold(body),
             "created_at": post.created_at.isoformat(),
             "fetched_at": post.fetched_at.isoformat(),

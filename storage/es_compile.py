@@ -48,8 +48,6 @@ MAPPINGS: dict[str, Any] = {
         "parent_id": _KW,
         "author": _KW,
         "author_lc": _KW,
-        "title": {"type": "text"},
-        "text": {"type": "text"},
         "folded": {"type": "text", "analyzer": "standard"},
         "created_at": {"type": "date"},
         "fetched_at": {"type": "date"},

@@ -93,7 +93,10 @@ class KafkaBus(Bus):
         self.partitions = partitions
         self.replication = replication
         self.client_id = client_id
-        self.compression = compression or best_compression()
+        # None picks the best installed codec; "none" turns compression off
+        self.compression: str | None = (
+            None if compression == "none" else (compression or best_compression())
+        )
         self.linger_ms = linger_ms
         self.retries = retries
         self.backoff = backoff
