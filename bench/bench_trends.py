@@ -287,6 +287,19 @@ def bench_store(
     )
 
 
+def speed(comments: list[str], analyses: dict[str, Analysis], windows: int) -> None:
+    """Best of 3 (the machine is shared): detector alone, default config, one seed."""
+    for per_window in (300, 1000):
+        streams = build_streams(comments, analyses, 1, windows, per_window)
+        best = max(
+            run_config(streams, TrendConfig(), windows, False)["posts_per_s"] for _ in range(3)
+        )
+        print(
+            f"speed: {per_window} posts/window: {best:.0f} posts/s (best of 3, "
+            f"{len(streams[0][0])} posts, term extraction + scoring + learning)"
+        )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument(
@@ -296,6 +309,7 @@ def main() -> int:
     ap.add_argument("--windows", type=int, default=72)
     ap.add_argument("--fallback", action="store_true", help="never use nlp.analyze")
     ap.add_argument("--verbose", action="store_true", help="one line per seed")
+    ap.add_argument("--speed-only", action="store_true", help="only the best-of-3 speed line")
     args = ap.parse_args()
     comments = load_comments(args.data)
     if not comments:
@@ -313,6 +327,9 @@ def main() -> int:
         f"tolerance {TOLERANCE} windows"
     )
     default = TrendConfig()
+    if args.speed_only:
+        speed(comments, analyses, args.windows)
+        return 0
     print(
         f"defaults: alpha={default.alpha} warmup={default.warmup_windows} "
         f"min_count={default.min_count} min_expected_drop={default.min_expected_drop} "
@@ -337,7 +354,11 @@ def main() -> int:
         f"tokeniser: {tok_rate:.0f} texts/s; detector state after "
         f"{args.windows} windows: {r['state_terms']} terms, {r['state_kib']:.0f} KiB JSON"
     )
-    bench_store(comments, analyses, 30, 300)
+    speed(comments, analyses, args.windows)
+    try:
+        bench_store(comments, analyses, 30, 300)
+    except Exception as exc:  # the store is another package's; report, don't lose the figures
+        print(f"store: failed ({type(exc).__name__}: {exc})")
     return 0
 
 

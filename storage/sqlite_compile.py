@@ -105,7 +105,7 @@ class Plan:
         if self.fts:
             sql = "FROM posts_fts f"
             if self.needs_posts or with_posts:
-                sql += " JOIN posts p ON p.rowid = f.rowid"
+                sql += " CROSS JOIN posts p ON p.rowid = f.rowid"  # FTS drives, always
             clauses.append("f.posts_fts MATCH ?")
             params.append(self.fts)
         else:

@@ -1,0 +1,457 @@
+"""Deliver AlertEvents: signed webhooks and SMTP email, with retries and a delivery log.
+
+Webhooks carry `X-Duluan-Timestamp` and `X-Duluan-Signature: v1=<hex HMAC-SHA256 of
+"timestamp.body">`; receivers check them with `verify_signature`. Webhook hosts are resolved and
+refused when internal (loopback, private, link-local, cloud metadata) unless explicitly allowed,
+so a subscriber cannot point the server at its own network. Secrets and the SMTP password are
+never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import random
+import smtplib
+import socket
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import urlsplit
+
+import httpx
+from pydantic import BaseModel, Field, SecretStr
+
+from core.logging import get_logger
+from core.models import utcnow
+from insights.alert_eval import AlertEvent
+from insights.alert_rules import EmailTarget, Subscription, WebhookTarget
+
+if TYPE_CHECKING:
+    from insights.alert_store import AlertRepository
+
+log = get_logger(__name__)
+
+SIGNATURE_HEADER = "X-Duluan-Signature"
+TIMESTAMP_HEADER = "X-Duluan-Timestamp"
+EVENT_HEADER = "X-Duluan-Event"
+DELIVERY_HEADER = "X-Duluan-Delivery"
+
+Resolver = Callable[[str, int], list[str]]
+
+
+class TargetRefused(ValueError):
+    """The webhook URL points somewhere this server must not call (or cannot be resolved)."""
+
+
+class SmtpConfig(BaseModel):
+    host: str
+    port: int = 587
+    user: str | None = None
+    password: SecretStr | None = None
+    sender: str = "duluan@localhost"
+    starttls: bool = True
+    ssl: bool = Field(default=False, description="implicit TLS (port 465) instead of STARTTLS")
+    timeout_s: float = 10.0
+
+
+class DeliveryConfig(BaseModel):
+    """How deliveries are made; `from_settings` reads the `alerts_*` / `smtp_*` settings."""
+
+    allow_private_targets: bool = False
+    webhook_timeout_s: float = 10.0
+    max_attempts: int = Field(default=4, ge=1, le=10)
+    backoff_s: float = Field(default=1.0, ge=0, description="first retry delay; doubles")
+    backoff_max_s: float = 60.0
+    user_agent: str = "duluan-alerts/0.1"
+    smtp: SmtpConfig | None = None
+
+    @classmethod
+    def from_settings(cls, settings: object) -> DeliveryConfig:
+        """Build from core Settings; settings not defined there yet fall back to defaults."""
+
+        def get(name: str, default: Any) -> Any:
+            value = getattr(settings, name, None)
+            return default if value is None else value
+
+        smtp = None
+        if get("smtp_host", None):
+            password = get("smtp_password", None)
+            smtp = SmtpConfig(
+                host=get("smtp_host", ""),
+                port=int(get("smtp_port", 587)),
+                user=get("smtp_user", None),
+                password=password
+                if isinstance(password, SecretStr | None)
+                else SecretStr(str(password)),
+                sender=get("smtp_from", "duluan@localhost"),
+                starttls=bool(get("smtp_starttls", True)),
+                ssl=bool(get("smtp_ssl", False)),
+            )
+        return cls(
+            allow_private_targets=bool(get("alerts_allow_private_targets", False)),
+            webhook_timeout_s=float(get("alerts_webhook_timeout_s", 10.0)),
+            max_attempts=int(get("alerts_max_attempts", 4)),
+            backoff_s=float(get("alerts_backoff_s", 1.0)),
+            user_agent=str(get("user_agent", "duluan-alerts/0.1")),
+            smtp=smtp,
+        )
+
+
+class DeliveryResult(BaseModel):
+    """One delivery to one target, as written to the delivery log."""
+
+    channel: Literal["webhook", "email"]
+    target: str = Field(description="redacted: URL without query/credentials, or addresses")
+    status: Literal["delivered", "failed", "refused"]
+    attempts: int = 0
+    status_code: int | None = None
+    error: str | None = None
+    event_id: str | None = None
+    subscription_id: str | None = None
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    test: bool = False
+
+
+# -- signing ------------------------------------------------------------------------------------
+
+
+def sign(secret: str, timestamp: int | str, body: bytes) -> str:
+    """`v1=<hex>` HMAC-SHA256 over `timestamp.body`."""
+    mac = hmac.new(secret.encode("utf-8"), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "v1=" + mac.hexdigest()
+
+
+def verify_signature(
+    secret: str,
+    timestamp: int | str,
+    body: bytes,
+    signature: str,
+    tolerance_s: float = 300,
+    now: float | None = None,
+) -> bool:
+    """True if `signature` (one or several comma-separated `v1=`) matches and is fresh enough."""
+    try:
+        ts = int(timestamp)
+    except (TypeError, ValueError):
+        return False
+    if abs((now if now is not None else time.time()) - ts) > tolerance_s:
+        return False
+    expected = sign(secret, ts, body)
+    return any(hmac.compare_digest(expected, part.strip()) for part in signature.split(","))
+
+
+# -- target validation ----------------------------------------------------------------------------
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list({str(info[4][0]) for info in infos})
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def validate_webhook_url(
+    url: str, *, allow_private: bool = False, resolver: Resolver | None = None
+) -> None:
+    """Raise TargetRefused unless `url` is http(s) and every address of its host is public."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TargetRefused("webhook url must be http(s)://host/...")
+    if allow_private:
+        return
+    host = parts.hostname
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise TargetRefused(f"bad port in webhook url: {exc}") from exc
+    try:
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        try:
+            addresses = (resolver or _resolve)(host, port)
+        except OSError as exc:
+            raise TargetRefused(f"cannot resolve webhook host {host!r}: {exc}") from exc
+    if not addresses:
+        raise TargetRefused(f"webhook host {host!r} has no address")
+    internal = [a for a in addresses if not _is_public(a)]
+    if internal:
+        raise TargetRefused(
+            f"webhook host {host!r} resolves to internal address {internal[0]} (loopback, "
+            "private, link-local or metadata); set alerts_allow_private_targets to allow"
+        )
+
+
+def redact_url(url: str) -> str:
+    """scheme://host[:port]/path: no credentials or query (tokens often live there)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+# -- senders ------------------------------------------------------------------------------------
+
+
+def _backoff(config: DeliveryConfig, attempt: int) -> float:
+    """Exponential backoff with up to 25% jitter, so many failing hooks don't retry in step."""
+    delay = min(config.backoff_s * 2 ** (attempt - 1), config.backoff_max_s)
+    return delay * (1 + random.random() * 0.25)
+
+
+def event_body(event: AlertEvent) -> bytes:
+    return event.model_dump_json().encode("utf-8")
+
+
+class WebhookSender:
+    """POST signed JSON; retry transport errors, 429 and 5xx; never follow redirects."""
+
+    def __init__(
+        self,
+        config: DeliveryConfig,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        resolver: Resolver | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.config = config
+        self._sleep = sleep
+        self._resolver = resolver
+        self._transport = transport
+
+    def send(self, event: AlertEvent, target: WebhookTarget) -> DeliveryResult:
+        result = DeliveryResult(
+            channel="webhook",
+            target=redact_url(target.url),
+            status="failed",
+            event_id=event.id,
+            subscription_id=event.subscription_id,
+            test=event.test,
+        )
+        body = event_body(event)
+        delivery_id = uuid.uuid4().hex
+        with httpx.Client(
+            timeout=self.config.webhook_timeout_s, follow_redirects=False, transport=self._transport
+        ) as client:
+            for attempt in range(1, self.config.max_attempts + 1):
+                result.attempts = attempt
+                try:
+                    # Checked before every attempt: DNS may change between retries.
+                    validate_webhook_url(
+                        target.url,
+                        allow_private=self.config.allow_private_targets,
+                        resolver=self._resolver,
+                    )
+                except TargetRefused as exc:
+                    result.status, result.error = "refused", str(exc)
+                    break
+                ts = str(int(time.time()))
+                headers = {
+                    "Content-Type": "application/json",
+                    "User-Agent": self.config.user_agent,
+                    TIMESTAMP_HEADER: ts,
+                    SIGNATURE_HEADER: sign(target.secret, ts, body),
+                    EVENT_HEADER: event.id,
+                    DELIVERY_HEADER: delivery_id,
+                }
+                retry = False
+                try:
+                    response = client.post(target.url, content=body, headers=headers)
+                    result.status_code = response.status_code
+                    if 200 <= response.status_code < 300:
+                        result.status, result.error = "delivered", None
+                        break
+                    result.error = f"HTTP {response.status_code}"
+                    retry = response.status_code >= 500 or response.status_code in (408, 429)
+                except httpx.HTTPError as exc:
+                    result.error = f"{type(exc).__name__}: {exc}"
+                    retry = True
+                log.warning(
+                    "webhook attempt failed",
+                    target=result.target,
+                    attempt=attempt,
+                    error=result.error,
+                    event_id=event.id,
+                )
+                if not retry or attempt == self.config.max_attempts:
+                    break
+                self._sleep(_backoff(self.config, attempt))
+        result.finished_at = utcnow()
+        return result
+
+
+def render_email(event: AlertEvent, sender: str, to: Sequence[str]) -> EmailMessage:
+    """Plain-text email: the summary, the numbers, the drivers and the search link."""
+    msg = EmailMessage()
+    prefix = "[duluan test] " if event.test else "[duluan] "
+    msg["Subject"] = (prefix + event.summary)[:200].replace("\r", " ").replace("\n", " ")
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    msg["Message-ID"] = f"<{event.id}@duluan>"
+    lines = [
+        event.summary,
+        "",
+        f"observed: {event.observed:g}"
+        + (f"  expected: {event.expected:g}" if event.expected is not None else "")
+        + f"  threshold: {event.threshold:g}"
+        + (f"  z: {event.score:g}" if event.score is not None else ""),
+        f"window: {event.window_start.isoformat()} .. {event.window_end.isoformat()}",
+    ]
+    d = event.drivers
+    if d.top_terms:
+        lines += ["", "top terms: " + ", ".join(f"{t.term} ({t.count})" for t in d.top_terms)]
+    if d.top_sources:
+        lines += ["top sources: " + ", ".join(f"{t.term} ({t.count})" for t in d.top_sources)]
+    if d.sample_posts:
+        lines += ["", "sample posts:"]
+        lines += [f"- [{p.source}] {p.text[:160]} {p.url or p.id}" for p in d.sample_posts]
+    if event.search_url:
+        lines += ["", f"matching posts: {event.search_url}"]
+    msg.set_content("\n".join(lines) + "\n")
+    return msg
+
+
+class EmailSender:
+    """SMTP with optional STARTTLS / implicit TLS and login; retries temporary failures."""
+
+    def __init__(
+        self, config: DeliveryConfig, *, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self.config = config
+        self._sleep = sleep
+
+    def send(self, event: AlertEvent, target: EmailTarget) -> DeliveryResult:
+        result = DeliveryResult(
+            channel="email",
+            target=", ".join(target.to),
+            status="failed",
+            event_id=event.id,
+            subscription_id=event.subscription_id,
+            test=event.test,
+        )
+        smtp = self.config.smtp
+        if smtp is None:
+            result.status, result.error = "refused", "no SMTP server configured (smtp_host)"
+            result.finished_at = utcnow()
+            return result
+        msg = render_email(event, smtp.sender, target.to)
+        for attempt in range(1, self.config.max_attempts + 1):
+            result.attempts = attempt
+            try:
+                self._send_once(smtp, msg)
+                result.status, result.error = "delivered", None
+                break
+            except smtplib.SMTPResponseException as exc:
+                result.status_code = exc.smtp_code
+                result.error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
+                retry = 400 <= exc.smtp_code < 500
+            except smtplib.SMTPRecipientsRefused as exc:
+                result.error = f"recipients refused: {sorted(exc.recipients)}"
+                retry = False
+            except (smtplib.SMTPException, OSError) as exc:
+                result.error = f"{type(exc).__name__}: {exc}"
+                retry = True
+            log.warning(
+                "email attempt failed",
+                to=result.target,
+                attempt=attempt,
+                error=result.error,
+                event_id=event.id,
+            )
+            if not retry or attempt == self.config.max_attempts:
+                break
+            self._sleep(_backoff(self.config, attempt))
+        result.finished_at = utcnow()
+        return result
+
+    @staticmethod
+    def _send_once(smtp: SmtpConfig, msg: EmailMessage) -> None:
+        client: smtplib.SMTP
+        if smtp.ssl:
+            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_s)
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s)
+        with client:
+            if smtp.starttls and not smtp.ssl:
+                client.starttls()
+            if smtp.user:
+                password = smtp.password.get_secret_value() if smtp.password else ""
+                client.login(smtp.user, password)
+            client.send_message(msg)
+
+
+class Notifier:
+    """Deliver an event to every target of its subscription and log each delivery."""
+
+    def __init__(
+        self,
+        config: DeliveryConfig,
+        repo: AlertRepository | None = None,
+        *,
+        webhook: WebhookSender | None = None,
+        email: EmailSender | None = None,
+    ) -> None:
+        self.config = config
+        self.repo = repo
+        self.webhook = webhook or WebhookSender(config)
+        self.email = email or EmailSender(config)
+
+    def deliver(self, event: AlertEvent, subscription: Subscription) -> list[DeliveryResult]:
+        results: list[DeliveryResult] = []
+        for target in subscription.targets:
+            if isinstance(target, WebhookTarget):
+                result = self.webhook.send(event, target)
+            else:
+                result = self.email.send(event, target)
+            log.info(
+                "alert delivery",
+                channel=result.channel,
+                target=result.target,
+                status=result.status,
+                attempts=result.attempts,
+                event_id=event.id,
+                subscription_id=subscription.id,
+            )
+            if self.repo is not None:
+                self.repo.record_delivery(result)
+            results.append(result)
+        return results
+
+    def send_test(self, subscription: Subscription) -> list[DeliveryResult]:
+        """Send a clearly marked test event to every target, to check the wiring."""
+        return self.deliver(make_test_event(subscription), subscription)
+
+
+def make_test_event(subscription: Subscription, now: datetime | None = None) -> AlertEvent:
+    now = now or utcnow()
+    return AlertEvent(
+        subscription_id=subscription.id,
+        subscription_name=subscription.name,
+        rule_type=subscription.rule.type,
+        direction="above",
+        fired_at=now,
+        window_start=now - timedelta(seconds=subscription.window_s),
+        window_end=now,
+        summary=f"{subscription.name}: test alert from duluan (no threshold was crossed)",
+        metric="test",
+        observed=0.0,
+        threshold=0.0,
+        test=True,
+    )
+
+
+def send_test(
+    subscription: Subscription, config: DeliveryConfig, repo: AlertRepository | None = None
+) -> list[DeliveryResult]:
+    """Convenience for the API: one test delivery per target, logged if a repo is given."""
+    return Notifier(config, repo).send_test(subscription)
