@@ -105,7 +105,9 @@ class Worker(ABC):
                     continue
                 if not batch:
                     if max_idle is not None and time.monotonic() - idle_since >= max_idle:
-                        break
+                        if self._pending(consumer) == 0:
+                            break
+                        idle_since = time.monotonic()  # blocked (e.g. a lease), not idle
                     continue
                 idle_since = time.monotonic()
                 self._handle(consumer, batch)
@@ -124,6 +126,13 @@ class Worker(ABC):
                 retries=self.stats.retries,
             )
         return self.stats
+
+    @staticmethod
+    def _pending(consumer: Consumer) -> int:
+        try:
+            return consumer.lag()
+        except Exception:  # an unknown lag is not a reason to stay
+            return 0
 
     def _open_consumer(self) -> Consumer:
         attempt = 0
