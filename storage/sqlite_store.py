@@ -201,9 +201,16 @@ class SQLiteStore(Store):
         )
 
     def _free_rowid(self, created: float) -> int:
+        """created_at in µs; on a collision, just past the busiest µs of that second."""
         rowid = time_rowid(created)
-        while self._conn.execute("SELECT 1 FROM posts WHERE rowid=?", (rowid,)).fetchone():
-            rowid += 1
+        taken = "SELECT 1 FROM posts WHERE rowid=?"
+        if self._conn.execute(taken, (rowid,)).fetchone():
+            top = self._conn.execute(
+                "SELECT MAX(rowid) FROM posts WHERE rowid >= ? AND rowid < ?", (rowid, rowid + US)
+            ).fetchone()[0]
+            rowid = int(top) + 1
+            while self._conn.execute(taken, (rowid,)).fetchone():
+                rowid += 1
         return rowid
 
     def _upsert_one(self, post: Post, now: float) -> None:
