@@ -1,0 +1,156 @@
+"""Briefings: a watchlist's report for a period (HTML/PDF), and scheduled deliveries."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from pydantic import BaseModel
+
+from api.deps import get_store
+from api.routers.watchlists import RepoDep
+from briefings.builder import build_briefing
+from briefings.model import Briefing
+from briefings.period import PeriodError, make_period
+from briefings.scheduler import BriefingScheduler
+from briefings.schedules import Schedule, ScheduleCreate, ScheduleRepository
+from briefings.service import briefing_options, briefing_timezone, render_briefing
+from core.settings import Settings
+from insights.delivery import DeliveryConfig
+from storage.base import Store
+from watchlists.service import WatchlistNotFound, get_watchlist
+
+router = APIRouter(prefix="/v1", tags=["briefings"])
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def get_schedules(request: Request) -> ScheduleRepository:
+    """Schedules beside the watchlists (tests may set app.state.briefing_schedules)."""
+    repo: ScheduleRepository | None = getattr(request.app.state, "briefing_schedules", None)
+    if repo is None:
+        from api.routers.watchlists import get_watchlists
+
+        repo = ScheduleRepository(get_watchlists(request).path)
+        request.app.state.briefing_schedules = repo
+    return repo
+
+
+SchedulesDep = Annotated[ScheduleRepository, Depends(get_schedules)]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@router.get(
+    "/watchlists/{watchlist_id}/brief",
+    summary="A watchlist's briefing for a period",
+    responses={200: {"content": {"text/html": {}, "application/pdf": {}, "application/json": {}}}},
+)
+def brief(
+    watchlist_id: str,
+    request: Request,
+    store: StoreDep,
+    repo: RepoDep,
+    from_: Annotated[str, Query(alias="from", description="first day (YYYY-MM-DD) or ISO time")],
+    to: Annotated[str, Query(description="last day, inclusive (YYYY-MM-DD), or ISO end time")],
+    format: Annotated[Literal["html", "pdf", "json"], Query()] = "html",
+    lang: Annotated[Literal["vi", "en"], Query()] = "vi",
+    tz: Annotated[
+        str | None, Query(description="IANA time zone (default Asia/Ho_Chi_Minh)")
+    ] = None,
+) -> Response:
+    """Volume and sentiment over time, changes against the previous period, topics, emerging
+    terms, sources, negative spikes and caveats; HTML (self-contained), PDF or the JSON figures."""
+    settings = _settings(request)
+    try:
+        watchlist = get_watchlist(repo, watchlist_id)
+        period = make_period(from_, to, tz or briefing_timezone(settings))
+    except WatchlistNotFound as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    except PeriodError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
+    if format == "json":
+        b: Briefing = build_briefing(
+            store, watchlist, period, lang=lang, options=briefing_options(settings)
+        )
+        return Response(b.model_dump_json(), media_type="application/json")
+    doc = render_briefing(store, watchlist, period, fmt=format, lang=lang, settings=settings)
+    disposition = "attachment" if format == "pdf" else "inline"
+    return Response(
+        doc.content,
+        media_type=doc.content_type,
+        headers={"Content-Disposition": f'{disposition}; filename="{doc.filename}"'},
+    )
+
+
+class ScheduleList(BaseModel):
+    items: list[dict[str, Any]]
+
+
+@router.post("/briefings/schedules", status_code=201, summary="Schedule a briefing")
+def create_schedule(body: ScheduleCreate, repo: RepoDep, schedules: SchedulesDep) -> dict[str, Any]:
+    """Send a watchlist's briefing daily, weekly or monthly to webhooks or email addresses.
+
+    Webhook secrets are returned once here (to configure the receiver) and masked afterwards."""
+    try:
+        watchlist = get_watchlist(repo, body.watchlist)
+        make_period("2026-01-01", "2026-01-02", body.timezone)
+    except WatchlistNotFound as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    except PeriodError as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
+    schedule = Schedule(
+        watchlist_id=watchlist.id,
+        **body.model_dump(exclude={"watchlist", "targets"}),
+        targets=body.targets,
+    )
+    return schedules.save(schedule).model_dump(mode="json")
+
+
+@router.get("/briefings/schedules", response_model=ScheduleList, summary="List schedules")
+def list_schedules(schedules: SchedulesDep, watchlist: str | None = None) -> ScheduleList:
+    return ScheduleList(items=[s.redacted() for s in schedules.list(watchlist_id=watchlist)])
+
+
+def _schedule(schedules: ScheduleRepository, schedule_id: str) -> Schedule:
+    found = schedules.get(schedule_id)
+    if found is None:
+        raise HTTPException(status_code=404, detail=f"no briefing schedule {schedule_id!r}")
+    return found
+
+
+@router.get("/briefings/schedules/{schedule_id}", summary="One schedule")
+def show_schedule(schedule_id: str, schedules: SchedulesDep) -> dict[str, Any]:
+    return _schedule(schedules, schedule_id).redacted()
+
+
+@router.delete("/briefings/schedules/{schedule_id}", status_code=204, summary="Delete one")
+def delete_schedule(schedule_id: str, schedules: SchedulesDep) -> Response:
+    if not schedules.delete(schedule_id):
+        raise HTTPException(status_code=404, detail=f"no briefing schedule {schedule_id!r}")
+    return Response(status_code=204)
+
+
+@router.post("/briefings/schedules/{schedule_id}/send", summary="Send the latest period now")
+def send_now(
+    schedule_id: str, request: Request, store: StoreDep, repo: RepoDep, schedules: SchedulesDep
+) -> dict[str, Any]:
+    """Deliver the schedule's most recent whole period now, to check the wiring."""
+    schedule = _schedule(schedules, schedule_id)
+    settings = _settings(request)
+    config = getattr(request.app.state, "delivery_config", None) or DeliveryConfig.from_settings(
+        settings
+    )
+    scheduler = BriefingScheduler(store, schedules, repo, config=config, settings=settings)
+    results = scheduler.send(schedule)
+    return {"deliveries": [r.model_dump(mode="json") for r in results]}
+
+
+@router.get("/briefings/schedules/{schedule_id}/deliveries", summary="Delivery log")
+def deliveries(
+    schedule_id: str, schedules: SchedulesDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> dict[str, Any]:
+    _schedule(schedules, schedule_id)
+    return {"items": schedules.deliveries(schedule_id, limit)}

@@ -1,0 +1,234 @@
+"""Send a rendered briefing the way alerts are sent (insights.delivery): signed webhook or email.
+
+Webhooks get JSON (summary figures plus the document, base64) signed exactly like alert
+webhooks (`X-Duluan-Signature: v1=HMAC(timestamp.body)`), so one receiver verifies both;
+email gets the summary as text, the HTML briefing as the HTML part, and the file attached.
+Target checks (no internal hosts), redaction, SMTP settings and the result record are the
+alert delivery's own.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+import smtplib
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+import httpx
+
+from briefings import locale as L
+from briefings.model import Briefing
+from briefings.render_html import lang_of, last_local_day
+from core.logging import get_logger
+from core.models import utcnow
+from insights.alert_rules import EmailTarget, Target, WebhookTarget
+from insights.delivery import (
+    DELIVERY_HEADER,
+    EVENT_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    DeliveryConfig,
+    DeliveryResult,
+    EmailSender,
+    TargetRefused,
+    redact_url,
+    sign,
+    validate_webhook_url,
+)
+
+log = get_logger(__name__)
+EVENT_TYPE = "briefing"
+
+
+@dataclass(frozen=True)
+class RenderedBriefing:
+    """A briefing with its rendered document, ready to deliver."""
+
+    briefing: Briefing
+    content: bytes
+    format: str  # html | pdf
+    html: str | None = None  # the HTML rendering, for the email's HTML part
+    schedule_id: str | None = None
+
+    @property
+    def filename(self) -> str:
+        slug = "".join(c if c.isalnum() else "-" for c in self.briefing.watchlist_name.lower())
+        return f"duluan-{slug.strip('-') or 'briefing'}-{self.briefing.start:%Y%m%d}.{self.format}"
+
+    @property
+    def content_type(self) -> str:
+        return "application/pdf" if self.format == "pdf" else "text/html; charset=utf-8"
+
+    def subject(self) -> str:
+        b = self.briefing
+        lang = lang_of(b)
+        span = f"{L.fmt_date(b.start, lang)} – {L.fmt_date(last_local_day(b), lang)}"
+        return f"[duluan] {L.t('title', lang)}: {b.watchlist_name} · {span}"
+
+    def payload(self, delivery_id: str) -> bytes:
+        b = self.briefing
+        return json.dumps(
+            {
+                "type": EVENT_TYPE,
+                "id": delivery_id,
+                "schedule_id": self.schedule_id,
+                "watchlist": {"id": b.watchlist_id, "name": b.watchlist_name, "query": b.query},
+                "period": {"start": b.start.isoformat(), "end": b.end.isoformat()},
+                "lang": b.lang,
+                "subject": self.subject(),
+                "summary": b.highlights,
+                "figures": {
+                    "posts": b.current.total,
+                    "previous_posts": b.previous.total,
+                    "negative_share": round(b.current.negative_share, 4),
+                    "previous_negative_share": round(b.previous.negative_share, 4),
+                    "sentiment": b.current.counts,
+                },
+                "format": self.format,
+                "filename": self.filename,
+                "content_type": self.content_type,
+                "content_base64": base64.b64encode(self.content).decode("ascii"),
+            },
+            ensure_ascii=False,
+        ).encode("utf-8")
+
+
+def _backoff(config: DeliveryConfig, attempt: int) -> float:
+    delay = min(config.backoff_s * 2 ** (attempt - 1), config.backoff_max_s)
+    return delay * (1 + random.random() * 0.25)
+
+
+class BriefingSender:
+    """Deliver one rendered briefing to one target, retrying like the alert senders."""
+
+    def __init__(
+        self,
+        config: DeliveryConfig,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.config = config
+        self._sleep = sleep
+        self._transport = transport
+
+    def send(self, doc: RenderedBriefing, target: Target) -> DeliveryResult:
+        if isinstance(target, WebhookTarget):
+            return self._webhook(doc, target)
+        return self._email(doc, target)
+
+    def _webhook(self, doc: RenderedBriefing, target: WebhookTarget) -> DeliveryResult:
+        delivery_id = uuid.uuid4().hex
+        result = DeliveryResult(
+            channel="webhook",
+            target=redact_url(target.url),
+            status="failed",
+            event_id=delivery_id,
+            subscription_id=doc.schedule_id,
+        )
+        body = doc.payload(delivery_id)
+        with httpx.Client(
+            timeout=self.config.webhook_timeout_s,
+            follow_redirects=False,
+            transport=self._transport,
+        ) as client:
+            for attempt in range(1, self.config.max_attempts + 1):
+                result.attempts = attempt
+                try:
+                    validate_webhook_url(
+                        target.url, allow_private=self.config.allow_private_targets
+                    )
+                except TargetRefused as exc:
+                    result.status, result.error = "refused", str(exc)
+                    break
+                ts = str(int(time.time()))
+                headers = {
+                    "Content-Type": "application/json",
+                    "User-Agent": self.config.user_agent,
+                    TIMESTAMP_HEADER: ts,
+                    SIGNATURE_HEADER: sign(target.secret, ts, body),
+                    EVENT_HEADER: EVENT_TYPE,
+                    DELIVERY_HEADER: delivery_id,
+                }
+                retry = False
+                try:
+                    response = client.post(target.url, content=body, headers=headers)
+                    result.status_code = response.status_code
+                    if 200 <= response.status_code < 300:
+                        result.status, result.error = "delivered", None
+                        break
+                    result.error = f"HTTP {response.status_code}"
+                    retry = response.status_code >= 500 or response.status_code in (408, 429)
+                except httpx.HTTPError as exc:
+                    result.error = f"{type(exc).__name__}: {exc}"
+                    retry = True
+                log.warning(
+                    "briefing.webhook_failed",
+                    target=result.target,
+                    attempt=attempt,
+                    error=result.error,
+                )
+                if not retry or attempt == self.config.max_attempts:
+                    break
+                self._sleep(_backoff(self.config, attempt))
+        result.finished_at = utcnow()
+        return result
+
+    def _email(self, doc: RenderedBriefing, target: EmailTarget) -> DeliveryResult:
+        result = DeliveryResult(
+            channel="email",
+            target=", ".join(target.to),
+            status="failed",
+            subscription_id=doc.schedule_id,
+        )
+        smtp = self.config.smtp
+        if smtp is None:
+            result.status, result.error = "refused", "no SMTP server configured (smtp_host)"
+            result.finished_at = utcnow()
+            return result
+        msg = render_email(doc, smtp.sender, target.to)
+        for attempt in range(1, self.config.max_attempts + 1):
+            result.attempts = attempt
+            retry = True
+            try:
+                EmailSender._send_once(smtp, msg)
+                result.status, result.error = "delivered", None
+                break
+            except smtplib.SMTPResponseException as exc:
+                result.status_code = exc.smtp_code
+                result.error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
+                retry = 400 <= exc.smtp_code < 500
+            except smtplib.SMTPRecipientsRefused as exc:
+                result.error = f"recipients refused: {sorted(exc.recipients)}"
+                retry = False
+            except (smtplib.SMTPException, OSError) as exc:
+                result.error = f"{type(exc).__name__}: {exc}"
+            log.warning(
+                "briefing.email_failed", to=result.target, attempt=attempt, error=result.error
+            )
+            if not retry or attempt == self.config.max_attempts:
+                break
+            self._sleep(_backoff(self.config, attempt))
+        result.finished_at = utcnow()
+        return result
+
+
+def render_email(doc: RenderedBriefing, sender: str, to: list[str]) -> EmailMessage:
+    """Text summary, the HTML briefing as the HTML alternative, and the document attached."""
+    msg = EmailMessage()
+    msg["Subject"] = doc.subject()[:200].replace("\r", " ").replace("\n", " ")
+    msg["From"] = sender
+    msg["To"] = ", ".join(to)
+    msg["Message-ID"] = f"<{uuid.uuid4().hex}@duluan>"
+    lines = [doc.subject(), "", *[f"- {h}" for h in doc.briefing.highlights]]
+    msg.set_content("\n".join(lines) + "\n")
+    if doc.html:
+        msg.add_alternative(doc.html, subtype="html")
+    maintype, subtype = ("application", "pdf") if doc.format == "pdf" else ("text", "html")
+    msg.add_attachment(doc.content, maintype=maintype, subtype=subtype, filename=doc.filename)
+    return msg

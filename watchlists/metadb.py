@@ -1,0 +1,43 @@
+"""Where the metadata tables (watchlists, briefing schedules, feedback campaigns) live.
+
+SQLite store: the store's own file (WAL mode, so our connection and the store's coexist).
+Elasticsearch store: a SQLite file `DATA_DIR/duluan-meta.db`, since Elasticsearch is no place
+for small transactional tables.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from core.settings import Settings
+
+META_DB_NAME = "duluan-meta.db"
+
+
+def meta_db_path(settings: Settings | None = None, store: Any = None) -> Path:
+    """The SQLite file holding metadata tables for this deployment."""
+    store_path = getattr(store, "path", None)
+    if isinstance(store_path, Path | str):  # the SQLite store; Elasticsearch has no file
+        return Path(store_path)
+    if settings is None:
+        from core.settings import get_settings
+
+        settings = get_settings()
+    if settings.store == "sqlite":
+        return settings.resolved_store_path
+    return settings.data_dir / META_DB_NAME
+
+
+def open_meta_db(path: Path | str, schema: str) -> sqlite3.Connection:
+    """One autocommit connection (WAL, busy timeout) with `schema` applied; share it under a lock."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout=30000")
+    if str(path) != ":memory:":
+        conn.execute("PRAGMA journal_mode=WAL")
+    conn.executescript(schema)
+    return conn
