@@ -15,8 +15,10 @@ import typer
 
 from core.logging import configure_logging, get_logger
 from core.settings import Settings, get_settings
+from duluan.commands.brief_cmds import brief_cmd, briefing_app
 from duluan.commands.crawl_cmds import crawl_cmd
 from duluan.commands.nlp_cmds import analyze_cmd, eval_cmd, train_cmd
+from duluan.commands.watchlist_cmds import watchlist_app
 
 app = typer.Typer(
     name="duluan",
@@ -37,6 +39,9 @@ app.command("crawl")(crawl_cmd)
 app.command("analyze")(analyze_cmd)
 app.command("train")(train_cmd)
 app.command("eval")(eval_cmd)
+app.add_typer(watchlist_app, name="watchlist")
+app.add_typer(briefing_app, name="briefing")
+app.command("brief")(brief_cmd)
 
 log = get_logger("duluan.cli")
 
@@ -228,8 +233,20 @@ def run(
                     next_run[c.name] = time.monotonic() + (c.interval_s or 600)
             stop.wait(1.0)
 
+    def briefings_loop() -> None:
+        from briefings.scheduler import BriefingScheduler
+
+        scheduler_ = BriefingScheduler.from_settings(settings, pipeline.store)
+        interval = float(getattr(settings, "briefing_interval_s", 300))
+        while not stop.wait(interval):
+            try:
+                scheduler_.run_due()
+            except Exception as exc:  # a failed delivery must not stop the pipeline
+                log.error("briefings.failed", error=str(exc)[:500])
+
     if configs:
         threading.Thread(target=scheduler, name="duluan-scheduler", daemon=True).start()
+    threading.Thread(target=briefings_loop, name="duluan-briefings", daemon=True).start()
     _err(f"duluan run: {len(configs)} sources scheduled; NLP worker and indexer running")
     try:
         if no_api:
