@@ -26,6 +26,9 @@ COPY crawlers ./crawlers
 COPY api ./api
 COPY duluan ./duluan
 COPY insights ./insights
+COPY watchlists ./watchlists
+COPY briefings ./briefings
+COPY feedback ./feedback
 COPY scrapy.cfg ./
 # PYTHONPATH=/app also covers in-tree packages the wheel does not list (insights)
 RUN pip install --no-deps . \
