@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -9,10 +10,13 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from prometheus_client import Histogram
 
-from api.routers import ops, posts, search, stats
+from api.ratelimit import RateLimiter, retry_after
+from api.routers import alerts, live, ops, posts, search, stats, trends
+from api.security import get_keys, presented_key
 from core.logging import get_logger
 from core.settings import Settings, get_settings
 from storage.base import Store, StoreError
@@ -25,6 +29,25 @@ REQUEST_SECONDS = Histogram(
     ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2, 5),
 )
+
+
+UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
+def _client(request: Request, settings: Settings) -> str:
+    """Rate-limit identity: the verified API key, else the client address."""
+    if presented_key(request):
+        try:
+            key = get_keys(request).verify(presented_key(request) or "")
+        except Exception:  # the key table is unreadable: fall back to the address
+            key = None
+        if key is not None:
+            return f"key:{key.id}"
+    if settings.api_trust_proxy:
+        forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+        if forwarded:
+            return f"ip:{forwarded}"
+    return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -53,6 +76,29 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     if store is not None:
         app.state.store = store
 
+    limiter = RateLimiter(settings.api_rate_limit_per_minute, settings.api_rate_limit_burst)
+    app.state.rate_limiter = limiter
+
+    @app.middleware("http")
+    async def rate_limit(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if not limiter.enabled or request.url.path in UNLIMITED or request.method == "OPTIONS":
+            return await call_next(request)
+        who = _client(request, settings)
+        wait = limiter.take(who)
+        if wait > 0:
+            per_min = settings.api_rate_limit_per_minute
+            return JSONResponse(
+                status_code=429,
+                content={
+                    "detail": f"rate limit exceeded ({per_min:g} requests per minute, bursts of "
+                    f"{settings.api_rate_limit_burst}); retry in {retry_after(wait)} s"
+                },
+                headers={"Retry-After": retry_after(wait)},
+            )
+        return await call_next(request)
+
     @app.middleware("http")
     async def timing(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
@@ -71,6 +117,19 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         log.error("api.store_error", path=request.url.path, error=str(exc)[:300])
         return JSONResponse(status_code=503, content={"detail": "the store is unavailable; retry"})
 
+    @app.exception_handler(sqlite3.OperationalError)
+    async def sqlite_error(request: Request, exc: sqlite3.OperationalError) -> JSONResponse:
+        # Known gap in storage/sqlite_compile: a term that folds to nothing (e.g. a lone
+        # backslash) compiles to an FTS literal SQLite rejects. That is the query's fault: 400.
+        text = str(exc)
+        if "unterminated string" in text or "fts5" in text:
+            return JSONResponse(
+                status_code=400,
+                content={"detail": f"invalid query: the full-text engine refused it ({text})"},
+            )
+        log.error("api.sqlite_error", path=request.url.path, error=text[:300])
+        return JSONResponse(status_code=503, content={"detail": "the store is unavailable; retry"})
+
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
@@ -83,8 +142,25 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             content={"detail": f"{first['where']}: {first['problem']}", "errors": errors},
         )
 
-    for router in (ops.router, search.router, posts.router, stats.router):
+    for router in (
+        ops.router,
+        search.router,
+        posts.router,
+        stats.router,
+        trends.router,
+        live.router,
+        alerts.router,
+    ):
         app.include_router(router)
+    if settings.api_cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.api_cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+            expose_headers=["Retry-After"],
+            max_age=600,
+        )
 
     @app.get("/", include_in_schema=False)
     def dashboard() -> FileResponse:

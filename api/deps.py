@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import HTTPException, Query, Request
+from fastapi import Depends, HTTPException, Query, Request
 from pydantic import ValidationError
 
+from api.meta import meta_db_path
 from core.models import SENTIMENT_LABELS
 from core.query import QuerySyntaxError, SearchQuery, parse_query
+from core.settings import Settings
+from insights.alert_store import AlertRepository
+from insights.delivery import DeliveryConfig
 from storage.base import Store
 
 
@@ -18,14 +22,7 @@ def get_store(request: Request) -> Store:
     return store
 
 
-def search_query(
-    q: Annotated[
-        str | None,
-        Query(
-            description='query language, e.g. `xăng AND (tăng OR "lên giá") -source:voz`',
-            max_length=2000,
-        ),
-    ] = None,
+def filter_query(
     source: Annotated[list[str] | None, Query(description="only these sources")] = None,
     author: Annotated[list[str] | None, Query(description="only these authors")] = None,
     topic: Annotated[list[str] | None, Query(description="only these topics")] = None,
@@ -34,7 +31,7 @@ def search_query(
     since: Annotated[datetime | None, Query(description="created_at >= since (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="created_at < until (ISO 8601)")] = None,
 ) -> SearchQuery:
-    """Build the SearchQuery every read endpoint shares; bad input is a 400 that says why."""
+    """The structured filters every read endpoint shares; bad input is a 400 that says why."""
     bad = [s for s in sentiment or [] if s not in SENTIMENT_LABELS]
     if bad:
         raise HTTPException(
@@ -44,9 +41,7 @@ def search_query(
     if since and until and since >= until:
         raise HTTPException(status_code=400, detail="`since` must be before `until`")
     try:
-        parse_query(q)
         return SearchQuery(
-            q=q,
             sources=source or [],
             authors=author or [],
             topics=topic or [],
@@ -55,9 +50,58 @@ def search_query(
             since=since,
             until=until,
         )
-    except QuerySyntaxError as exc:
-        raise HTTPException(status_code=400, detail=f"invalid query: {exc}") from exc
     except ValidationError as exc:
         raise HTTPException(
             status_code=400, detail=f"invalid parameters: {exc.errors()[0]['msg']}"
         ) from exc
+
+
+def check_query_text(q: str | None) -> str | None:
+    """The query text if it parses, else a 400 saying where it is wrong."""
+    try:
+        parse_query(q)
+    except QuerySyntaxError as exc:
+        raise HTTPException(status_code=400, detail=f"invalid query: {exc}") from exc
+    return q
+
+
+def search_query(
+    filters: Annotated[SearchQuery, Depends(filter_query)],
+    q: Annotated[
+        str | None,
+        Query(
+            description='query language, e.g. `xăng AND (tăng OR "lên giá") -source:voz`',
+            max_length=2000,
+        ),
+    ] = None,
+) -> SearchQuery:
+    """Query text plus the shared filters: the SearchQuery every read endpoint takes."""
+    return filters.model_copy(update={"q": check_query_text(q)})
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_alert_repo(request: Request) -> AlertRepository:
+    """Alert tables in the metadata SQLite file (tests may set app.state.alerts)."""
+    repo: AlertRepository | None = getattr(request.app.state, "alerts", None)
+    if repo is None:
+        store = getattr(request.app.state, "store", None)
+        repo = AlertRepository(meta_db_path(get_settings(request), store))
+        request.app.state.alerts = repo
+    return repo
+
+
+def get_delivery_config(request: Request) -> DeliveryConfig:
+    """How test sends deliver (tests may set app.state.delivery_config)."""
+    config: DeliveryConfig | None = getattr(request.app.state, "delivery_config", None)
+    return config or DeliveryConfig.from_settings(get_settings(request))
+
+
+def public_url(settings: Settings) -> str:
+    """Base URL for links in alerts: `api_public_url`, else the bound host and port."""
+    return (settings.api_public_url or f"http://{settings.api_host}:{settings.api_port}").rstrip(
+        "/"
+    )

@@ -10,74 +10,85 @@ from core.models import Post
 
 
 class Hit(BaseModel):
-    post: Post
+    post: Post = Field(description="the post, with its NLP analysis")
     score: float | None = Field(None, description="relevance (only with sort=relevance)")
     snippet: str | None = Field(None, description="HTML excerpt with <mark>ed query terms")
 
 
 class SearchResponse(BaseModel):
     total: int = Field(description="number of posts matching the query")
-    hits: list[Hit]
+    hits: list[Hit] = Field(description="one page of matches")
     next_cursor: str | None = Field(None, description="pass as `cursor` for the next page")
 
 
 class DryRunResponse(BaseModel):
-    total: int
+    total: int = Field(description="posts the query matches now")
     sample: list[Hit] = Field(description="a few of the newest matches")
 
 
 class PostDetail(BaseModel):
-    post: Post
+    post: Post = Field(description="the post")
     parent: Post | None = Field(None, description="the post this one replies to")
     thread: Post | None = Field(None, description="the article / thread root")
     replies: list[Post] = Field(default_factory=list, description="direct replies, oldest first")
 
 
 class TimelineBucket(BaseModel):
-    start: datetime
-    count: int
-    split: dict[str, int] = Field(default_factory=dict)
+    start: datetime = Field(description="bucket start (UTC)")
+    count: int = Field(description="posts in the bucket")
+    split: dict[str, int] = Field(default_factory=dict, description="counts per split value")
 
 
 class TimelineResponse(BaseModel):
-    interval: str
-    split: str | None
-    buckets: list[TimelineBucket]
+    interval: str = Field(description="bucket size")
+    split: str | None = Field(description="what the counts are split by, if anything")
+    buckets: list[TimelineBucket] = Field(description="oldest first; empty buckets omitted")
 
 
 class CountItem(BaseModel):
-    key: str
-    count: int
+    key: str = Field(description="the value")
+    count: int = Field(description="posts with it")
 
 
 class TopResponse(BaseModel):
-    field: str
-    items: list[CountItem]
+    field: str = Field(description="what was counted")
+    items: list[CountItem] = Field(description="most frequent first")
+
+
+class EntityCount(BaseModel):
+    text: str = Field(description="the entity as written")
+    type: str = Field(description="PER, LOC, ORG, MISC ...")
+    count: int = Field(description="posts mentioning it (among the sample)")
+
+
+class EntitiesResponse(BaseModel):
+    sample: int = Field(description="at most this many of the newest matches were read")
+    items: list[EntityCount] = Field(description="most mentioned first")
 
 
 class SentimentResponse(BaseModel):
-    total: int
-    counts: dict[str, int]
-    shares: dict[str, float]
+    total: int = Field(description="analysed posts matching")
+    counts: dict[str, int] = Field(description="posts per label")
+    shares: dict[str, float] = Field(description="count / total per label")
 
 
 class SourceHealth(BaseModel):
-    source: str
-    last_run_at: datetime | None
-    last_success_at: datetime | None
-    last_items: int
-    errors_last_day: int
-    runs_last_day: int
-    posts_last_hour: int
-    posts_last_day: int
+    source: str = Field(description="source name")
+    last_run_at: datetime | None = Field(description="end of the last crawl run")
+    last_success_at: datetime | None = Field(description="end of the last successful run")
+    last_items: int = Field(description="items the last run found")
+    errors_last_day: int = Field(description="crawl errors in the last 24 h")
+    runs_last_day: int = Field(description="crawl runs in the last 24 h")
+    posts_last_hour: int = Field(description="posts created in the last hour")
+    posts_last_day: int = Field(description="posts created in the last 24 h")
     status: str = Field(description="ok, failing, or silent (no items in the last day)")
 
 
 class Health(BaseModel):
-    status: str
-    posts: int | None = None
-    detail: str | None = None
+    status: str = Field(description="ok or unavailable")
+    posts: int | None = Field(None, description="posts in the store (readyz)")
+    detail: str | None = Field(None, description="why not ready")
 
 
 class DeleteResponse(BaseModel):
-    deleted: int
+    deleted: int = Field(description="posts deleted")

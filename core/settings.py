@@ -25,8 +25,35 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DULUAN_", extra="ignore")
 
+    alerts_allow_private_targets: bool = Field(
+        False, description="let webhooks target loopback/private/link-local addresses"
+    )
+    alerts_backoff_s: float = Field(1.0, ge=0, description="first webhook/email retry delay")
+    alerts_in_run: bool = Field(True, description="`duluan run` evaluates alerts in a thread")
+    alerts_interval_s: float = Field(60.0, gt=0, description="seconds between alert rounds")
+    alerts_max_attempts: int = Field(4, ge=1, le=10, description="delivery attempts per target")
+    alerts_webhook_timeout_s: float = Field(10.0, gt=0, description="webhook HTTP timeout")
+    api_cors_origins: list[str] = Field(
+        default_factory=list, description="origins allowed by CORS (empty: CORS off; * any)"
+    )
     api_host: str = Field("127.0.0.1", description="address `duluan api` binds")
+    api_key_pepper: SecretStr | None = Field(
+        None, description="secret mixed into API key hashes (keep it out of the DB)"
+    )
+    api_live_heartbeat_s: float = Field(15.0, gt=0, description="SSE heartbeat comment period")
+    api_live_poll_s: float = Field(1.0, gt=0, description="how often /v1/live polls the store")
     api_port: int = Field(8000, description="port `duluan api` binds")
+    api_public_url: str | None = Field(
+        None, description="external base URL for links in alerts; default http://host:port"
+    )
+    api_rate_limit_burst: int = Field(120, ge=1, description="requests a client may burst")
+    api_rate_limit_per_minute: float = Field(
+        600.0, ge=0, description="sustained requests per minute per key or client (0: off)"
+    )
+    api_require_key_for_reads: bool = Field(False, description="reads need a `read` API key")
+    api_trust_proxy: bool = Field(
+        False, description="take the client address from X-Forwarded-For (behind a proxy)"
+    )
     bus: Literal["embedded", "kafka"] = Field("embedded", description="message bus backend")
     bus_path: Path | None = Field(None, description="embedded bus file; default DATA_DIR/bus.db")
     crawl_state_dir: Path | None = Field(None, description="crawler memory; default DATA_DIR/crawl")
@@ -47,10 +74,23 @@ class Settings(BaseSettings):
     nlp_topic_rules: Path | None = Field(None, description="YAML of user-defined topic rules")
     nlp_transformers_model: str | None = Field(None, description="HF checkpoint dir or hub id")
     raw_topic: str = Field("posts.raw", description="bus topic: crawled posts")
+    smtp_from: str = Field("duluan@localhost", description="From: address of alert emails")
+    smtp_host: str | None = Field(None, description="SMTP server for alert email (none: off)")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password (secret)")
+    smtp_port: int = Field(587, description="SMTP port")
+    smtp_ssl: bool = Field(False, description="implicit TLS (port 465) instead of STARTTLS")
+    smtp_starttls: bool = Field(True, description="upgrade the SMTP connection with STARTTLS")
+    smtp_user: str | None = Field(None, description="SMTP login (none: no AUTH)")
     sources_file: Path | None = Field(None, description="YAML list of sources for `duluan run`")
     store: Literal["sqlite", "elasticsearch"] = Field("sqlite", description="store backend")
     store_path: Path | None = Field(
         None, description="SQLite store file; default DATA_DIR/duluan.db"
+    )
+    trends_cache_ttl_s: float = Field(
+        60.0, ge=0, description="seconds a /v1/trends answer is fresh (stale ones refresh behind)"
+    )
+    trends_max_posts_per_window: int = Field(
+        2000, ge=100, description="posts read per window by /v1/trends (newest first)"
     )
     user_agent: str = Field(
         "duluan/0.1 (+https://github.com/duluan/duluan; public-opinion research crawler)",

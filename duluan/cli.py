@@ -15,6 +15,7 @@ import typer
 
 from core.logging import configure_logging, get_logger
 from core.settings import Settings, get_settings
+from duluan.commands.alerts_cmds import alerts_cmd, apikey_app
 from duluan.commands.brief_cmds import brief_cmd, briefing_app
 from duluan.commands.crawl_cmds import crawl_cmd
 from duluan.commands.nlp_cmds import analyze_cmd, eval_cmd, train_cmd
@@ -39,6 +40,8 @@ app.command("crawl")(crawl_cmd)
 app.command("analyze")(analyze_cmd)
 app.command("train")(train_cmd)
 app.command("eval")(eval_cmd)
+app.command("alerts")(alerts_cmd)
+app.add_typer(apikey_app, name="apikey")
 app.add_typer(watchlist_app, name="watchlist")
 app.add_typer(briefing_app, name="briefing")
 app.command("brief")(brief_cmd)
@@ -247,7 +250,17 @@ def run(
     if configs:
         threading.Thread(target=scheduler, name="duluan-scheduler", daemon=True).start()
     threading.Thread(target=briefings_loop, name="duluan-briefings", daemon=True).start()
-    _err(f"duluan run: {len(configs)} sources scheduled; NLP worker and indexer running")
+    runner = None
+    if settings.alerts_in_run:
+        from duluan.commands.alerts_cmds import make_alert_runner
+
+        runner = make_alert_runner(settings, pipeline.store)
+        runner.start()
+    _err(
+        f"duluan run: {len(configs)} sources scheduled; NLP worker, indexer"
+        + (f" and alerts (every {runner.interval_s:g} s)" if runner else "")
+        + " running"
+    )
     try:
         if no_api:
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -261,6 +274,8 @@ def run(
         pass
     finally:
         stop.set()
+        if runner is not None:
+            runner.stop()
         pipeline.stop()
 
 

@@ -115,6 +115,21 @@ class Store(ABC):
     def top_values(self, field: str, query: SearchQuery, limit: int = 10) -> list[tuple[str, int]]:
         """Most frequent `source`, `author`, `sentiment` or `language` among matches."""
 
+    def top_entities(
+        self, query: SearchQuery, limit: int = 10, sample: int = 5000
+    ) -> list[tuple[str, str, int]]:
+        """Most frequent named entities (text, type, posts) among the newest `sample` matches."""
+        counts: dict[tuple[str, str], int] = {}
+        newest = query.model_copy(update={"sort": "newest", "cursor": None})
+        for i, post in enumerate(self.iter_posts(newest, batch_size=min(sample, 1000))):
+            if i >= sample:
+                break
+            seen = {(e.text, e.type) for e in post.analysis.entities} if post.analysis else set()
+            for key in seen:
+                counts[key] = counts.get(key, 0) + 1
+        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        return [(text, kind, n) for (text, kind), n in ranked[:limit]]
+
     def refresh(self) -> None:
         """Make every completed write visible to search (a no-op where writes are immediate)."""
 

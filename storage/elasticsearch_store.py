@@ -550,6 +550,12 @@ class ElasticsearchStore(Store):
     def top_keywords(self, query: SearchQuery, limit: int = 20) -> list[tuple[str, int]]:
         return self._terms("keywords", query, limit)
 
+    def top_entities(
+        self, query: SearchQuery, limit: int = 10, sample: int = 5000
+    ) -> list[tuple[str, str, int]]:
+        """Entities are not indexed as a field: counted over the newest `sample` matches."""
+        return super().top_entities(query, limit, sample)
+
     def top_values(self, field: str, query: SearchQuery, limit: int = 10) -> list[tuple[str, int]]:
         return self._terms(_VALUE_FIELD[field], query, limit)
 

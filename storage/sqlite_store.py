@@ -612,6 +612,21 @@ class SQLiteStore(Store):
         )
         return [(r[0], int(r[1])) for r in self._r.execute(sql, [*params, limit])]
 
+    def top_entities(
+        self, query: SearchQuery, limit: int = 10, sample: int = 5000
+    ) -> list[tuple[str, str, int]]:
+        """Entities of the newest `sample` matches, counted in SQL over the stored JSON."""
+        sub, params, key = self._matching(query)
+        sql = (
+            "SELECT json_extract(e.value, '$.text') AS t, json_extract(e.value, '$.type') AS k,"
+            " COUNT(DISTINCT d.rowid) AS n FROM post_docs d,"
+            " json_each(d.doc, '$.analysis.entities') e"
+            f" WHERE d.rowid IN ({sub} ORDER BY {key}.rowid DESC LIMIT ?)"
+            " GROUP BY t, k ORDER BY n DESC, t, k LIMIT ?"
+        )
+        rows = self._r.execute(sql, [*params, sample, limit])
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows if r[0] is not None]
+
     def top_values(self, field: str, query: SearchQuery, limit: int = 10) -> list[tuple[str, int]]:
         """Most frequent sources, authors, sentiments or languages among matches."""
         column = {

@@ -11,6 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.deps import get_store
 from api.schemas import Health, SourceHealth
+from api.security import READ
 from core.query import SearchQuery
 from storage.base import Store
 
@@ -39,7 +40,12 @@ def metrics() -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/v1/sources", response_model=list[SourceHealth], summary="Health of every source")
+@router.get(
+    "/v1/sources",
+    response_model=list[SourceHealth],
+    dependencies=READ,
+    summary="Health of every source",
+)
 def sources(store: StoreDep) -> list[SourceHealth]:
     """Last success, recent items and errors per source: spot a crawler that went silent."""
     now = datetime.now(UTC)

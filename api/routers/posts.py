@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from api.deps import get_store
 from api.schemas import DeleteResponse, PostDetail
+from api.security import READ, AdminKey
 from core.query import SearchQuery
 from storage.base import Store
 
@@ -16,7 +17,10 @@ StoreDep = Annotated[Store, Depends(get_store)]
 
 
 @router.get(
-    "/posts/{post_id}", response_model=PostDetail, summary="A post, its analysis, its thread"
+    "/posts/{post_id}",
+    response_model=PostDetail,
+    dependencies=READ,
+    summary="A post, its analysis, its thread",
 )
 def get_post(post_id: str, store: StoreDep) -> PostDetail:
     post = store.get(post_id)
@@ -30,9 +34,11 @@ def get_post(post_id: str, store: StoreDep) -> PostDetail:
     return PostDetail(post=post, parent=parent, thread=thread, replies=replies)
 
 
-@router.delete("/posts/{post_id}", response_model=DeleteResponse, summary="Delete a post (audited)")
-def delete_post(post_id: str, store: StoreDep) -> DeleteResponse:
-    if not store.delete(post_id, actor="api"):
+@router.delete(
+    "/posts/{post_id}", response_model=DeleteResponse, summary="Delete a post (admin; audited)"
+)
+def delete_post(post_id: str, store: StoreDep, key: AdminKey) -> DeleteResponse:
+    if not store.delete(post_id, actor=f"api:{key.name}"):
         raise HTTPException(status_code=404, detail=f"no post with id {post_id!r}")
     return DeleteResponse(deleted=1)
 
@@ -40,11 +46,13 @@ def delete_post(post_id: str, store: StoreDep) -> DeleteResponse:
 @router.delete(
     "/authors/{author}",
     response_model=DeleteResponse,
-    summary="Delete every post of an author (audited)",
+    summary="Delete every post of an author (admin; audited)",
 )
 def delete_author(
     author: str,
     store: StoreDep,
+    key: AdminKey,
     source: Annotated[str | None, Query(description="only this source")] = None,
 ) -> DeleteResponse:
-    return DeleteResponse(deleted=store.delete_by_author(author, source=source, actor="api"))
+    actor = f"api:{key.name}"
+    return DeleteResponse(deleted=store.delete_by_author(author, source=source, actor=actor))

@@ -9,11 +9,12 @@ from fastapi.responses import StreamingResponse
 
 from api.deps import get_store, search_query
 from api.schemas import DryRunResponse, Hit, SearchResponse
+from api.security import READ
 from core.export import stream_export
 from core.query import SearchQuery
 from storage.base import Store
 
-router = APIRouter(prefix="/v1", tags=["search"])
+router = APIRouter(prefix="/v1", tags=["search"], dependencies=READ)
 
 StoreDep = Annotated[Store, Depends(get_store)]
 QueryDep = Annotated[SearchQuery, Depends(search_query)]

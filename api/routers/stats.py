@@ -4,15 +4,25 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Query
 
-from api.deps import get_store, search_query
-from api.schemas import CountItem, SentimentResponse, TimelineBucket, TimelineResponse, TopResponse
+from api.deps import check_query_text, filter_query, get_store, search_query
+from api.schemas import (
+    CountItem,
+    EntitiesResponse,
+    EntityCount,
+    SentimentResponse,
+    TimelineBucket,
+    TimelineResponse,
+    TopResponse,
+)
+from api.security import READ
+from api.services.share import ShareOfVoiceResponse, share_of_voice
 from core.models import SENTIMENT_LABELS
 from core.query import SearchQuery
 from storage.base import Store
 
-router = APIRouter(prefix="/v1", tags=["stats"])
+router = APIRouter(prefix="/v1", tags=["stats"], dependencies=READ)
 StoreDep = Annotated[Store, Depends(get_store)]
 QueryDep = Annotated[SearchQuery, Depends(search_query)]
 
@@ -40,6 +50,45 @@ def sentiment(store: StoreDep, query: QueryDep) -> SentimentResponse:
     total = sum(counts.values())
     shares = {k: (v / total if total else 0.0) for k, v in counts.items()}
     return SentimentResponse(total=total, counts=counts, shares=shares)
+
+
+@router.get(
+    "/share-of-voice", response_model=ShareOfVoiceResponse, summary="Share of voice of queries"
+)
+def share(
+    store: StoreDep,
+    filters: Annotated[SearchQuery, Depends(filter_query)],
+    q: Annotated[
+        list[str],
+        Query(min_length=2, max_length=10, description="2 to 10 queries to compare (repeat q)"),
+    ],
+    interval: Annotated[
+        Literal["hour", "day", "week", "month"] | None,
+        Query(description="also count per time bucket"),
+    ] = None,
+) -> ShareOfVoiceResponse:
+    """Posts matching each query under the same filters, their shares, optionally over time."""
+    for text in q:
+        if not text.strip() or len(text) > 2000:
+            raise HTTPException(
+                status_code=400, detail="each q must be a non-empty query of at most 2000 chars"
+            )
+        check_query_text(text)
+    return share_of_voice(store, base=filters, queries=q, interval=interval)
+
+
+@router.get("/top/entities", response_model=EntitiesResponse, summary="Most mentioned entities")
+def top_entities(
+    store: StoreDep,
+    query: QueryDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    sample: Annotated[int, Query(ge=100, le=20000, description="read the newest N matches")] = 5000,
+) -> EntitiesResponse:
+    """People, places and organisations (from the NLP analysis) in the newest matches."""
+    items = store.top_entities(query, limit, sample)
+    return EntitiesResponse(
+        sample=sample, items=[EntityCount(text=t, type=k, count=n) for t, k, n in items]
+    )
 
 
 _FIELD = {"sources": "source", "authors": "author", "languages": "language"}

@@ -17,6 +17,7 @@ from core.models import Analysis, Post, Scored, Sentiment
 from core.settings import Settings
 from storage.base import SourceRun
 from storage.sqlite_store import SQLiteStore
+from tests.api.conftest import key_headers
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -170,10 +171,12 @@ def test_invalid_requests_say_what_is_wrong(
 
 
 def test_delete_post_and_author(client: TestClient) -> None:
-    assert client.delete("/v1/posts/vnexpress:comment:2").status_code == 200
+    admin = key_headers(client.app)
+    assert client.delete("/v1/posts/vnexpress:comment:2").status_code == 401
+    assert client.delete("/v1/posts/vnexpress:comment:2", headers=admin).status_code == 200
     assert client.get("/v1/posts/vnexpress:comment:2").status_code == 404
-    assert client.delete("/v1/posts/vnexpress:comment:2").status_code == 404
-    assert client.delete("/v1/authors/minh").json() == {"deleted": 30}
+    assert client.delete("/v1/posts/vnexpress:comment:2", headers=admin).status_code == 404
+    assert client.delete("/v1/authors/minh", headers=admin).json() == {"deleted": 30}
     assert client.get("/v1/search", params={"q": "author:minh"}).json()["total"] == 0
 
 

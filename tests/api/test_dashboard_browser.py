@@ -1,7 +1,10 @@
-"""The dashboard in a real headless Chromium: it loads, searches, draws the chart."""
+"""The dashboard in a real headless Chromium: it loads, searches, draws the chart, lists
+trends with their drivers, shows alerts, and a live post arrives over SSE."""
 
 from __future__ import annotations
 
+import random
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,8 +13,12 @@ import pytest
 from api.app import create_app
 from core.models import Analysis, Post, Scored, Sentiment
 from core.settings import Settings
+from insights.alert_rules import Subscription
+from insights.alert_store import AlertRepository
+from insights.delivery import make_test_event
 from storage.sqlite_store import SQLiteStore
-from tests.conftest import CHROMIUM_ARGS, ServerThread
+from tests.api.conftest import background, make_post
+from tests.conftest import CHROMIUM_ARGS, REPO_ROOT, ServerThread
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +37,7 @@ def corpus() -> list[Post]:
             source="vnexpress" if i % 2 else "voz",
             text=f"{t} #{i}",
             author=f"user{i % 7}",
-            created_at=now - timedelta(hours=i * 3),
+            created_at=now - timedelta(hours=i * 3 + 2),
             analysis=Analysis(
                 language="vi",
                 sentiment=Sentiment(label=s, score=0.8),  # type: ignore[arg-type]
@@ -42,20 +49,57 @@ def corpus() -> list[Post]:
     ]
 
 
-def test_dashboard_loads_searches_and_draws(tmp_path: Path, chromium_path: str) -> None:
+def trending(now: datetime) -> list[Post]:
+    """24 quiet hours of 30 posts, then a burst of `ngập` posts in the last hour."""
+    rng = random.Random(5)
+    posts: list[Post] = []
+    for h in range(1, 25):
+        posts += background(rng, 30, now - timedelta(hours=h, minutes=-10))
+    at = now - timedelta(minutes=40)
+    posts += background(rng, 30, at)
+    posts += [
+        make_post(["ngập", "mưa lớn"], at=at + timedelta(seconds=i), source="voz")
+        for i in range(20)
+    ]
+    return posts
+
+
+def test_dashboard_loads_searches_draws_trends_and_live(tmp_path: Path, chromium_path: str) -> None:
     from playwright.sync_api import sync_playwright
 
     store = SQLiteStore(tmp_path / "dash.db")
     store.upsert(corpus())
-    with ServerThread(create_app(Settings(), store=store)) as server, sync_playwright() as p:
+    now = datetime.now(UTC)
+    store.upsert(trending(now))
+    repo = AlertRepository(store.path)
+    sub = repo.save_subscription(Subscription(name="Giá xăng"))
+    repo.record_event(make_test_event(sub))
+    settings = Settings(api_live_poll_s=0.3)
+    with ServerThread(create_app(settings, store=store)) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(server.url + "/")
         page.wait_for_selector("#chart svg rect.bar")
-        assert page.locator("#total").inner_text() == "40"
+        assert page.locator("#total").inner_text() == str(40 + 25 * 30 + 20)
         assert page.locator("#chart svg rect.bar-negative").count() > 0
+        page.wait_for_selector("#trends details.trend")
+        assert "ngập" in page.locator("#trends").inner_text()
+        assert page.locator(".alert-row").first.inner_text().startswith("Giá xăng")
+        assert "test alert" in page.locator("#alert-events").inner_text()
+        page.wait_for_function("document.getElementById('live-dot').classList.contains('on')")
+        store.upsert([make_post(["tin", "nóng"], at=datetime.now(UTC))])
+        page.wait_for_selector("#live .item", timeout=10_000)
+        assert "tin nóng" in page.locator("#live .item").first.inner_text()
+        page.locator("#trends summary").first.click()
+        page.wait_for_selector("#trends details[open] .drivers p")
+        shot = tmp_path / "dashboard.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        keep = REPO_ROOT / "var" / "screenshots"
+        keep.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, keep / "dashboard.png")
         page.fill("#q", "xang")
         page.click("button.go")
         page.wait_for_function("document.getElementById('total').textContent === '20'")
@@ -65,8 +109,10 @@ def test_dashboard_loads_searches_and_draws(tmp_path: Path, chromium_path: str) 
         page.wait_for_function("document.getElementById('total').textContent === '20'")
         page.click("#lang")
         assert page.locator("button.go").inner_text() == "Search"
-        shot = tmp_path / "dashboard.png"
-        page.screenshot(path=str(shot), full_page=True)
-        assert shot.stat().st_size > 10_000
+        page.wait_for_function("document.querySelector('#trends').textContent.includes('Nothing')")
+        assert "Neutral" in page.locator("#live .item").first.inner_text()
+        page.screenshot(path=str(keep / "dashboard-en.png"), full_page=True)
         browser.close()
+    repo.close()
+    store.close()
     assert errors == []

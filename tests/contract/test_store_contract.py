@@ -287,6 +287,36 @@ def test_top_topics_keywords_and_values(loaded: Store) -> None:
     }
 
 
+def test_top_entities_count_posts_newest_first(store: Store) -> None:
+    from core.models import Entity
+
+    def with_entities(n: int, hours: float, *names: str) -> Post:
+        post = make_post(n, f"bài {n}", hours=hours)
+        assert post.analysis is not None
+        post.analysis.entities = [
+            Entity(text=x, type="LOC" if x == "Hà Nội" else "PER") for x in names
+        ]
+        return post
+
+    store.upsert(
+        [
+            with_entities(1, 0, "Hà Nội", "Lan"),
+            with_entities(2, 1, "Hà Nội", "Hà Nội"),
+            with_entities(3, 2, "Minh"),
+            with_entities(4, 3),
+        ]
+    )
+    store.refresh()
+    assert store.top_entities(SearchQuery()) == [
+        ("Hà Nội", "LOC", 2),
+        ("Lan", "PER", 1),
+        ("Minh", "PER", 1),
+    ]
+    assert store.top_entities(SearchQuery(), limit=1) == [("Hà Nội", "LOC", 2)]
+    # only the newest `sample` matches are read: posts 4 (none) and 3 (Minh) are the newest
+    assert store.top_entities(SearchQuery(), sample=2) == [("Minh", "PER", 1)]
+
+
 def test_delete_by_id_and_by_author_are_audited(loaded: Store) -> None:
     assert loaded.delete("vnexpress:comment:3", actor="admin") is True
     assert loaded.delete("vnexpress:comment:3") is False

@@ -1,0 +1,102 @@
+"""Who is calling: API keys (`read` / `admin` scopes) as FastAPI dependencies.
+
+Send a key as `Authorization: Bearer dlk_...` or `X-API-Key: dlk_...`. Writes and admin
+endpoints need an `admin` key; reads are open unless `api_require_key_for_reads` is set. A key
+that is sent but wrong is always a 401, even on open endpoints, so a typo never goes unnoticed.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from api.keys import ApiKey, ApiKeyRepository
+from api.meta import meta_db_path
+from core.settings import Settings
+
+_bearer = HTTPBearer(auto_error=False, description="an API key: `Bearer dlk_...`")
+_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="an API key `dlk_...`")
+_UNSET = object()
+CREATE_HINT = "create one with `duluan apikey create --scope admin`"
+
+
+def get_keys(request: Request) -> ApiKeyRepository:
+    """The app's key repository (tests may set app.state.keys), opened on first use."""
+    repo: ApiKeyRepository | None = getattr(request.app.state, "keys", None)
+    if repo is None:
+        settings: Settings = request.app.state.settings
+        pepper = settings.api_key_pepper.get_secret_value() if settings.api_key_pepper else ""
+        store = getattr(request.app.state, "store", None)
+        repo = ApiKeyRepository(meta_db_path(settings, store), pepper=pepper)
+        request.app.state.keys = repo
+    return repo
+
+
+def presented_key(request: Request) -> str | None:
+    """The key in the request's headers, if any."""
+    auth = request.headers.get("authorization", "")
+    if auth[:7].lower() == "bearer " and auth[7:].strip():
+        return auth[7:].strip()
+    return request.headers.get("x-api-key") or None
+
+
+def identify(request: Request) -> ApiKey | None:
+    """The verified key (cached on the request); 401 if a key is sent but is not valid."""
+    cached = getattr(request.state, "api_key", _UNSET)
+    if cached is not _UNSET:
+        if cached is False:
+            raise HTTPException(401, "invalid or revoked API key", {"WWW-Authenticate": "Bearer"})
+        return cached if isinstance(cached, ApiKey) else None
+    plain = presented_key(request)
+    key = get_keys(request).verify(plain) if plain else None
+    request.state.api_key = key if (key or not plain) else False
+    if plain and key is None:
+        raise HTTPException(401, "invalid or revoked API key", {"WWW-Authenticate": "Bearer"})
+    return key
+
+
+def require_read(
+    request: Request,
+    _b: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+    _h: Annotated[str | None, Depends(_header)] = None,
+) -> ApiKey | None:
+    """Open unless `api_require_key_for_reads`; then any live key (read or admin)."""
+    key = identify(request)
+    settings: Settings = request.app.state.settings
+    if key is None and settings.api_require_key_for_reads:
+        raise HTTPException(
+            401,
+            "this server requires an API key for reads: send `Authorization: Bearer <key>` "
+            "(create one with `duluan apikey create --scope read`)",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    return key
+
+
+def require_admin(
+    request: Request,
+    _b: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+    _h: Annotated[str | None, Depends(_header)] = None,
+) -> ApiKey:
+    """An `admin` key, or 401 (no key) / 403 (a read-only key)."""
+    key = identify(request)
+    if key is None:
+        raise HTTPException(
+            401,
+            "this endpoint changes data and needs an admin API key: send "
+            f"`Authorization: Bearer <key>` ({CREATE_HINT})",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    if not key.allows("admin"):
+        raise HTTPException(
+            403, f"API key {key.id!r} has scope {key.scope!r}; this endpoint needs 'admin'"
+        )
+    return key
+
+
+ReadKey = Annotated[ApiKey | None, Depends(require_read)]
+AdminKey = Annotated[ApiKey, Depends(require_admin)]
+READ = [Depends(require_read)]
+ADMIN = [Depends(require_admin)]

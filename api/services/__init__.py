@@ -1,0 +1,1 @@
+"""Plain service functions behind the routers (no FastAPI types in here)."""

@@ -1,0 +1,254 @@
+"""API latency under concurrent clients (HTTP through uvicorn), and post-to-alert latency.
+
+    .venv/bin/python bench/bench_api.py --store sqlite --db var/bench/store.db
+    .venv/bin/python bench/bench_api.py --store elasticsearch --es-index bench-posts
+    .venv/bin/python bench/bench_api.py --alert-latency
+
+The server runs as its own process (`uvicorn api.app:create_app --factory`) on loopback, rate
+limiting off; N client threads (httpx) send a fixed mix of searches, timelines and trends.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+SEARCHES = ["xăng", "giá AND dầu", "bóng đá", "bệnh viện", '"giá xăng"', "học -đấu", "tuyển"]
+FILTERS: list[dict[str, str]] = [{}, {"source": "voz"}, {"sentiment": "negative"}]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "api.app:create_app",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DULUAN_API_RATE_LIMIT_PER_MINUTE": "0", **env},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("the API did not start")
+
+
+def requests_for(
+    kind: str, n: int, until: str, rng: random.Random
+) -> list[tuple[str, dict[str, str]]]:
+    out = []
+    for _ in range(n):
+        params = dict(rng.choice(FILTERS))
+        if kind == "search":
+            params.update(q=rng.choice(SEARCHES), limit="20")
+            out.append(("/v1/search", params))
+        elif kind == "timeline":
+            if rng.random() < 0.5:
+                params["q"] = rng.choice(SEARCHES)
+            params.update(interval=rng.choice(["hour", "day"]), split="sentiment")
+            out.append(("/v1/timeline", params))
+        else:
+            q = rng.choice([None, "xăng", "giá"])
+            params = {"window": "1h", "baseline": "24", "until": until, **({"q": q} if q else {})}
+            out.append(("/v1/trends", params))
+    return out
+
+
+def run_load(url: str, kind: str, n: int, clients: int, until: str) -> dict[str, float]:
+    reqs = requests_for(kind, n, until, random.Random(7))
+    times: list[float] = []
+    errors = 0
+    with httpx.Client(base_url=url, timeout=120, limits=httpx.Limits(max_connections=clients)) as c:
+
+        def one(req: tuple[str, dict[str, str]]) -> float | None:
+            t0 = time.perf_counter()
+            r = c.get(req[0], params=req[1])
+            return time.perf_counter() - t0 if r.status_code == 200 else None
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            for t in pool.map(one, reqs):
+                if t is None:
+                    errors += 1
+                else:
+                    times.append(t)
+        wall = time.perf_counter() - started
+    times.sort()
+
+    def p(q: float) -> float:
+        return times[min(len(times) - 1, int(q * len(times)))] * 1000
+
+    return {
+        "n": len(times),
+        "errors": errors,
+        "p50": p(0.5),
+        "p95": p(0.95),
+        "max": times[-1] * 1000,
+        "rps": len(times) / wall,
+    }
+
+
+def api_bench(args: argparse.Namespace) -> None:
+    env = {"DULUAN_STORE": args.store}
+    if args.store == "sqlite":
+        env["DULUAN_STORE_PATH"] = str(Path(args.db).resolve())
+    else:
+        env["DULUAN_ELASTICSEARCH_URL"] = args.es_url
+        env["DULUAN_ELASTICSEARCH_INDEX"] = args.es_index
+        env["DULUAN_DATA_DIR"] = tempfile.mkdtemp(prefix="duluan-bench-")
+    proc, url = start_server(env)
+    try:
+        total = httpx.get(url + "/readyz", timeout=60).json().get("posts")
+        print(f"store={args.store} posts={total} clients={args.clients}", flush=True)
+        for kind in ("search", "timeline", "trends"):
+            if kind == "trends":  # the first (cold) computation per query, then the load
+                for q in (None, "xăng", "giá"):
+                    t0 = time.perf_counter()
+                    params = {"window": "1h", "baseline": "24", "until": args.until}
+                    httpx.get(
+                        url + "/v1/trends",
+                        params={**params, **({"q": q} if q else {})},
+                        timeout=300,
+                    )
+                    print(
+                        f"  trends cold q={q!r}: {(time.perf_counter() - t0) * 1000:.0f} ms",
+                        flush=True,
+                    )
+            else:
+                run_load(url, kind, 20, args.clients, args.until)  # warm caches
+            s = run_load(url, kind, args.requests, args.clients, args.until)
+            print(
+                f"  {kind:<9} n={s['n']:<5} errors={s['errors']:<3} p50={s['p50']:7.1f} ms  "
+                f"p95={s['p95']:7.1f} ms  max={s['max']:7.1f} ms  {s['rps']:6.1f} req/s",
+                flush=True,
+            )
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def alert_latency(args: argparse.Namespace) -> None:
+    """Publish a burst into the embedded pipeline; time until the AlertRunner records it."""
+    from core.models import Analysis, Post, Sentiment
+    from core.settings import Settings
+    from duluan.commands.alerts_cmds import make_alert_runner
+    from duluan.pipeline import Pipeline
+    from insights.alert_rules import Subscription, VolumeRule
+
+    tmp = Path(tempfile.mkdtemp(prefix="duluan-alert-bench-"))
+    settings = Settings(data_dir=tmp, worker_poll_timeout=0.1)
+
+    def stub(texts: Sequence[str]) -> list[Analysis]:
+        return [
+            Analysis(language="vi", sentiment=Sentiment(), keywords=t.split()[:3]) for t in texts
+        ]
+
+    pipeline = Pipeline(settings, analyze=stub)
+    now = datetime.now(UTC)
+    history = [  # 10 quiet one-minute windows of ~10 posts
+        Post(
+            id=f"bench:h:{w}:{i}",
+            source="bench",
+            text="tin thường ngày",
+            created_at=now - timedelta(minutes=w, seconds=-i),
+            analysis=stub(["tin thường ngày"])[0],
+        )
+        for w in range(1, 11)
+        for i in range(10)
+    ]
+    pipeline.store.upsert(history)
+    runner = make_alert_runner(settings, pipeline.store, interval_s=args.interval)
+    runner.repo.save_subscription(
+        Subscription(
+            name="burst",
+            rule=VolumeRule(),
+            window_s=60,
+            baseline_windows=8,
+            warmup_windows=3,
+            min_volume=20,
+            cooldown_s=3600,
+        )
+    )
+    pipeline.start()
+    runner.start()
+    time.sleep(args.interval * 1.5)  # let a quiet round pass
+    t0 = time.monotonic()
+    for i in range(args.burst):
+        post = Post(
+            id=f"bench:burst:{i}",
+            source="bench",
+            text=f"cháy lớn ở chung cư {i}",
+            created_at=datetime.now(UTC),
+        )
+        pipeline.bus.publish(settings.raw_topic, post.model_dump_json().encode(), key=post.id)
+    pipeline.bus.flush()
+    fired = None
+    while time.monotonic() - t0 < 120:
+        events = runner.repo.list_events(limit=1)
+        if events:
+            fired = time.monotonic() - t0
+            break
+        time.sleep(0.1)
+    runner.stop()
+    pipeline.stop()
+    print(
+        f"alert latency: burst of {args.burst} posts, runner every {args.interval:g} s: "
+        + (f"{fired:.1f} s from publish to recorded event" if fired else "no alert in 120 s")
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--store", choices=["sqlite", "elasticsearch"], default="sqlite")
+    ap.add_argument("--db", default=str(ROOT / "var" / "bench" / "store.db"))
+    ap.add_argument("--es-url", default="http://127.0.0.1:9200")
+    ap.add_argument("--es-index", default="bench-posts")
+    ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--requests", type=int, default=400, help="per endpoint")
+    ap.add_argument("--until", default="2026-11-28T00:00:00Z", help="end of the trends window")
+    ap.add_argument("--alert-latency", action="store_true")
+    ap.add_argument("--interval", type=float, default=5.0, help="alert runner interval")
+    ap.add_argument("--burst", type=int, default=100)
+    args = ap.parse_args()
+    if args.alert_latency:
+        alert_latency(args)
+    else:
+        api_bench(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""Alert subscriptions over HTTP: CRUD with admin keys, target checks, secrets masked, a test
+send to a real webhook receiver (HMAC checked), history, deliveries, dry-run, the runner."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from core.settings import Settings
+from duluan.commands.alerts_cmds import make_alert_runner
+from insights.delivery import verify_signature
+from storage.sqlite_store import SQLiteStore
+from tests.api.conftest import Hook, background, key_headers
+
+
+@pytest.fixture
+def hook() -> Iterator[Hook]:
+    h = Hook()
+    yield h
+    h.close()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[SQLiteStore]:
+    s = SQLiteStore(tmp_path / "duluan.db")
+    yield s
+    s.close()
+
+
+def app_state(c: TestClient) -> Any:
+    return c.app.state  # type: ignore[attr-defined]
+
+
+def app_for(store: SQLiteStore, **settings: Any) -> TestClient:
+    return TestClient(create_app(Settings(data_dir=store.path.parent, **settings), store=store))
+
+
+def test_alert_crud_needs_admin_and_masks_secrets(store: SQLiteStore, hook: Hook) -> None:
+    with app_for(store, alerts_allow_private_targets=True) as c:
+        admin, reader = key_headers(c.app), key_headers(c.app, "read")
+        body = {
+            "name": "xăng",
+            "query": {"q": "xăng"},
+            "rule": {"type": "volume", "sensitivity": "more"},
+            "targets": [{"type": "webhook", "url": hook.url}],
+        }
+        r = c.post("/v1/alerts", json=body)
+        assert r.status_code == 401 and "admin API key" in r.json()["detail"]
+        r = c.post("/v1/alerts", json=body, headers=reader)
+        assert r.status_code == 403 and "needs 'admin'" in r.json()["detail"]
+        r = c.post("/v1/alerts", json=body, headers={"Authorization": "Bearer dlk_nope"})
+        assert r.status_code == 401 and "invalid" in r.json()["detail"]
+        r = c.post("/v1/alerts", json=body, headers=admin)
+        assert r.status_code == 201, r.text
+        created = r.json()
+        secret = created["secrets"]["0"]
+        assert len(secret) >= 32 and created["targets"][0]["secret"] == "***"
+        alert_id = created["id"]
+        listed = c.get("/v1/alerts").json()["items"]
+        assert [a["id"] for a in listed] == [alert_id]
+        assert (
+            secret not in json.dumps(listed) and secret not in c.get(f"/v1/alerts/{alert_id}").text
+        )
+        # patch: the masked secret is kept
+        r = c.patch(
+            f"/v1/alerts/{alert_id}",
+            json={"name": "xăng 2", "targets": listed[0]["targets"]},
+            headers=admin,
+        )
+        assert r.status_code == 200 and r.json()["name"] == "xăng 2"
+        assert app_state(c).alerts.get_subscription(alert_id).targets[0].secret == secret
+        # test send: a real HTTP receiver gets a signed body
+        r = c.post(f"/v1/alerts/{alert_id}/test", headers=admin)
+        assert r.status_code == 200 and r.json()["items"][0]["status"] == "delivered"
+        headers, raw = hook.requests[-1]
+        assert verify_signature(
+            secret, headers["X-Duluan-Timestamp"], raw, headers["X-Duluan-Signature"]
+        )
+        assert json.loads(raw)["test"] is True
+        deliveries = c.get(f"/v1/alerts/{alert_id}/deliveries").json()["items"]
+        assert deliveries[0]["status"] == "delivered" and "token" not in deliveries[0]["target"]
+        assert c.get(f"/v1/alerts/{alert_id}/events").json() == {"items": []}
+        assert c.get(f"/v1/alerts/{alert_id}/explain").json()["status"] == "warming_up"
+        assert c.delete(f"/v1/alerts/{alert_id}").status_code == 401
+        assert c.delete(f"/v1/alerts/{alert_id}", headers=admin).status_code == 204
+        assert c.get(f"/v1/alerts/{alert_id}").status_code == 404
+
+
+def test_internal_webhooks_are_refused_by_default(store: SQLiteStore) -> None:
+    with app_for(store) as c:
+        admin = key_headers(c.app)
+        for url in ("http://127.0.0.1:9/x", "http://169.254.169.254/latest", "http://10.1.2.3/"):
+            body = {"name": "x", "targets": [{"type": "webhook", "url": url}]}
+            r = c.post("/v1/alerts", json=body, headers=admin)
+            assert r.status_code == 400 and "internal address" in r.json()["detail"], url
+        r = c.post(
+            "/v1/alerts",
+            json={"name": "x", "targets": [{"type": "webhook", "url": "ftp://example.com/"}]},
+            headers=admin,
+        )
+        assert r.status_code == 422 and "http" in r.json()["detail"]
+        r = c.post("/v1/alerts", json={"name": "x", "query": {"q": "(xăng"}}, headers=admin)
+        assert r.status_code == 422
+
+
+def test_dry_run_then_runner_fires_and_history_shows_it(store: SQLiteStore, hook: Hook) -> None:
+    now = datetime.now(UTC)
+    rng = random.Random(4)
+    for h in range(1, 13):  # 12 quiet hours of 20 posts, then a burst of 90 in the last hour
+        store.upsert(background(rng, 20, now - timedelta(hours=h, minutes=-5)))
+    store.upsert(background(rng, 90, now - timedelta(minutes=50)))
+    with app_for(store, alerts_allow_private_targets=True, alerts_backoff_s=0) as c:
+        admin = key_headers(c.app)
+        body = {
+            "name": "volume",
+            "rule": {"type": "volume"},
+            "baseline_windows": 10,
+            "warmup_windows": 3,
+            "targets": [{"type": "webhook", "url": hook.url, "secret": "s" * 32}],
+        }
+        dry = c.post("/v1/alerts/dry-run", json=body).json()
+        assert dry["status"] == "fired" and dry["event"]["drivers"]["sample_posts"]
+        alert_id = c.post("/v1/alerts", json=body, headers=admin).json()["id"]
+        runner = make_alert_runner(app_state(c).settings, store)
+        assert len(runner.run_once()) == 1
+        assert runner.run_once() == []  # cooldown
+        events = c.get(f"/v1/alerts/{alert_id}/events").json()["items"]
+        assert len(events) == 1 and events[0]["rule_type"] == "volume"
+        assert c.get("/v1/alerts/events").json()["items"][0]["id"] == events[0]["id"]
+        assert c.get(f"/v1/alerts/{alert_id}").json()["last_status"] == "cooldown"
+        headers, raw = hook.requests[-1]
+        assert verify_signature(
+            "s" * 32, headers["X-Duluan-Timestamp"], raw, headers["X-Duluan-Signature"]
+        )
+        runner.repo.close()
