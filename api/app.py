@@ -15,7 +15,18 @@ from fastapi.responses import FileResponse, JSONResponse
 from prometheus_client import Histogram
 
 from api.ratelimit import RateLimiter, retry_after
-from api.routers import alerts, live, ops, posts, search, stats, trends
+from api.routers import (
+    alerts,
+    briefings,
+    feedback,
+    live,
+    ops,
+    posts,
+    search,
+    stats,
+    trends,
+    watchlists,
+)
 from api.security import get_keys, presented_key
 from core.logging import get_logger
 from core.settings import Settings, get_settings
@@ -62,6 +73,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
             app.state.store = make_store(settings)
         yield
+        if (service := getattr(app.state, "feedback", None)) is not None:
+            service.close()
         if owned:
             app.state.store.close()
 
@@ -150,6 +163,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         trends.router,
         live.router,
         alerts.router,
+        watchlists.router,
+        briefings.router,
+        feedback.router,
     ):
         app.include_router(router)
     if settings.api_cors_origins:

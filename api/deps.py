@@ -15,6 +15,7 @@ from core.settings import Settings
 from insights.alert_store import AlertRepository
 from insights.delivery import DeliveryConfig
 from storage.base import Store
+from watchlists.service import WatchlistNotFound, resolve_query
 
 
 def get_store(request: Request) -> Store:
@@ -66,6 +67,7 @@ def check_query_text(q: str | None) -> str | None:
 
 
 def search_query(
+    request: Request,
     filters: Annotated[SearchQuery, Depends(filter_query)],
     q: Annotated[
         str | None,
@@ -74,9 +76,31 @@ def search_query(
             max_length=2000,
         ),
     ] = None,
+    watchlist: Annotated[
+        str | None,
+        Query(description="watchlist id or name: its query ANDed with q, time spans intersected"),
+    ] = None,
 ) -> SearchQuery:
     """Query text plus the shared filters: the SearchQuery every read endpoint takes."""
-    return filters.model_copy(update={"q": check_query_text(q)})
+    q = check_query_text(q)
+    if not watchlist:
+        return filters.model_copy(update={"q": q})
+    try:
+        return resolve_query(
+            request.app.state.store,
+            settings=request.app.state.settings,
+            q=q,
+            watchlist=watchlist,
+            since=filters.since,
+            until=filters.until,
+            sources=filters.sources,
+            authors=filters.authors,
+            topics=filters.topics,
+            sentiments=filters.sentiments,
+            languages=filters.languages,
+        )
+    except WatchlistNotFound as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
 
 
 def get_settings(request: Request) -> Settings:

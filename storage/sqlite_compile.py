@@ -48,9 +48,9 @@ def _to_fts(node: Node) -> str | None:
     if isinstance(node, Term):
         text = node.text
         prefix = text.endswith("*") and len(text) > 1
-        return fts_literal(text.rstrip("*") if prefix else text, prefix=prefix) or '"\u0000"'
+        return fts_literal(text.rstrip("*") if prefix else text, prefix=prefix)
     if isinstance(node, Phrase):
-        return fts_literal(node.text) or '"\u0000"'
+        return fts_literal(node.text)
     if isinstance(node, Or):
         parts = [_to_fts(p) for p in node.parts]
         if any(p is None for p in parts):
@@ -136,6 +136,8 @@ class Compiler:
             if expr is not None:
                 self.params.append(expr)
                 return "p.rowid IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?)"
+        if isinstance(node, Term | Phrase):
+            return "0"  # nothing searchable in it (only punctuation): matches nothing
         if isinstance(node, FieldMatch):
             self.params.append(node.value)
             return _FIELD_SQL[node.name]

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from api.deps import get_store
 from api.routers.watchlists import RepoDep
+from api.security import ADMIN, READ
 from briefings.builder import build_briefing
 from briefings.model import Briefing
 from briefings.period import PeriodError, make_period
@@ -20,7 +21,7 @@ from insights.delivery import DeliveryConfig
 from storage.base import Store
 from watchlists.service import WatchlistNotFound, get_watchlist
 
-router = APIRouter(prefix="/v1", tags=["briefings"])
+router = APIRouter(prefix="/v1", tags=["briefings"], dependencies=READ)
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
@@ -89,7 +90,9 @@ class ScheduleList(BaseModel):
     items: list[dict[str, Any]]
 
 
-@router.post("/briefings/schedules", status_code=201, summary="Schedule a briefing")
+@router.post(
+    "/briefings/schedules", status_code=201, summary="Schedule a briefing", dependencies=ADMIN
+)
 def create_schedule(body: ScheduleCreate, repo: RepoDep, schedules: SchedulesDep) -> dict[str, Any]:
     """Send a watchlist's briefing daily, weekly or monthly to webhooks or email addresses.
 
@@ -126,14 +129,20 @@ def show_schedule(schedule_id: str, schedules: SchedulesDep) -> dict[str, Any]:
     return _schedule(schedules, schedule_id).redacted()
 
 
-@router.delete("/briefings/schedules/{schedule_id}", status_code=204, summary="Delete one")
+@router.delete(
+    "/briefings/schedules/{schedule_id}", status_code=204, summary="Delete one", dependencies=ADMIN
+)
 def delete_schedule(schedule_id: str, schedules: SchedulesDep) -> Response:
     if not schedules.delete(schedule_id):
         raise HTTPException(status_code=404, detail=f"no briefing schedule {schedule_id!r}")
     return Response(status_code=204)
 
 
-@router.post("/briefings/schedules/{schedule_id}/send", summary="Send the latest period now")
+@router.post(
+    "/briefings/schedules/{schedule_id}/send",
+    summary="Send the latest period now",
+    dependencies=ADMIN,
+)
 def send_now(
     schedule_id: str, request: Request, store: StoreDep, repo: RepoDep, schedules: SchedulesDep
 ) -> dict[str, Any]:

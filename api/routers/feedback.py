@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
+from api.security import ADMIN
 from feedback import i18n
 from feedback.models import Campaign, CampaignCreate, CampaignUpdate
 from feedback.repository import SlugTaken
@@ -20,7 +21,7 @@ from feedback.service import FeedbackService, Rejected, Submission
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
-admin = APIRouter(prefix="/v1/feedback", tags=["feedback"])
+admin = APIRouter(prefix="/v1/feedback", tags=["feedback"], dependencies=ADMIN)
 public = APIRouter(tags=["feedback form"], include_in_schema=False)
 router = APIRouter()
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.deps import get_store
+from api.security import ADMIN, READ
 from core.query import QuerySyntaxError
 from storage.base import Store
 from watchlists.models import Watchlist, WatchlistCreate, WatchlistUpdate
@@ -22,7 +23,7 @@ from watchlists.service import (
     watchlist_query,
 )
 
-router = APIRouter(prefix="/v1", tags=["watchlists"])
+router = APIRouter(prefix="/v1", tags=["watchlists"], dependencies=READ)
 
 
 def get_watchlists(request: Request) -> WatchlistRepository:
@@ -53,7 +54,13 @@ def _found(repo: WatchlistRepository, id_or_name: str) -> Watchlist:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
 
 
-@router.post("/watchlists", status_code=201, response_model=Watchlist, summary="Save a query")
+@router.post(
+    "/watchlists",
+    status_code=201,
+    response_model=Watchlist,
+    summary="Save a query",
+    dependencies=ADMIN,
+)
 def create(body: WatchlistCreate, repo: RepoDep) -> Watchlist:
     """Save a named query (name unique; 409 if taken)."""
     try:
@@ -87,7 +94,9 @@ def show(
     return out
 
 
-@router.patch("/watchlists/{watchlist_id}", response_model=Watchlist, summary="Change one")
+@router.patch(
+    "/watchlists/{watchlist_id}", response_model=Watchlist, summary="Change one", dependencies=ADMIN
+)
 def update(watchlist_id: str, body: WatchlistUpdate, repo: RepoDep) -> Watchlist:
     try:
         return update_watchlist(repo, watchlist_id, body)
@@ -99,7 +108,9 @@ def update(watchlist_id: str, body: WatchlistUpdate, repo: RepoDep) -> Watchlist
         raise HTTPException(status_code=400, detail=str(exc).splitlines()[-1]) from exc
 
 
-@router.delete("/watchlists/{watchlist_id}", status_code=204, summary="Delete one")
+@router.delete(
+    "/watchlists/{watchlist_id}", status_code=204, summary="Delete one", dependencies=ADMIN
+)
 def delete(watchlist_id: str, repo: RepoDep) -> Response:
     try:
         delete_watchlist(repo, watchlist_id)

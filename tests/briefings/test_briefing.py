@@ -18,8 +18,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.routers import briefings as brief_router
-from api.routers import watchlists as wl_router
 from briefings.builder import build_briefing
 from briefings.period import make_period
 from briefings.render_html import render_html
@@ -30,6 +28,7 @@ from core.settings import Settings
 from insights.alert_rules import WebhookTarget
 from insights.delivery import SIGNATURE_HEADER, TIMESTAMP_HEADER, DeliveryConfig, verify_signature
 from storage.sqlite_store import SQLiteStore
+from tests.api.conftest import key_headers
 from tests.briefings.corpus import NOV_START, corpus
 from watchlists.models import Watchlist, WatchlistCreate
 from watchlists.repository import WatchlistRepository
@@ -58,9 +57,7 @@ def watchlists(store: SQLiteStore) -> dict[str, Watchlist]:
 @pytest.fixture(scope="module")
 def client(store: SQLiteStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     app = create_app(Settings(data_dir=tmp_path_factory.mktemp("var")), store=store)
-    app.include_router(wl_router.router)
-    app.include_router(brief_router.router)
-    with TestClient(app) as c:
+    with TestClient(app, headers=key_headers(app)) as c:
         yield c
 
 

@@ -179,6 +179,8 @@ def test_boolean_queries(loaded: Store) -> None:
     assert ids(loaded, "xang -chán") == {"vnexpress:comment:1"}
     assert ids(loaded, '"giá xăng hôm nay"') == {"vnexpress:comment:1"}
     assert ids(loaded, '"xăng hôm giá"') == set()
+    assert ids(loaded, "\\") == set()  # nothing searchable: matches nothing, never an error
+    assert ids(loaded, "xang OR ...") == {"vnexpress:comment:1", "voz:comment:2"}
     assert ids(loaded, "(xang OR fuel) AND NOT source:voz") == {
         "vnexpress:comment:1",
         "reddit:comment:5",

@@ -11,8 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.routers import feedback as fb_router
-from api.routers import watchlists as wl_router
 from core.settings import Settings
 from feedback.abuse import DuplicateGuard, FormStamp, RateLimiter, StampError, normalized_text
 from feedback.i18n import pick_lang
@@ -20,6 +18,7 @@ from feedback.repository import CampaignRepository
 from feedback.service import FeedbackConfig, FeedbackService
 from storage.sqlite_store import SQLiteStore
 from streaming.factory import make_bus
+from tests.api.conftest import key_headers
 from watchlists.repository import WatchlistRepository
 
 STAMP = re.compile(r'name="t" value="([^"]+)"')
@@ -70,8 +69,6 @@ def _app(
     settings: Settings, store: SQLiteStore, config: FeedbackConfig
 ) -> tuple[object, FeedbackService]:
     app = create_app(settings, store=store)
-    app.include_router(wl_router.router)
-    app.include_router(fb_router.router)
     service = FeedbackService(
         CampaignRepository(store.path),
         WatchlistRepository(store.path),
@@ -89,7 +86,7 @@ def env(tmp_path: Path) -> Iterator[tuple[TestClient, FeedbackService, Settings]
     settings = Settings(data_dir=tmp_path / "var")
     store = SQLiteStore(settings.resolved_store_path)
     app, service = _app(settings, store, FeedbackConfig(min_fill_s=0, burst=50, max_chars=300))
-    with TestClient(app) as client:  # type: ignore[arg-type]
+    with TestClient(app, headers=key_headers(app)) as client:  # type: ignore[arg-type]
         yield client, service, settings
     service.close()
     store.close()
@@ -210,7 +207,7 @@ def test_rate_limit_says_when_to_retry(tmp_path: Path) -> None:
     store = SQLiteStore(settings.resolved_store_path)
     app, service = _app(settings, store, FeedbackConfig(min_fill_s=0, burst=2, rate_per_minute=2))
     try:
-        with TestClient(app) as client:  # type: ignore[arg-type]
+        with TestClient(app, headers=key_headers(app)) as client:  # type: ignore[arg-type]
             client.post("/v1/feedback/campaigns", json={"slug": "c", "title": "C"})
             codes = [_form(client, "c", text=f"ý kiến {i}") for i in range(3)]
             assert [c[0] for c in codes] == [303, 303, 429]

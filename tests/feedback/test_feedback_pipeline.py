@@ -13,13 +13,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.routers import feedback as fb_router
-from api.routers import watchlists as wl_router
 from core.settings import Settings
 from duluan.pipeline import Pipeline
 from feedback.repository import CampaignRepository
 from feedback.service import FeedbackConfig, FeedbackService
 from streaming.factory import make_bus
+from tests.api.conftest import key_headers
 from tests.conftest import CHROMIUM_ARGS, ServerThread
 from watchlists.repository import WatchlistRepository
 
@@ -35,8 +34,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     pipeline = Pipeline(settings, analyze=Analyzer.load(settings).analyze)
     pipeline.start()
     app = create_app(settings, store=pipeline.store)
-    app.include_router(wl_router.router)
-    app.include_router(fb_router.router)
     service = FeedbackService(
         CampaignRepository(settings.resolved_store_path),
         WatchlistRepository(settings.resolved_store_path),
@@ -66,7 +63,7 @@ def test_phone_form_submission_reaches_the_api(
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    with ServerThread(stack["app"]) as server, TestClient(stack["app"]) as client:
+    with ServerThread(stack["app"]) as server, TestClient(stack["app"], headers=key_headers(stack["app"])) as client:
         r = client.post(
             "/v1/feedback/campaigns",
             json={
@@ -119,7 +116,7 @@ def test_phone_form_submission_reaches_the_api(
 def test_a_flood_from_one_client_is_throttled_without_losing_accepted_posts(
     stack: dict[str, Any],
 ) -> None:
-    with TestClient(stack["app"]) as client:
+    with TestClient(stack["app"], headers=key_headers(stack["app"])) as client:
         assert (
             client.post(
                 "/v1/feedback/campaigns", json={"slug": "flood", "title": "Flood"}

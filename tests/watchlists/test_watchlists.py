@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.routers import watchlists as wl_router
 from core.models import Analysis, Post, Sentiment
 from core.query import QuerySyntaxError
 from core.settings import Settings
 from duluan.commands.watchlist_cmds import watchlist_app
 from storage.sqlite_store import SQLiteStore
+from tests.api.conftest import key_headers
 from watchlists.metadb import META_DB_NAME, meta_db_path
 from watchlists.repository import WatchlistRepository
 from watchlists.service import WatchlistNotFound, combine_queries, resolve_query
@@ -53,8 +53,7 @@ def store(tmp_path: Path) -> Iterator[SQLiteStore]:
 @pytest.fixture
 def client(store: SQLiteStore, tmp_path: Path) -> Iterator[TestClient]:
     app = create_app(Settings(data_dir=tmp_path / "var"), store=store)
-    app.include_router(wl_router.router)
-    with TestClient(app) as c:
+    with TestClient(app, headers=key_headers(app)) as c:
         yield c
 
 
