@@ -54,6 +54,16 @@ class Settings(BaseSettings):
     api_trust_proxy: bool = Field(
         False, description="take the client address from X-Forwarded-For (behind a proxy)"
     )
+    briefing_font_dir: Path | None = Field(
+        None, description="folder with DejaVuSans(-Bold).ttf for PDFs; default matplotlib's"
+    )
+    briefing_interval_s: float = Field(300, gt=0, description="how often due briefings are sent")
+    briefing_model_card: Path | None = Field(
+        None, description="model card read for briefing caveats; default nlp/MODEL_CARD.md"
+    )
+    briefing_timezone: str = Field(
+        "Asia/Ho_Chi_Minh", description="zone for briefing periods and daily buckets"
+    )
     bus: Literal["embedded", "kafka"] = Field("embedded", description="message bus backend")
     bus_path: Path | None = Field(None, description="embedded bus file; default DATA_DIR/bus.db")
     crawl_state_dir: Path | None = Field(None, description="crawler memory; default DATA_DIR/crawl")
@@ -62,6 +72,21 @@ class Settings(BaseSettings):
     elasticsearch_index: str = Field("duluan-posts", description="index alias / name prefix")
     elasticsearch_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch node URL")
     enriched_topic: str = Field("posts.enriched", description="bus topic: analysed posts")
+    feedback_burst: int = Field(5, ge=1, description="feedback submissions a client may send at once")
+    feedback_duplicate_window_s: float = Field(
+        86400, description="same text in the same campaign within this window is refused"
+    )
+    feedback_form_max_age_s: float = Field(86400, description="a served form expires after this")
+    feedback_max_body_bytes: int = Field(16384, description="largest feedback request body read")
+    feedback_max_chars: int = Field(2000, description="longest accepted feedback text")
+    feedback_min_fill_s: float = Field(3.0, description="minimum seconds to fill the form (bots)")
+    feedback_rate_per_minute: float = Field(6.0, description="refill rate of a client's allowance")
+    feedback_secret: SecretStr | None = Field(
+        None, description="key signing the form's timestamp; default random per process"
+    )
+    feedback_trust_proxy: bool = Field(
+        False, description="take the feedback client address from X-Forwarded-For"
+    )
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers")
     kafka_partitions: int = Field(4, description="partitions for topics duluan creates")
     kafka_replication: int = Field(1, description="replication factor for created topics")
@@ -73,6 +98,9 @@ class Settings(BaseSettings):
     nlp_model_dir: Path | None = Field(None, description="classical models; default nlp/models")
     nlp_topic_rules: Path | None = Field(None, description="YAML of user-defined topic rules")
     nlp_transformers_model: str | None = Field(None, description="HF checkpoint dir or hub id")
+    public_base_url: str | None = Field(
+        None, description="base of links in QR codes; default the request's own URL"
+    )
     raw_topic: str = Field("posts.raw", description="bus topic: crawled posts")
     smtp_from: str = Field("duluan@localhost", description="From: address of alert emails")
     smtp_host: str | None = Field(None, description="SMTP server for alert email (none: off)")
