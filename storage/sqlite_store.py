@@ -351,9 +351,24 @@ class SQLiteStore(Store):
         src, params = self._plan(query).source_sql()
         return int(self._r.execute(f"SELECT COUNT(*) {src}", params).fetchone()[0])
 
+    # Past this many matches of a text query that also filters on post fields, search totals
+    # are a lower bound (`total_exact=False`), as Elasticsearch's track_total_hits does.
+    TOTAL_CAP = 10_000
+
+    def _search_total(self, query: SearchQuery, plan: Plan) -> tuple[int, bool]:
+        if not (plan.fts and plan.needs_posts):
+            return self.count(query), True
+        src, params = plan.source_sql()
+        n = int(
+            self._r.execute(
+                f"SELECT COUNT(*) FROM (SELECT 1 {src} LIMIT ?)", [*params, self.TOTAL_CAP + 1]
+            ).fetchone()[0]
+        )
+        return min(n, self.TOTAL_CAP), n <= self.TOTAL_CAP
+
     def search(self, query: SearchQuery) -> SearchPage:
         plan = self._plan(query)
-        total = self.count(query)
+        total, exact = self._search_total(query, plan)
         cursor = _decode_cursor(query.cursor) if query.cursor else {}
         terms = positive_terms(query.ast())
         if query.sort == "relevance" and plan.fts:
@@ -406,7 +421,7 @@ class SQLiteStore(Store):
         rowids = [int(r[0]) for r in rows]
         docs = self._docs(rowids)
         hits = [self._hit(docs[r], scores.get(r), terms) for r in rowids if r in docs]
-        return SearchPage(hits=hits, total=total, next_cursor=next_cursor)
+        return SearchPage(hits=hits, total=total, next_cursor=next_cursor, total_exact=exact)
 
     def _docs(self, rowids: list[int]) -> dict[int, str]:
         if not rowids:

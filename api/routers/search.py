@@ -37,6 +37,7 @@ def search(
         raise HTTPException(status_code=400, detail=str(exc)) from exc
     return SearchResponse(
         total=page.total,
+        total_exact=page.total_exact,
         hits=[Hit(post=h.post, score=h.score, snippet=h.snippet) for h in page.hits],
         next_cursor=page.next_cursor,
     )

@@ -252,6 +252,20 @@ def test_snippets_highlight_terms_in_the_original_text(loaded: Store) -> None:
     assert "<mark>xăng</mark>" in snippet.lower()
 
 
+def test_search_total_is_exact_or_says_it_is_a_lower_bound(store: Store) -> None:
+    posts = [make_post(5000 + i, f"phản hồi {i}", source="voz") for i in range(300)]
+    store.upsert(posts)
+    store.refresh()
+    page = store.search(SearchQuery(q="phan hoi source:voz", limit=5))
+    assert page.total_exact is False or page.total == 300
+    assert page.total <= 300 and len(page.hits) == 5
+    if hasattr(store, "TOTAL_CAP"):  # force the cap on SQLite to check the flag
+        store.TOTAL_CAP = 100  # type: ignore[attr-defined]
+        capped = store.search(SearchQuery(q="phan hoi source:voz", limit=5))
+        assert capped.total == 100 and capped.total_exact is False
+        assert store.count(SearchQuery(q="phan hoi source:voz")) == 300
+
+
 def test_count_and_iter_posts_have_no_cap(store: Store) -> None:
     posts = [make_post(1000 + i, f"bình luận {i}", hours=i / 100) for i in range(2345)]
     store.upsert(posts)
