@@ -1,0 +1,1 @@
+"""Model backends: `classical` (shipped, default) and `transformers` (optional extra)."""

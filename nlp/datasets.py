@@ -1,0 +1,121 @@
+"""Readers for the research datasets under ../shared/data/nlp (never copied into the repo).
+
+Each reader returns plain lists so training and evaluation share one view of the data.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nlp.lexicon import VICTSD_TOPICS, VISFD_ASPECTS
+
+VSFC_SENTIMENT = ("negative", "neutral", "positive")  # 0, 1, 2 in sentiments.txt
+
+
+def default_data_dir() -> Path:
+    """`../shared/data/nlp` next to the repository root (this file is <repo>/nlp/datasets.py)."""
+    return Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "nlp"
+
+
+@dataclass
+class Split:
+    """Texts with one label list per task (tasks absent in a dataset are missing keys)."""
+
+    texts: list[str] = field(default_factory=list)
+    labels: dict[str, list[str]] = field(default_factory=dict)
+    titles: list[str] = field(default_factory=list)
+    aspects: list[dict[str, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def load_vsfc(root: Path, split: str) -> Split:
+    d = root / "uit-vsfc" / split
+    texts = (d / "sents.txt").read_text(encoding="utf-8").splitlines()
+    sents = (d / "sentiments.txt").read_text(encoding="utf-8").splitlines()
+    return Split(texts=texts, labels={"sentiment": [VSFC_SENTIMENT[int(s)] for s in sents]})
+
+
+def load_victsd(root: Path, split: str) -> Split:
+    name = {"train": "train", "dev": "valid", "test": "test"}[split]
+    out = Split(labels={"topic": [], "toxic": []})
+    with (root / "uit-victsd" / f"ViCTSD_{name}.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            out.texts.append(row["Comment"] or "")
+            out.titles.append(row["Title"] or "")
+            out.labels["topic"].append(VICTSD_TOPICS[row["Topic"].strip()])
+            out.labels["toxic"].append("toxic" if row["Toxicity"].strip() == "1" else "clean")
+    return out
+
+
+_AIVIVN_BLOCK = re.compile(r'(train_\d+)\s*\n"(.*?)"\s*\n\s*([01])\s*(?:\n|$)', re.DOTALL)
+
+
+def _held_out(key: str, percent: int) -> bool:
+    """Deterministic split by hashing the sample id: same split on every machine, every run."""
+    return int(hashlib.sha1(key.encode()).hexdigest()[:8], 16) % 100 < percent
+
+
+def load_aivivn(root: Path, split: str) -> Split:
+    """AIVIVN 2019 train file; 'test' is a fixed 20% hash-selected hold-out, 'train' the rest."""
+    raw = (root / "aivivn-2019" / "train.crash").read_text(encoding="utf-8")
+    out = Split(labels={"sentiment": []})
+    for key, text, label in _AIVIVN_BLOCK.findall(raw):
+        held = _held_out(key, 20)
+        if (split == "test") != held:
+            continue
+        out.texts.append(text.strip())
+        out.labels["sentiment"].append("positive" if label == "0" else "negative")
+    return out
+
+
+_ASPECT = re.compile(r"\{([A-Z&]+)#(Positive|Negative|Neutral)\}")
+
+
+def visfd_polarity(aspects: dict[str, str], n_star: int) -> str:
+    """Overall polarity of a ViSFD review: the majority of its positive vs negative aspect
+    labels; a tie is broken by stars (4-5 positive, 3 neutral, 1-2 negative); only neutral
+    aspects -> neutral; no aspect labels at all -> stars alone."""
+    pos = sum(1 for p in aspects.values() if p == "positive")
+    neg = sum(1 for p in aspects.values() if p == "negative")
+    if pos != neg:
+        return "positive" if pos > neg else "negative"
+    by_stars = "positive" if n_star >= 4 else "negative" if n_star <= 2 else "neutral"
+    if pos:
+        return by_stars
+    return "neutral" if aspects else by_stars
+
+
+def load_visfd(root: Path, split: str) -> Split:
+    name = {"train": "Train", "dev": "Dev", "test": "Test"}[split]
+    out = Split(labels={"sentiment": []})
+    with (root / "uit-visfd" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            aspects = {VISFD_ASPECTS[a]: p.lower() for a, p in _ASPECT.findall(row["label"])
+                       if a in VISFD_ASPECTS}
+            try:
+                stars = int(row["n_star"])
+            except ValueError:
+                stars = 3
+            out.texts.append(row["comment"] or "")
+            out.aspects.append(aspects)
+            out.labels["sentiment"].append(visfd_polarity(aspects, stars))
+    return out
+
+
+LOADERS = {"uit-vsfc": load_vsfc, "uit-victsd": load_victsd, "aivivn-2019": load_aivivn,
+           "uit-visfd": load_visfd}
+SENTIMENT_SETS = ("uit-vsfc", "aivivn-2019", "uit-visfd")
+
+
+def available(root: Path) -> list[str]:
+    return [name for name in LOADERS if (root / name).is_dir()]
+
+
+def load(root: Path, name: str, split: str) -> Split:
+    return LOADERS[name](root, split)

@@ -1,0 +1,139 @@
+"""A linear classification head over the shared features, with calibrated probabilities.
+
+Trained as a linear SVM (fast, strong on sparse text), then calibrated on held-out data:
+softmax(a * score + offset) for single-label heads, sigmoid per class for multi-label ones.
+Only weight rows of features seen in training are stored, which keeps the files small.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import scipy.sparse as sp
+
+Mode = Literal["softmax", "sigmoid"]
+"""softmax: one label per block of classes (`groups` blocks side by side); sigmoid: independent."""
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    out: np.ndarray = e / e.sum(axis=1, keepdims=True)
+    return out
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    return out
+
+
+@dataclass
+class LinearHead:
+    """Weights (features x classes, sparse rows), bias, and calibration for one task."""
+
+    name: str
+    classes: list[str]
+    weights: sp.csr_matrix
+    bias: np.ndarray
+    mode: Mode = "softmax"
+    scale: float = 1.0
+    offsets: np.ndarray | None = None
+    groups: int = 1
+
+    def _softmax_groups(self, z: np.ndarray) -> np.ndarray:
+        if self.groups == 1:
+            return _softmax(z)
+        n, k = z.shape
+        out: np.ndarray = _softmax(z.reshape(n * self.groups, k // self.groups)).reshape(n, k)
+        return out
+
+    def scores(self, x: sp.csr_matrix) -> np.ndarray:
+        raw = x @ self.weights
+        dense = raw.toarray() if sp.issparse(raw) else np.asarray(raw)
+        out: np.ndarray = dense + self.bias
+        return out
+
+    def proba_from_scores(self, s: np.ndarray) -> np.ndarray:
+        offsets = self.offsets if self.offsets is not None else np.zeros(len(self.classes))
+        z = self.scale * s + offsets
+        return self._softmax_groups(z) if self.mode == "softmax" else _sigmoid(z)
+
+    def proba(self, x: sp.csr_matrix) -> np.ndarray:
+        return self.proba_from_scores(self.scores(x))
+
+    def calibrate(self, s: np.ndarray, onehot: np.ndarray, fit_offsets: bool = True) -> None:
+        """Fit scale (and per-class offsets) minimising log-loss on held-out scores `s`;
+        `onehot` is (samples x classes) with 1 where the class is true."""
+        from scipy.optimize import minimize  # training-time only: keep it out of inference
+
+        k = len(self.classes)
+        n = max(1, len(s))
+
+        def loss(params: np.ndarray) -> float:
+            a = params[0]
+            off = params[1:] if fit_offsets else np.zeros(k)
+            z = a * s + off
+            if self.mode == "softmax":
+                g = self.groups
+                zz = z.reshape(len(z) * g, k // g)
+                zz = zz - zz.max(axis=1, keepdims=True)
+                logp = zz - np.log(np.exp(zz).sum(axis=1, keepdims=True))
+                return float(-(onehot.reshape(len(z) * g, k // g) * logp).sum() / n)
+            p = np.clip(_sigmoid(z), 1e-7, 1 - 1e-7)
+            return float(-(onehot * np.log(p) + (1 - onehot) * np.log(1 - p)).sum() / n)
+
+        x0 = np.concatenate([[1.0], np.zeros(k if fit_offsets else 0)])
+        res = minimize(loss, x0, method="L-BFGS-B")
+        self.scale = float(res.x[0])
+        self.offsets = np.asarray(res.x[1:], dtype=np.float64) if fit_offsets else np.zeros(k)
+
+    def onehot(self, y: list[str]) -> np.ndarray:
+        """Targets for `calibrate`: 1 where y equals a class (labels outside classes -> all 0)."""
+        index = {c: i for i, c in enumerate(self.classes)}
+        out = np.zeros((len(y), len(self.classes)))
+        for i, v in enumerate(y):
+            if v in index:
+                out[i, index[v]] = 1.0
+        return out
+
+    @classmethod
+    def from_dense(cls, name: str, classes: list[str], coef: np.ndarray, bias: np.ndarray,
+                   mode: Mode, groups: int = 1) -> LinearHead:
+        """Build from sklearn's (classes x features) coef; drops all-zero feature rows."""
+        w = sp.csr_matrix(coef.T.astype(np.float32))
+        w.eliminate_zeros()
+        return cls(name=name, classes=list(classes), weights=w,
+                   bias=np.asarray(bias, dtype=np.float64), mode=mode, groups=groups)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        coo = self.weights.tocoo()
+        rows = np.unique(coo.row).astype(np.int32)
+        dense = self.weights[rows].toarray().astype(np.float16)
+        p = f"{self.name}."
+        return {
+            p + "rows": rows,
+            p + "w": dense,
+            p + "bias": self.bias,
+            p + "scale": np.array([self.scale]),
+            p + "offsets": self.offsets if self.offsets is not None else np.zeros(len(self.classes)),
+        }
+
+    @classmethod
+    def from_arrays(cls, name: str, classes: list[str], mode: Mode, arrays: dict[str, np.ndarray],
+                    n_features: int, groups: int = 1) -> LinearHead:
+        p = f"{name}."
+        rows = arrays[p + "rows"].astype(np.int64)
+        dense = arrays[p + "w"].astype(np.float32)
+        k = dense.shape[1]
+        # CSR straight from the stored dense rows: no COO detour (it triples peak memory)
+        counts = np.zeros(n_features, dtype=np.int64)
+        counts[rows] = k
+        indptr = np.zeros(n_features + 1, dtype=np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        indices = np.tile(np.arange(k, dtype=np.int32), len(rows))
+        weights = sp.csr_matrix((dense.ravel(), indices, indptr), shape=(n_features, k))
+        return cls(name=name, classes=classes, weights=weights, bias=arrays[p + "bias"],
+                   mode=mode, scale=float(arrays[p + "scale"][0]), offsets=arrays[p + "offsets"],
+                   groups=groups)

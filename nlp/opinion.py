@@ -1,0 +1,80 @@
+"""Opinion-lexicon features with negation scope: they carry sentiment across domains.
+
+Each hit becomes a feature token (`<lex_pos>`, `<lex_neg_not>` ...); the classifier learns
+how much to trust them. A folded copy of the lexicon catches text typed without diacritics.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from core.text import fold
+from nlp.lexicon import HARSH_WORDS, NEGATIVE_WORDS, NEGATORS, POSITIVE_WORDS
+
+_TOKEN = re.compile(r"\w+|[.,;!?…]", re.UNICODE)
+NEGATION_WINDOW = 3
+fold_word = lru_cache(maxsize=200_000)(fold)
+"""`core.text.fold` for single words, cached: the same words come back all day."""
+
+
+def _table(words: frozenset[str]) -> dict[str, str]:
+    return {w: w for w in words}
+
+
+_CLASSES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("pos", POSITIVE_WORDS), ("neg", NEGATIVE_WORDS), ("harsh", HARSH_WORDS),
+)
+_ACCENTED: dict[str, str] = {}
+_FOLDED: dict[str, str] = {}
+for _cls, _words in _CLASSES:
+    for _w in _words:
+        _ACCENTED.setdefault(_w, _cls)
+        _FOLDED.setdefault(fold(_w), _cls)
+_NEG_ACCENTED = frozenset(NEGATORS)
+_NEG_FOLDED = frozenset(fold(n) for n in NEGATORS) - {"dung", "cha"}
+
+
+def _scan(tokens: list[str], table: dict[str, str], negators: frozenset[str],
+          prefix: str) -> list[str]:
+    out: list[str] = []
+    negated_until = -1
+    i = 0
+    n = len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if not tok[0].isalnum():
+            negated_until = -1
+            i += 1
+            continue
+        pair = tok + " " + tokens[i + 1] if i + 1 < n else ""
+        if pair in negators:
+            negated_until = i + 1 + NEGATION_WINDOW
+            i += 2
+            continue
+        if tok in negators:
+            negated_until = i + NEGATION_WINDOW
+            i += 1
+            continue
+        cls = table.get(pair) if pair else None
+        step = 2
+        if cls is None:
+            cls = table.get(tok)
+            step = 1
+        if cls is not None:
+            neg = "_not" if i <= negated_until and cls != "harsh" else ""
+            out.append(f"<{prefix}_{cls}{neg}>")
+        if i <= negated_until and cls is None:
+            out.append(prefix[0] + "~" + tok)
+        i += step
+    return out
+
+
+def opinion_features(text: str) -> list[str]:
+    """Lexicon hits in `text` (normalized), accented and folded, negation-aware."""
+    tokens = _TOKEN.findall(text.lower())
+    if not tokens:
+        return []
+    folded = [fold_word(t) for t in tokens]
+    return _scan(tokens, _ACCENTED, _NEG_ACCENTED, "lex") + _scan(folded, _FOLDED, _NEG_FOLDED,
+                                                                   "flex")

@@ -1,0 +1,88 @@
+"""Word segmentation with underthesea's offline CRF model ("bác sĩ" is one word, not two).
+
+We feed the CRF our own syllable split of already-normalized text (underthesea's regex
+tokenizer and token normalizer would redo work normalize() did) and tag whole batches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from core.logging import get_logger
+
+log = get_logger(__name__)
+
+MAX_SEGMENT_CHARS = 4000
+"""Segment at most this much of a post; the rest adds cost, not meaning."""
+
+CRF_BATCH = 32
+"""The CRF featurizer materialises every feature string of a batch: keep batches small."""
+
+_SYLLABLE = re.compile(r"\d+(?:[.,]\d+)+|\w+|[^\w\s]", re.UNICODE)
+
+
+def syllables(text: str) -> list[str]:
+    """Split normalized text into syllables and punctuation marks."""
+    return _SYLLABLE.findall(text)
+
+
+class Segmenter:
+    """Wraps underthesea's word-segmentation CRF; falls back to `word_tokenize` if it moves."""
+
+    def __init__(self) -> None:
+        self._featurizer: Any = None
+        self._tagger: Any = None
+        try:
+            import joblib
+            import underthesea.pipeline.word_tokenize as wt
+            from underthesea_core import CRFFeaturizer, CRFTagger
+
+            base = Path(wt.__file__).parent / "models" / "ws_crf_vlsp2013_20230727"
+            tagger = CRFTagger()
+            tagger.load(str(base / "models.bin"))
+            features = joblib.load(base / "features.bin")
+            dictionary = joblib.load(base / "dictionary.bin")
+            self._featurizer = CRFFeaturizer(features, dictionary)
+            self._tagger = tagger
+        except Exception as exc:  # pragma: no cover - depends on underthesea internals
+            log.warning("segmenter.fallback", error=str(exc))
+
+    def segment_many(self, texts: Sequence[str]) -> list[list[str]]:
+        """Word-segment normalized texts: returns words with syllables joined by spaces."""
+        out: list[list[str]] = []
+        for start in range(0, len(texts), CRF_BATCH):
+            out.extend(self._segment_chunk(texts[start : start + CRF_BATCH]))
+        return out
+
+    def _segment_chunk(self, texts: Sequence[str]) -> list[list[str]]:
+        sylls = [syllables(t[:MAX_SEGMENT_CHARS]) for t in texts]
+        if self._featurizer is None:
+            return [self._fallback(s) for s in sylls]
+        out: list[list[str]] = []
+        nonempty = [s for s in sylls if s]
+        feats = self._featurizer.process([[[tok] for tok in s] for s in nonempty]) if nonempty else []
+        it = iter(feats)
+        for s in sylls:
+            if not s:
+                out.append([])
+                continue
+            tags = self._tagger.tag(next(it))
+            words: list[str] = []
+            for tag, tok in zip(tags, s, strict=False):
+                if tag == "I-W" and words:
+                    words[-1] = words[-1] + " " + tok
+                else:
+                    words.append(tok)
+            out.append(words)
+        return out
+
+    @staticmethod
+    def _fallback(sylls: list[str]) -> list[str]:
+        if not sylls:
+            return []
+        from underthesea import word_tokenize
+
+        return list(word_tokenize(" ".join(sylls)))

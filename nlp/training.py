@@ -1,0 +1,300 @@
+"""`duluan train`: rebuild every shipped classical model from ../shared/data/nlp, deterministically.
+
+Every head is a linear SVM on the shared hashed features (fixed seeds, fixed data order), then
+calibrated on the datasets' dev splits. Each training text is also seen without diacritics.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
+
+from core.logging import get_logger
+from core.models import SENTIMENT_LABELS
+from core.text import fold
+from nlp import datasets as ds
+from nlp.artifacts import ClassicalModel, toxic_stack_inputs
+from nlp.features import Featurizer
+from nlp.heads import LinearHead
+from nlp.lexicon import ASPECT_IDS, TOPIC_IDS
+from nlp.preprocess import Prepared, prepare
+from nlp.segment import Segmenter
+
+log = get_logger(__name__)
+
+MODEL_VERSION = "classical-2026.11.28"
+SEED = 0
+ASPECT_CLASSES = ("none", "positive", "negative", "neutral")
+C_SENTIMENT = 0.2
+C_TOPIC = 0.5
+C_TOXIC = 0.1
+C_ASPECT = 0.5
+
+
+@dataclass
+class Corpus:
+    """Prepared feature tokens per (dataset, split), with and without diacritics, cached."""
+
+    root: Path
+    segmenter: Segmenter = field(default_factory=Segmenter)
+    splits: dict[tuple[str, str], ds.Split] = field(default_factory=dict)
+    prepared: dict[tuple[str, str, bool], list[Prepared]] = field(default_factory=dict)
+
+    def split(self, name: str, split: str) -> ds.Split:
+        key = (name, split)
+        if key not in self.splits:
+            self.splits[key] = ds.load(self.root, name, split)
+        return self.splits[key]
+
+    def features(self, name: str, split: str, folded: bool = False,
+                 field_name: str = "texts") -> list[list[str]]:
+        key = (name, split + ":" + field_name, folded)
+        if key not in self.prepared:
+            texts: list[str] = getattr(self.split(name, split), field_name)
+            if folded:
+                texts = [fold(t) for t in texts]
+            self.prepared[key] = prepare(texts, self.segmenter)
+        return [p.features for p in self.prepared[key]]
+
+    def has(self, name: str, split: str) -> bool:
+        if not (self.root / name).is_dir():
+            return False
+        return not (name == "aivivn-2019" and split == "dev")
+
+
+def _svm(x: sp.csr_matrix, y: Sequence[str] | np.ndarray, c: float,
+         balanced: bool = True) -> LinearSVC:
+    model = LinearSVC(C=c, class_weight="balanced" if balanced else None, random_state=SEED,
+                      max_iter=5000)
+    model.fit(x, np.asarray(y))
+    return model
+
+
+def _coef_for(model: LinearSVC, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients in our class order; binary SVMs give one row, expanded to [-w/2, +w/2]."""
+    learned = list(model.classes_)
+    coef = np.asarray(model.coef_)
+    bias = np.asarray(model.intercept_)
+    if coef.shape[0] == 1:
+        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
+        bias = np.array([-bias[0] / 2, bias[0] / 2])
+    rows, b = [], []
+    for c in classes:
+        if c in learned:
+            i = learned.index(c)
+            rows.append(coef[i])
+            b.append(bias[i])
+        else:
+            rows.append(np.zeros(coef.shape[1]))
+            b.append(-5.0)
+    return np.vstack(rows), np.array(b)
+
+
+def _refit(head: LinearHead, docs: list[list[str]], y: Sequence[str], fz: Featurizer, c: float,
+           balanced: bool) -> LinearHead:
+    """Retrain on train+dev with the same settings, keeping the calibration fitted on dev."""
+    model = _svm(fz.transform(docs), y, c, balanced)
+    coef, bias = _coef_for(model, head.classes)
+    final = LinearHead.from_dense(head.name, head.classes, coef, bias, head.mode, head.groups)
+    final.scale, final.offsets = head.scale, head.offsets
+    return final
+
+
+def sentiment_sets(corpus: Corpus, exclude: str | None = None) -> list[str]:
+    return [n for n in ds.SENTIMENT_SETS if n != exclude and corpus.has(n, "train")]
+
+
+def train_sentiment(corpus: Corpus, fz: Featurizer, names: Sequence[str],
+                    dev_names: Sequence[str]) -> LinearHead:
+    docs: list[list[str]] = []
+    y: list[str] = []
+    for n in names:
+        labels = corpus.split(n, "train").labels["sentiment"]
+        for folded in (False, True):
+            docs += corpus.features(n, "train", folded)
+            y += labels
+    model = _svm(fz.transform(docs), y, C_SENTIMENT)
+    classes: list[str] = list(SENTIMENT_LABELS)
+    coef, bias = _coef_for(model, classes)
+    head = LinearHead.from_dense("sentiment", classes, coef, bias, "softmax")
+    dev_docs: list[list[str]] = []
+    dev_y: list[str] = []
+    for n in dev_names:
+        if corpus.has(n, "dev"):
+            dev_docs += corpus.features(n, "dev")
+            dev_y += corpus.split(n, "dev").labels["sentiment"]
+    if dev_docs:
+        s = head.scores(fz.transform(dev_docs))
+        head.calibrate(s, head.onehot(dev_y))
+        _tune_neutral(head, s, dev_y)
+    return head
+
+
+def _tune_neutral(head: LinearHead, s: np.ndarray, y: list[str]) -> None:
+    """Shift the neutral offset to maximise dev macro-F1 (neutral is rare and under-called)."""
+    assert head.offsets is not None
+    ni = head.classes.index("neutral")
+    labels = np.array(head.classes)
+    best = (-1.0, 0.0)
+    for shift in np.arange(-1.0, 2.01, 0.1):
+        off = head.offsets.copy()
+        off[ni] += shift
+        pred = labels[(head.scale * s + off).argmax(1)]
+        f = float(f1_score(y, pred, average="macro"))
+        if f > best[0] + 1e-9:
+            best = (f, float(shift))
+    head.offsets[ni] += best[1]
+
+
+def train_topics(corpus: Corpus, fz: Featurizer, refit: bool = True) -> LinearHead:
+    """Comments (both spellings) plus article titles; calibrated on dev comments, then
+    refit with the dev comments added."""
+    name = "uit-victsd"
+    y = corpus.split(name, "train").labels["topic"]
+    docs = corpus.features(name, "train") + corpus.features(name, "train", True)
+    labels = y + y
+    for split in ("train", "dev"):  # titles: news-register examples of every topic
+        docs += corpus.features(name, split, field_name="titles")
+        labels += corpus.split(name, split).labels["topic"]
+    model = _svm(fz.transform(docs), labels, C_TOPIC, balanced=False)
+    coef, bias = _coef_for(model, TOPIC_IDS)
+    head = LinearHead.from_dense("topic", list(TOPIC_IDS), coef, bias, "sigmoid")
+    dev_y = corpus.split(name, "dev").labels["topic"]
+    s = head.scores(fz.transform(corpus.features(name, "dev")))
+    head.calibrate(s, head.onehot(dev_y))
+    if not refit:
+        return head
+    docs += corpus.features(name, "dev") + corpus.features(name, "dev", True)
+    return _refit(head, docs, labels + dev_y + dev_y, fz, C_TOPIC, balanced=False)
+
+
+def train_toxicity(corpus: Corpus, fz: Featurizer, sentiment: LinearHead,
+                   ) -> tuple[LinearHead, dict[str, Any], float]:
+    """Toxic vs clean comments (SVM on train), then a 5-input logistic stacker fitted on dev
+    that adds the sentiment head's view; threshold from out-of-fold dev predictions. (The SVM
+    is not refit with dev: the stacker is tuned to the train-only model's margins.)"""
+    name = "uit-victsd"
+    y = corpus.split(name, "train").labels["toxic"]
+    docs = corpus.features(name, "train") + corpus.features(name, "train", True)
+    model = _svm(fz.transform(docs), y + y, C_TOXIC)
+    coef, bias = _coef_for(model, ["clean", "toxic"])
+    head = LinearHead.from_dense("toxic", ["clean", "toxic"], coef, bias, "softmax")
+    dev_y = corpus.split(name, "dev").labels["toxic"]
+    dev_docs = corpus.features(name, "dev")
+    x_dev = fz.transform(dev_docs)
+    s = head.scores(x_dev)
+    head.calibrate(s, head.onehot(dev_y))
+    z = toxic_stack_inputs(s, sentiment.proba(x_dev), dev_docs)
+    truth = np.array(dev_y) == "toxic"
+    oof = np.zeros(len(truth))
+    for a, b in StratifiedKFold(5, shuffle=True, random_state=SEED).split(z, truth):
+        oof[b] = LogisticRegression(C=1.0).fit(z[a], truth[a]).predict_proba(z[b])[:, 1]
+    best = max((float(f1_score(truth, oof >= t)), float(t)) for t in np.arange(0.1, 0.9, 0.01))
+    stack = LogisticRegression(C=1.0).fit(z, truth)
+    stacker = {"weights": [round(float(w), 6) for w in stack.coef_[0]],
+               "intercept": round(float(stack.intercept_[0]), 6)}
+    return head, stacker, round(best[1], 2)
+
+
+def train_domain(corpus: Corpus, fz: Featurizer) -> LinearHead:
+    """Is this product talk (phone reviews) or not? Gates the aspect head, which only
+    knows smartphones; negatives are student feedback and news comments."""
+    docs: list[list[str]] = []
+    y: list[str] = []
+    for name, label in (("uit-visfd", "product"), ("uit-vsfc", "other"), ("uit-victsd", "other")):
+        if corpus.has(name, "train"):
+            for folded in (False, True):
+                d = corpus.features(name, "train", folded)
+                docs += d
+                y += [label] * len(d)
+    model = _svm(fz.transform(docs), y, C_ASPECT)
+    coef, bias = _coef_for(model, ["other", "product"])
+    head = LinearHead.from_dense("domain", ["other", "product"], coef, bias, "softmax")
+    dev_docs: list[list[str]] = []
+    dev_y: list[str] = []
+    for name, label in (("uit-visfd", "product"), ("uit-vsfc", "other"), ("uit-victsd", "other")):
+        if corpus.has(name, "dev"):
+            d = corpus.features(name, "dev")
+            dev_docs += d
+            dev_y += [label] * len(d)
+    head.calibrate(head.scores(fz.transform(dev_docs)), head.onehot(dev_y))
+    return head
+
+
+def train_aspects(corpus: Corpus, fz: Featurizer) -> LinearHead:
+    name = "uit-visfd"
+    tr = corpus.split(name, "train")
+    x = fz.transform(corpus.features(name, "train") + corpus.features(name, "train", True))
+    coefs, biases, classes = [], [], []
+    for aspect in ASPECT_IDS:
+        y = [a.get(aspect, "none") for a in tr.aspects]
+        model = _svm(x, y + y, C_ASPECT)
+        coef, bias = _coef_for(model, ASPECT_CLASSES)
+        coefs.append(coef)
+        biases.append(bias)
+        classes += [f"{aspect}:{c}" for c in ASPECT_CLASSES]
+    head = LinearHead.from_dense("aspects", classes, np.vstack(coefs), np.concatenate(biases),
+                                 "softmax", groups=len(ASPECT_IDS))
+    dev = corpus.split(name, "dev")
+    s = head.scores(fz.transform(corpus.features(name, "dev")))
+    onehot = np.zeros((len(dev), len(classes)))
+    for i, a in enumerate(dev.aspects):
+        for j, aspect in enumerate(ASPECT_IDS):
+            onehot[i, j * 4 + ASPECT_CLASSES.index(a.get(aspect, "none"))] = 1.0
+    head.calibrate(s, onehot, fit_offsets=False)
+    return head
+
+
+def fit_featurizer(corpus: Corpus, sentiment_names: Sequence[str]) -> Featurizer:
+    """One IDF over every training text the heads will see (both spellings)."""
+    docs: list[list[str]] = []
+    for n in sentiment_names:
+        docs += corpus.features(n, "train") + corpus.features(n, "train", True)
+    if corpus.has("uit-victsd", "train"):
+        docs += corpus.features("uit-victsd", "train") + corpus.features("uit-victsd", "train",
+                                                                          True)
+        docs += corpus.features("uit-victsd", "train", field_name="titles")
+        if corpus.has("uit-victsd", "dev"):  # topic/toxicity heads are refit with dev
+            docs += corpus.features("uit-victsd", "dev") + corpus.features("uit-victsd", "dev",
+                                                                          True)
+    fz = Featurizer()
+    fz.fit_idf(fz.counts(docs))
+    return fz
+
+
+def train_all(data_dir: Path, sentiment_exclude: str | None = None,
+              corpus: Corpus | None = None) -> ClassicalModel:
+    """Train every head available from `data_dir`; `sentiment_exclude` leaves one dataset out."""
+    t0 = time.perf_counter()
+    corpus = corpus or Corpus(data_dir)
+    names = sentiment_sets(corpus, sentiment_exclude)
+    if not names or not corpus.has("uit-victsd", "train"):
+        raise FileNotFoundError(f"training data not found under {data_dir}")
+    fz = fit_featurizer(corpus, names)
+    log.info("train.features", seconds=round(time.perf_counter() - t0, 1))
+    heads: dict[str, LinearHead] = {}
+    heads["sentiment"] = train_sentiment(corpus, fz, names, names)
+    heads["topic"] = train_topics(corpus, fz)
+    heads["toxic"], stacker, toxic_threshold = train_toxicity(corpus, fz, heads["sentiment"])
+    meta: dict[str, Any] = {
+        "version": MODEL_VERSION,
+        "sentiment_training_sets": list(names),
+        "toxic_stacker": stacker,
+        "thresholds": {"toxic": toxic_threshold, "topic": 0.3, "topic_top": 0.12,
+                       "aspect": 0.6, "product": 0.5},
+    }
+    if corpus.has("uit-visfd", "train") and sentiment_exclude is None:
+        heads["aspects"] = train_aspects(corpus, fz)
+        heads["domain"] = train_domain(corpus, fz)
+    log.info("train.done", seconds=round(time.perf_counter() - t0, 1))
+    return ClassicalModel(featurizer=fz, heads=heads, meta=meta)

@@ -1,0 +1,134 @@
+"""Behaviour of `analyze` on invented comments: robust, consistent, sensible."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from core.models import Analysis
+from nlp import TOPIC_IDS, TOPIC_NAMES, Analyzer, analyze
+from nlp.lexicon import STOPWORDS
+
+
+def test_odd_input_never_raises(analyzer: Analyzer) -> None:
+    odd = [
+        "",
+        "   ",
+        "😀😀😀",
+        "Bài viết rất hay " * 6000,  # ~100 KB
+        "The quick brown fox jumps over the lazy dog",
+        "lone \ud800 surrogate \udfff here",
+        "<div class='x'><b>Tin n&oacute;ng</b> &amp; <a href='#'>xem th&ecirc;m</a></div>",
+        "\x00\x07\x1b[31m",
+        "12/12/2024 10:30 150.000đ",
+        "ﾟ･✿ヾ╲(｡◕‿◕｡)╱✿･ﾟ",
+    ]
+    results = analyzer.analyze(odd)
+    assert len(results) == len(odd)
+    assert all(isinstance(r, Analysis) for r in results)
+    assert results[0].language == "empty"
+    assert results[4].language == "en"
+    assert results[4].sentiment.label == "neutral" and results[4].sentiment.score < 0.5
+    assert "Tin nóng" in results[6].normalized_text
+    for r in results:
+        r.model_dump_json()  # serialisable: no surrogates leak out
+
+
+def test_non_str_items_do_not_raise(analyzer: Analyzer) -> None:
+    results = analyzer.analyze([None, 42, "ok"])  # type: ignore[list-item]
+    assert len(results) == 3
+
+
+def test_order_and_versions(analyzer: Analyzer) -> None:
+    texts = ["Sản phẩm tuyệt vời, rất hài lòng", "Hàng tệ quá, thất vọng", ""] * 3
+    results = analyzer.analyze(texts)
+    assert [r.sentiment.label for r in results[:2]] == ["positive", "negative"]
+    assert results[3].sentiment.label == "positive"
+    assert results[0].model_versions["backend"] == "classical"
+    assert "classical" in results[0].model_versions
+
+
+@pytest.mark.parametrize(
+    ("accented", "plain", "label"),
+    [
+        ("Nhân viên phục vụ rất nhiệt tình, tôi rất hài lòng",
+         "nhan vien phuc vu rat nhiet tinh, toi rat hai long", "positive"),
+        ("Chất lượng quá tệ, không bao giờ mua lại nữa",
+         "chat luong qua te, khong bao gio mua lai nua", "negative"),
+        ("Giao hàng nhanh, đóng gói cẩn thận, sẽ ủng hộ tiếp",
+         "giao hang nhanh, dong goi can than, se ung ho tiep", "positive"),
+        ("Máy nóng kinh khủng, pin tụt rất nhanh, thất vọng",
+         "may nong kinh khung, pin tut rat nhanh, that vong", "negative"),
+    ],
+)
+def test_no_diacritics_same_sentiment(analyzer: Analyzer, accented: str, plain: str,
+                                      label: str) -> None:
+    a, b = analyzer.analyze([accented, plain])
+    assert a.sentiment.label == label
+    assert b.sentiment.label == label
+    assert b.language == "vi"
+
+
+def test_teencode_sentiment(analyzer: Analyzer) -> None:
+    a = analyzer.analyze(["sp ko dc như quảng cáo, chán quáaaa 😡"])[0]
+    assert a.sentiment.label == "negative"
+
+
+def test_topics(analyzer: Analyzer) -> None:
+    cases = {
+        "Đội tuyển bóng đá thắng đậm, tiền đạo ghi hai bàn, HLV rất hài lòng": "sports",
+        "Bác sĩ khuyên nên tiêm vaccine, bệnh viện quá tải vì dịch cúm": "health",
+        "Học sinh thi tốt nghiệp, điểm chuẩn đại học năm nay tăng": "education",
+        "Xe máy điện đi được bao nhiêu km một lần sạc, giá ô tô năm nay giảm": "vehicles",
+    }
+    results = analyzer.analyze(list(cases))
+    for r, want in zip(results, cases.values(), strict=True):
+        assert r.topics, r
+        assert r.topics[0].label == want
+        assert all(t.label in TOPIC_IDS for t in r.topics)
+        scores = [t.score for t in r.topics]
+        assert scores == sorted(scores, reverse=True)
+    assert set(TOPIC_NAMES) == set(TOPIC_IDS)
+    assert all({"vi", "en"} <= set(v) for v in TOPIC_NAMES.values())
+
+
+def test_keywords_are_clean(analyzer: Analyzer) -> None:
+    a = analyzer.analyze(["Giá xăng hôm nay lại tăng mạnh, người dân ở Hà Nội rất lo lắng!!!"])[0]
+    assert a.keywords
+    for k in a.keywords:
+        assert k == k.lower()
+        assert k not in STOPWORDS
+        assert all(ch.isalnum() or ch == " " for ch in k)
+    assert "xăng" in a.keywords or "giá xăng" in a.keywords
+    assert any(e.text == "Hà Nội" and e.type == "LOC" for e in a.entities)
+
+
+def test_toxicity_flags_insults(analyzer: Analyzer) -> None:
+    rude, polite = analyzer.analyze([
+        "Thằng ngu này câm mồm đi, đồ óc chó, loại mất dạy",
+        "Cảm ơn bài viết rất bổ ích, chúc tác giả sức khỏe",
+    ])
+    assert rude.toxic.label is True
+    assert polite.toxic.label is False
+    assert rude.toxic.score > polite.toxic.score
+
+
+def test_aspects_for_product_talk(analyzer: Analyzer) -> None:
+    a = analyzer.analyze(["Pin dùng được hai ngày, camera chụp rất đẹp, nhưng giá hơi cao"])[0]
+    got = {x.aspect: x.polarity for x in a.aspects}
+    assert got.get("battery") == "positive"
+    assert got.get("camera") == "positive"
+    b = analyzer.analyze(["Hôm nay trời đẹp"])[0]
+    assert not b.aspects
+
+
+def test_module_level_analyze() -> None:
+    assert analyze(["tốt"])[0].language == "vi"
+
+
+def test_model_load_time() -> None:
+    Analyzer.load()  # warm imports and file cache
+    t0 = time.perf_counter()
+    Analyzer.load()
+    assert time.perf_counter() - t0 < 2.0

@@ -1,0 +1,54 @@
+"""Checks against the research datasets in ../shared/data/nlp; skipped where it is absent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sklearn.metrics import f1_score
+
+from nlp import Analyzer
+from nlp.datasets import available, default_data_dir, load
+
+DATA = default_data_dir()
+pytestmark = [
+    pytest.mark.shared_data,
+    pytest.mark.skipif(not DATA.is_dir(), reason=f"{DATA} not present"),
+]
+
+
+def test_loaders_read_every_split() -> None:
+    names = available(DATA)
+    assert names
+    for name in names:
+        for split in ("train", "test"):
+            data = load(DATA, name, split)
+            assert len(data) > 500
+            for labels in data.labels.values():
+                assert len(labels) == len(data.texts)
+
+
+def test_aivivn_holdout_is_deterministic_and_disjoint() -> None:
+    if "aivivn-2019" not in available(DATA):
+        pytest.skip("aivivn-2019 absent")
+    train = load(DATA, "aivivn-2019", "train")
+    test = load(DATA, "aivivn-2019", "test")
+    assert load(DATA, "aivivn-2019", "test").texts == test.texts
+    assert 0.15 < len(test) / (len(train) + len(test)) < 0.25
+
+
+def test_sentiment_and_topics_on_a_test_sample(analyzer: Analyzer) -> None:
+    """A quick regression guard on 400 test items per task (full figures: `duluan eval`)."""
+    if not {"uit-vsfc", "uit-victsd"} <= set(available(DATA)):
+        pytest.skip("datasets absent")
+    vsfc = load(DATA, "uit-vsfc", "test")
+    got = [a.sentiment.label for a in analyzer.analyze(vsfc.texts[:400])]
+    assert f1_score(vsfc.labels["sentiment"][:400], got, average="macro") > 0.6
+    victsd = load(DATA, "uit-victsd", "test")
+    topics = [a.topics[0].label if a.topics else "none"
+              for a in analyzer.analyze(victsd.texts[:400])]
+    assert f1_score(victsd.labels["topic"][:400], topics, average="macro") > 0.6
+
+
+def test_default_data_dir_is_next_to_the_repo() -> None:
+    assert default_data_dir() == Path(__file__).resolve().parents[3] / "shared" / "data" / "nlp"
