@@ -14,6 +14,18 @@ from api.app import create_app
 from core.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
+TOPICS = {
+    "health",
+    "society",
+    "entertainment",
+    "science-tech",
+    "education",
+    "law",
+    "business",
+    "vehicles",
+    "world",
+    "sports",
+}
 
 
 @pytest.mark.slow
@@ -42,7 +54,10 @@ def test_demo_ingests_and_the_api_serves_the_posts(tmp_path: Path) -> None:
             a = hit["post"]["analysis"]
             assert a is not None
             assert a["sentiment"]["label"] in ("positive", "neutral", "negative")
-            assert a["topics"]
+            assert all(t["label"] in TOPICS for t in a["topics"])
+        with_topics = [h for h in body["hits"] if h["post"]["analysis"]["topics"]]
+        assert len(with_topics) >= len(body["hits"]) // 2, "most posts get a confident topic"
+        assert len({h["post"]["analysis"]["topics"][0]["label"] for h in with_topics}) >= 3
         labels = {h["post"]["analysis"]["sentiment"]["label"] for h in body["hits"]}
         assert len(labels) >= 2, "real analysis, not a constant"
         # the diacritic-insensitive search works on what the demo ingested

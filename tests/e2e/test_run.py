@@ -25,15 +25,28 @@ def test_run_crawls_on_schedule_and_indexes(tmp_path: Path) -> None:
     server, base = serve_demo_site()
     try:
         sources = tmp_path / "sources.yaml"
-        sources.write_text(yaml.safe_dump([{
-            "name": "vnexpress", "every": "1h", "start_urls": [f"{base}/rss/tin-moi-nhat.rss"],
-            "settings": {"VNEXPRESS_API_BASE": base, "DULUAN_POLITE": False},
-        }]), encoding="utf-8")
+        sources.write_text(
+            yaml.safe_dump(
+                [
+                    {
+                        "name": "vnexpress",
+                        "every": "1h",
+                        "start_urls": [f"{base}/rss/tin-moi-nhat.rss"],
+                        "settings": {"VNEXPRESS_API_BASE": base, "DULUAN_POLITE": False},
+                    }
+                ]
+            ),
+            encoding="utf-8",
+        )
         data = tmp_path / "var"
         env = {**os.environ, "DULUAN_DATA_DIR": str(data)}
         proc = subprocess.Popen(
             [sys.executable, "-m", "duluan.cli", "run", "--sources", str(sources), "--no-api"],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         store_path = Settings(data_dir=data).resolved_store_path
         deadline = time.monotonic() + 240
