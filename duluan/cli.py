@@ -150,16 +150,13 @@ def demo(
     from crawlers.demo_site import serve_demo_site
     from crawlers.runner import crawl
     from duluan.pipeline import Pipeline
-    from nlp import Analyzer
 
     settings = _settings()
     _err(f"duluan demo · data in {settings.data_dir.resolve()}")
-    t0 = time.monotonic()
-    analyzer = Analyzer.load(settings)
-    _err(f"[1/4] NLP models loaded in {time.monotonic() - t0:.1f}s")
     server, base_url = serve_demo_site()
-    pipeline = Pipeline(settings, analyze=analyzer.analyze)
+    pipeline = Pipeline(settings)
     pipeline.start()
+    _err("[1/4] NLP worker (its own process) and indexer started")
     try:
         _err(f"[2/4] crawling the demo site {base_url} with the vnexpress spider …")
         env = {

@@ -1,12 +1,19 @@
-"""Every stage in one process (the embedded default): NLP worker and indexer as threads."""
+"""Every stage on one machine (the embedded default): NLP worker and indexer run side by side.
+
+The NLP worker is CPU-bound, so by default it runs in a child process (its own core, its own
+GIL); the indexer runs as a thread next to the API. Passing `analyze=` keeps NLP in-process
+(tests and tools that bring their own analysis function).
+"""
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from core.logging import get_logger
+from core.logging import configure_logging, get_logger
 from core.models import Analysis
 from core.settings import Settings
 from storage.base import Store
@@ -15,12 +22,69 @@ from streaming.bus import Bus
 from streaming.factory import make_bus
 from streaming.indexer import Indexer
 from streaming.nlp_worker import NlpWorker
+from streaming.worker import WorkerStats
 
 log = get_logger(__name__)
+NLP_GROUP = "duluan-nlp"
+
+
+def _nlp_child(settings_data: dict[str, Any], stop: Any, processed: Any, dead: Any) -> None:
+    """Entry point of the NLP child process: run the worker until the parent says stop."""
+    settings = Settings(**settings_data)
+    configure_logging(settings.log_level, settings.log_format)
+    bus = make_bus(settings)
+    worker = NlpWorker(bus, settings)
+
+    def watch() -> None:
+        stop.wait()
+        worker.stop_event.set()
+
+    threading.Thread(target=watch, daemon=True).start()
+
+    def publish_stats(stats: WorkerStats) -> None:
+        processed.value, dead.value = stats.processed, stats.dead
+
+    try:
+        publish_stats(worker.run(on_batch=publish_stats))
+    finally:
+        bus.close()
+
+
+class NlpProcess:
+    """The NLP worker in a child process, with the parts of a Worker the pipeline uses."""
+
+    group = NLP_GROUP
+
+    def __init__(self, settings: Settings) -> None:
+        ctx = mp.get_context("spawn")
+        self._stop = ctx.Event()
+        self._processed = ctx.Value("q", 0)
+        self._dead = ctx.Value("q", 0)
+        self.process = ctx.Process(
+            target=_nlp_child,
+            args=(settings.model_dump(), self._stop, self._processed, self._dead),
+            name="duluan-nlp",
+            daemon=True,
+        )
+
+    @property
+    def stats(self) -> WorkerStats:
+        return WorkerStats(processed=int(self._processed.value), dead=int(self._dead.value))
+
+    def start(self) -> None:
+        self.process.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.process.join(60)
+        if self.process.is_alive():
+            log.warning("pipeline.nlp_child_killed")
+            self.process.kill()
+            self.process.join(5)
 
 
 class Pipeline:
-    """Owns one Bus and one Store; runs the NLP worker and the indexer in background threads."""
+    """Owns one Bus and one Store; runs the NLP worker and the indexer in the background."""
 
     def __init__(
         self,
@@ -33,16 +97,25 @@ class Pipeline:
         self.bus: Bus = make_bus(settings)
         self.store: Store = store or make_store(settings)
         self._own_store = store is None
-        # each worker gets its own bus handle so their publishes and reads never share a lock
-        self.nlp = NlpWorker(make_bus(settings), settings, analyze=analyze)
+        self.nlp: NlpWorker | NlpProcess
+        if analyze is None:
+            self.nlp = NlpProcess(settings)
+        else:
+            self.nlp = NlpWorker(make_bus(settings), settings, analyze=analyze)
         self.indexer = Indexer(make_bus(settings), self.store, settings)
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        for worker in (self.nlp, self.indexer):
-            t = threading.Thread(target=worker.run, name=f"duluan-{worker.stage}", daemon=True)
-            t.start()
-            self._threads.append(t)
+        if isinstance(self.nlp, NlpProcess):
+            self.nlp.start()
+        else:
+            self._spawn(self.nlp.run, "duluan-nlp")
+        self._spawn(self.indexer.run, "duluan-index")
+
+    def _spawn(self, target: Callable[[], object], name: str) -> None:
+        t = threading.Thread(target=target, name=name, daemon=True)
+        t.start()
+        self._threads.append(t)
 
     def lag(self) -> tuple[int, int]:
         """Messages waiting for NLP, and for indexing."""
@@ -76,11 +149,15 @@ class Pipeline:
         return False
 
     def stop(self) -> None:
-        for worker in (self.nlp, self.indexer):
-            worker.stop_event.set()
+        if isinstance(self.nlp, NlpProcess):
+            self.nlp.stop()
+        else:
+            self.nlp.stop_event.set()
+        self.indexer.stop_event.set()
         for t in self._threads:
             t.join(timeout=30)
-        self.nlp.bus.close()
+        if isinstance(self.nlp, NlpWorker):
+            self.nlp.bus.close()
         self.indexer.bus.close()
         self.bus.close()
         if self._own_store:

@@ -253,9 +253,10 @@ class SQLiteStore(Store):
             "INSERT OR REPLACE INTO post_docs(rowid, doc) VALUES (?, ?)",
             (rowid, post.model_dump_json()),
         )
-        for table in ("posts_fts", "post_topics", "post_keywords", "post_rules"):
-            col = "rowid" if table == "posts_fts" else "post"
-            self._conn.execute(f"DELETE FROM {table} WHERE {col}=?", (rowid,))
+        if old is not None and int(old[0]) == rowid:  # re-indexing: clear what it had
+            for table in ("posts_fts", "post_topics", "post_keywords", "post_rules"):
+                col = "rowid" if table == "posts_fts" else "post"
+                self._conn.execute(f"DELETE FROM {table} WHERE {col}=?", (rowid,))
         body = clean_control(" ".join(x for x in (post.title, post.text) if x))
         self._conn.execute("INSERT INTO posts_fts(rowid, body) VALUES (?, ?)", (rowid, fold(body)))
         if a:
