@@ -217,9 +217,8 @@ def run(
     stop = threading.Event()
     pipeline = Pipeline(settings)
     pipeline.start()
-    configs = (
-        load_sources(sources or settings.sources_file) if (sources or settings.sources_file) else []
-    )
+    sources_path = sources or settings.sources_file
+    configs = load_sources(sources_path) if sources_path else []
 
     def scheduler() -> None:
         next_run = {c.name: 0.0 for c in configs}
@@ -330,7 +329,9 @@ def export(
     if format not in ("csv", "jsonl"):
         raise typer.BadParameter("format must be csv or jsonl")
     try:
-        q = SearchQuery(q=query, sources=source, since=since, until=until)  # type: ignore[arg-type]
+        q = SearchQuery.model_validate(
+            {"q": query, "sources": source, "since": since, "until": until}
+        )
     except (ValidationError, QuerySyntaxError) as exc:
         raise typer.BadParameter(str(exc)) from exc
     out = output.open("wb") if output else sys.stdout.buffer

@@ -4,6 +4,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
+echo "lint: ruff and mypy" >&2
+$BIN/ruff check . || exit 1
+$BIN/mypy || exit 1
+
 bash scripts/install_browser.sh || echo "warning: chromium could not be installed" >&2
 if ! bash scripts/services/services.sh up; then
   echo "error: could not start Kafka / Elasticsearch (see messages above)" >&2

@@ -59,7 +59,7 @@ def test_run_crawls_on_schedule_and_indexes(tmp_path: Path) -> None:
                     break
             time.sleep(1)
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
+        _, err = proc.communicate(timeout=60)
         assert count >= 300, err[-3000:]
         assert proc.returncode == 0, err[-3000:]
     finally:
