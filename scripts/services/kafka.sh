@@ -103,8 +103,10 @@ start() {
   log "starting kafka $KAFKA_VERSION with $java (heap $KAFKA_HEAP)"
   local t0=$SECONDS
   # only a "started" line written by this run counts (the log file outlives restarts)
+  # (log4j may roll the old file on its first write, so move it aside instead of remembering
+  # an offset into it)
   local log_offset=0
-  [[ -f "$LOGFILE" ]] && log_offset="$(stat -c %s "$LOGFILE")"
+  [[ -f "$LOGFILE" ]] && mv -f "$LOGFILE" "$LOGFILE.previous"
   nohup "$java" -Xms256m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$DATA/log4j2.properties" \
     -Dkafka.logs.dir="$DATA/logs" -cp "$cp" kafka.Kafka "$DATA/server.properties" \
