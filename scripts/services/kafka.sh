@@ -105,7 +105,6 @@ start() {
   # only a "started" line written by this run counts (the log file outlives restarts)
   # (log4j may roll the old file on its first write, so move it aside instead of remembering
   # an offset into it)
-  local log_offset=0
   [[ -f "$LOGFILE" ]] && mv -f "$LOGFILE" "$LOGFILE.previous"
   nohup "$java" -Xms256m -Xmx"$KAFKA_HEAP" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$DATA/log4j2.properties" \
@@ -118,9 +117,8 @@ start() {
       rm -f "$PIDFILE"
       die "kafka exited during start; logs: $CONSOLE $LOGFILE"
     fi
-    [[ -f "$LOGFILE" && "$(stat -c %s "$LOGFILE")" -lt "$log_offset" ]] && log_offset=0  # rolled
-    if port_open "$KAFKA_PORT" \
-      && tail -c +"$((log_offset + 1))" "$LOGFILE" 2>/dev/null | grep -q "Kafka Server started"; then
+    # grep the file itself: `tail | grep -q` fails under pipefail when grep exits early (SIGPIPE)
+    if port_open "$KAFKA_PORT" && grep -qs "Kafka Server started" "$LOGFILE"; then
       log "ready on 127.0.0.1:$KAFKA_PORT after $((SECONDS - t0))s (pid $(cat "$PIDFILE"))"
       return 0
     fi
