@@ -116,8 +116,8 @@ def search_url(
 ) -> str:
     """Link to the matching posts in the API / dashboard."""
     params: list[tuple[str, str]] = []
-    if query.q:
-        params.append(("q", query.q))
+    if query.text:
+        params.append(("q", query.text))
     for name, values in (
         ("source", query.sources),
         ("author", query.authors),

@@ -38,18 +38,36 @@ class AlertQuery(BaseModel):
     topics: list[str] = Field(default_factory=list)
     sentiments: list[str] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=list)
+    watchlist: str | None = Field(
+        default=None,
+        max_length=200,
+        description="watchlist id or name: its query is ANDed with `q` (stored as the id)",
+    )
+    watchlist_query: str | None = Field(
+        default=None,
+        description="the watchlist's query text, copied by the API when the alert is saved",
+    )
 
-    @field_validator("q")
+    @field_validator("q", "watchlist_query")
     @classmethod
     def _parses(cls, value: str | None) -> str | None:
         parse_query(value)
         return value
 
+    @property
+    def text(self) -> str | None:
+        """The query text evaluated: the watchlist's query AND `q` (each parenthesised)."""
+        parts = [p.strip() for p in (self.watchlist_query, self.q) if p and p.strip()]
+        if len(parts) < 2:
+            return parts[0] if parts else None
+        return " AND ".join(f"({p})" for p in parts)
+
     def search(
         self, since: datetime | None = None, until: datetime | None = None, **extra: Any
     ) -> SearchQuery:
         """The SearchQuery for one time range (extra: sort, limit, or a narrower filter)."""
-        fields = self.model_dump()
+        fields = self.model_dump(exclude={"watchlist", "watchlist_query"})
+        fields["q"] = self.text
         fields.update(extra)
         return SearchQuery(since=since, until=until, **fields)
 

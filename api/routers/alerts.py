@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
 from api.deps import get_alert_repo, get_delivery_config, get_settings, get_store, public_url
+from api.routers.watchlists import get_watchlists
 from api.security import ADMIN, READ
 from api.services import alerts as service
 from core.settings import Settings
@@ -16,12 +17,15 @@ from insights.alert_eval import AlertEvent, EvalOptions, Evaluation, explain
 from insights.alert_store import AlertRepository
 from insights.delivery import DeliveryConfig, DeliveryResult, TargetRefused
 from storage.base import Store
+from watchlists.repository import WatchlistRepository
+from watchlists.service import WatchlistNotFound
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 RepoDep = Annotated[AlertRepository, Depends(get_alert_repo)]
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ConfigDep = Annotated[DeliveryConfig, Depends(get_delivery_config)]
+WatchlistsDep = Annotated[WatchlistRepository, Depends(get_watchlists)]
 Limit = Annotated[int, Query(ge=1, le=500, description="how many, newest first")]
 
 
@@ -55,13 +59,21 @@ def _found(repo: AlertRepository, alert_id: str) -> service.Subscription:
     dependencies=ADMIN,
     summary="Create an alert (admin)",
 )
-def create(body: service.AlertIn, repo: RepoDep, settings: SettingsDep) -> service.AlertCreated:
+def create(
+    body: service.AlertIn, repo: RepoDep, settings: SettingsDep, watchlists: WatchlistsDep
+) -> service.AlertCreated:
     """Webhook targets must resolve to public addresses (unless allowed by settings); a webhook
-    sent without a secret gets one, returned once in `secrets`."""
+    sent without a secret gets one, returned once in `secrets`. `query.watchlist` (id or name)
+    watches that watchlist's query ANDed with `query.q`; an unknown one is a 404."""
     try:
         return service.create_alert(
-            repo, body=body, allow_private=settings.alerts_allow_private_targets
+            repo,
+            body=body,
+            allow_private=settings.alerts_allow_private_targets,
+            watchlists=watchlists,
         )
+    except WatchlistNotFound as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
     except TargetRefused as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
 
@@ -80,9 +92,20 @@ def all_events(repo: RepoDep, limit: Limit = 50) -> EventList:
 @router.post(
     "/dry-run", response_model=Evaluation, dependencies=READ, summary="Evaluate without saving"
 )
-def dry_run(body: service.AlertIn, store: StoreDep, settings: SettingsDep) -> Evaluation:
+def dry_run(
+    body: service.AlertIn, store: StoreDep, settings: SettingsDep, watchlists: WatchlistsDep
+) -> Evaluation:
     """What this alert would say now: status, numbers and the event it would fire."""
-    return service.dry_run(store, body=body, now=datetime.now(UTC), options=_options(settings))
+    try:
+        return service.dry_run(
+            store,
+            body=body,
+            now=datetime.now(UTC),
+            options=_options(settings),
+            watchlists=watchlists,
+        )
+    except WatchlistNotFound as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
 
 
 @router.get("/{alert_id}", response_model=service.AlertOut, dependencies=READ, summary="One alert")
@@ -97,17 +120,23 @@ def show(alert_id: str, repo: RepoDep) -> service.AlertOut:
     summary="Change an alert (admin)",
 )
 def update(
-    alert_id: str, body: service.AlertPatch, repo: RepoDep, settings: SettingsDep
+    alert_id: str,
+    body: service.AlertPatch,
+    repo: RepoDep,
+    settings: SettingsDep,
+    watchlists: WatchlistsDep,
 ) -> service.AlertOut:
-    """Only the fields sent change; webhook secrets sent as `***` (or left out) are kept."""
+    """Only the fields sent change; webhook secrets sent as `***` (or left out) are kept. A
+    watchlist's query is copied again on every change (send `{}` to refresh it)."""
     try:
         return service.update_alert(
             repo,
             alert_id=alert_id,
             patch=body,
             allow_private=settings.alerts_allow_private_targets,
+            watchlists=watchlists,
         )
-    except service.AlertNotFound as exc:
+    except (service.AlertNotFound, WatchlistNotFound) as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except TargetRefused as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc

@@ -19,6 +19,8 @@ from insights.alert_rules import (
 from insights.alert_store import AlertRepository
 from insights.delivery import DeliveryConfig, DeliveryResult, Notifier, validate_webhook_url
 from storage.base import Store
+from watchlists.repository import WatchlistRepository
+from watchlists.service import get_watchlist
 
 MASK = "***"
 
@@ -91,6 +93,18 @@ class AlertCreated(AlertOut):
     )
 
 
+def resolve_watchlist(query: AlertQuery, watchlists: WatchlistRepository) -> AlertQuery:
+    """Pin `query.watchlist` to the watchlist's id and copy its query text (none: cleared).
+
+    Raises watchlists.service.WatchlistNotFound for an unknown id or name. The copy is taken
+    when the alert is saved; saving the alert again (any PATCH) picks up a changed watchlist.
+    """
+    if not query.watchlist:
+        return query.model_copy(update={"watchlist": None, "watchlist_query": None})
+    found = get_watchlist(watchlists, query.watchlist)
+    return query.model_copy(update={"watchlist": found.id, "watchlist_query": found.query})
+
+
 def check_targets(sub: Subscription, *, allow_private: bool) -> None:
     """Raise TargetRefused for a webhook pointing at an internal or unresolvable address."""
     for target in sub.targets:
@@ -112,9 +126,17 @@ def get_alert(repo: AlertRepository, *, alert_id: str) -> Subscription:
     return sub
 
 
-def create_alert(repo: AlertRepository, *, body: AlertIn, allow_private: bool) -> AlertCreated:
+def create_alert(
+    repo: AlertRepository,
+    *,
+    body: AlertIn,
+    allow_private: bool,
+    watchlists: WatchlistRepository | None = None,
+) -> AlertCreated:
     """Validate targets, save, and return the view plus any generated webhook secrets."""
     sub = Subscription.model_validate(body.model_dump())
+    if watchlists is not None:
+        sub.query = resolve_watchlist(sub.query, watchlists)
     check_targets(sub, allow_private=allow_private)
     generated = {
         str(i): t.secret
@@ -142,7 +164,12 @@ def _merge_targets(old: Subscription, new: list[dict[str, Any]]) -> list[dict[st
 
 
 def update_alert(
-    repo: AlertRepository, *, alert_id: str, patch: AlertPatch, allow_private: bool
+    repo: AlertRepository,
+    *,
+    alert_id: str,
+    patch: AlertPatch,
+    allow_private: bool,
+    watchlists: WatchlistRepository | None = None,
 ) -> AlertOut:
     """Apply the given fields, re-validate, check targets, save."""
     old = get_alert(repo, alert_id=alert_id)
@@ -152,13 +179,24 @@ def update_alert(
         changes["targets"] = _merge_targets(old, changes["targets"])
     data.update({k: v for k, v in changes.items() if v is not None})
     sub = Subscription.model_validate(data)
+    if watchlists is not None:
+        sub.query = resolve_watchlist(sub.query, watchlists)
     check_targets(sub, allow_private=allow_private)
     return view(repo, repo.save_subscription(sub))
 
 
-def dry_run(store: Store, *, body: AlertIn, now: datetime, options: EvalOptions) -> Evaluation:
+def dry_run(
+    store: Store,
+    *,
+    body: AlertIn,
+    now: datetime,
+    options: EvalOptions,
+    watchlists: WatchlistRepository | None = None,
+) -> Evaluation:
     """Evaluate an unsaved alert now (no cooldown, nothing recorded or delivered)."""
     sub = Subscription.model_validate(body.model_dump())
+    if watchlists is not None:
+        sub.query = resolve_watchlist(sub.query, watchlists)
     return explain(sub, store, now, options=options)
 
 

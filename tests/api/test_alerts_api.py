@@ -18,7 +18,7 @@ from core.settings import Settings
 from duluan.commands.alerts_cmds import make_alert_runner
 from insights.delivery import verify_signature
 from storage.sqlite_store import SQLiteStore
-from tests.api.conftest import Hook, background, key_headers
+from tests.api.conftest import Hook, background, key_headers, make_post
 
 
 @pytest.fixture
@@ -141,3 +141,30 @@ def test_dry_run_then_runner_fires_and_history_shows_it(store: SQLiteStore, hook
             "s" * 32, headers["X-Duluan-Timestamp"], raw, headers["X-Duluan-Signature"]
         )
         runner.repo.close()
+
+
+def test_alert_on_a_watchlist_ands_its_query_and_unknown_is_404(store: SQLiteStore) -> None:
+    now = datetime.now(UTC) - timedelta(minutes=30)
+    store.upsert(background(random.Random(7), 30, now))
+    store.upsert([make_post(["ngập", "mưa"], at=now) for _ in range(4)])
+    store.upsert([make_post(["ngập", "gió"], at=now) for _ in range(3)])
+    with app_for(store) as c:
+        admin = key_headers(c.app)
+        wl = c.post("/v1/watchlists", json={"name": "Ngập", "query": "ngập"}, headers=admin).json()
+        body = {"name": "ngập + mưa", "query": {"watchlist": "Ngập", "q": "mưa"}}
+        r = c.post("/v1/alerts", json=body, headers=admin)
+        assert r.status_code == 201, r.text
+        query = r.json()["query"]
+        assert query["watchlist"] == wl["id"] and query["watchlist_query"] == "ngập"
+        sub = app_state(c).alerts.get_subscription(r.json()["id"])
+        assert store.count(sub.query.search(now - timedelta(hours=1), None)) == 4
+        # the watchlist changes; any PATCH of the alert copies its query again
+        c.patch(f"/v1/watchlists/{wl['id']}", json={"query": "gió"}, headers=admin)
+        r = c.patch(f"/v1/alerts/{sub.id}", json={"query": {"watchlist": wl["id"]}}, headers=admin)
+        assert r.status_code == 200 and r.json()["query"]["watchlist_query"] == "gió"
+        sub = app_state(c).alerts.get_subscription(sub.id)
+        assert store.count(sub.query.search()) == 3
+        for path in ("/v1/alerts", "/v1/alerts/dry-run"):
+            bad = {"name": "x", "query": {"watchlist": "không có"}}
+            r = c.post(path, json=bad, headers=admin)
+            assert r.status_code == 404 and "no watchlist" in r.json()["detail"], path

@@ -17,7 +17,7 @@ from insights.alert_rules import Subscription
 from insights.alert_store import AlertRepository
 from insights.delivery import make_test_event
 from storage.sqlite_store import SQLiteStore
-from tests.api.conftest import background, make_post
+from tests.api.conftest import background, key_headers, make_post
 from tests.conftest import CHROMIUM_ARGS, REPO_ROOT, ServerThread
 
 pytestmark = pytest.mark.browser
@@ -114,5 +114,72 @@ def test_dashboard_loads_searches_draws_trends_and_live(tmp_path: Path, chromium
         page.screenshot(path=str(keep / "dashboard-en.png"), full_page=True)
         browser.close()
     repo.close()
+    store.close()
+    assert errors == []
+
+
+def test_dashboard_watchlists_open_a_view_and_compare_share_of_voice(
+    tmp_path: Path, chromium_path: str
+) -> None:
+    import httpx
+    from playwright.sync_api import sync_playwright
+
+    store = SQLiteStore(tmp_path / "dash.db")
+    store.upsert(corpus())
+    app = create_app(Settings(api_live_poll_s=0.3), store=store)
+    with ServerThread(app) as server, sync_playwright() as p:
+        admin = key_headers(app)
+        made = {}
+        for name, query in (
+            ("Giá xăng", "xang"),
+            ("Bóng đá", "thắng"),
+            ("Góp ý trường học", 'thread:"feedback:campaign:truong-hoc"'),
+        ):
+            r = httpx.post(
+                server.url + "/v1/watchlists", json={"name": name, "query": query}, headers=admin
+            )
+            assert r.status_code == 201, r.text
+            made[name] = r.json()["id"]
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        requests: list[str] = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(server.url + "/")
+        page.wait_for_selector("#watchlists .wl >> nth=2")
+        page.wait_for_function("document.getElementById('total').textContent === '40'")
+        listed = page.locator("#watchlists").inner_text()
+        assert "Giá xăng" in listed and "Bóng đá" in listed and "chiến dịch" in listed
+        assert page.locator("#active-wl").is_hidden()
+        # open a watchlist: every read request carries it and the total is its count
+        page.locator("#watchlists .wl", has_text="Giá xăng").locator("button.open").click()
+        page.wait_for_function("document.getElementById('total').textContent === '20'")
+        assert page.locator("#active-wl").is_visible()
+        assert page.locator("#active-wl-name").inner_text() == "Giá xăng"
+        assert "active" in (page.locator(".wl.active").get_attribute("class") or "")
+        with_wl = [u for u in requests if f"watchlist={made['Giá xăng']}" in u]
+        for path in ("/v1/timeline", "/v1/search", "/v1/top/topics", "/v1/trends", "/v1/live"):
+            assert any(path in u for u in with_wl), path
+        # share of voice: tick two watchlists
+        page.locator(f".sov-tick[data-id='{made['Giá xăng']}']").check()
+        assert page.locator(".sov-row").count() == 0
+        page.locator(f".sov-tick[data-id='{made['Bóng đá']}']").check()
+        page.wait_for_selector("#sov .sov-row >> nth=1")
+        rows = page.locator("#sov .sov-row").all_inner_texts()
+        assert "Giá xăng" in rows[0] and "66.7%" in rows[0]
+        assert "Bóng đá" in rows[1] and "33.3%" in rows[1]
+        shot = tmp_path / "dash_watchlists.png"
+        page.screenshot(path=str(shot), full_page=True)
+        assert shot.stat().st_size > 10_000
+        shutil.copy(shot, "/tmp/dash_watchlists.png")
+        page.click("#lang")
+        assert page.locator("#watchlists-panel h2").first.inner_text().lower() == "watchlists"
+        assert "campaign" in page.locator("#watchlists").inner_text()
+        # × closes the view
+        page.click("#clear-wl")
+        page.wait_for_function("document.getElementById('total').textContent === '40'")
+        assert page.locator("#active-wl").is_hidden()
+        browser.close()
     store.close()
     assert errors == []

@@ -7,7 +7,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from conftest import T0, Hook, background, hours, make_post
 
 from insights.alert_eval import EvalOptions, evaluate, explain
 from insights.alert_rules import (
@@ -26,6 +25,7 @@ from insights.runner import AlertRunner
 from insights.trends import TrendDetector
 from storage.base import SourceRun, Store
 from storage.sqlite_store import SQLiteStore
+from tests.insights.conftest import T0, Hook, background, hours, make_post
 
 NOW = T0 + hours(30)
 

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
-from conftest import Hook
 from pydantic import SecretStr
 
 from insights.alert_rules import EmailTarget, Subscription, VolumeRule, WebhookTarget
@@ -29,6 +28,7 @@ from insights.delivery import (
     validate_webhook_url,
     verify_signature,
 )
+from tests.insights.conftest import Hook
 
 SECRET = "s3cret-s3cret-s3cret"
 PASSWORD = "hunter2-smtp-password"

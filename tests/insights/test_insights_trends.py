@@ -5,8 +5,6 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
-from conftest import T0, background, hours, make_post
-
 from core.models import Post
 from insights.terms import post_terms, term_key
 from insights.trends import (
@@ -17,6 +15,7 @@ from insights.trends import (
     trends_from_store,
 )
 from storage.sqlite_store import SQLiteStore
+from tests.insights.conftest import T0, background, hours, make_post
 
 
 def feed(det: TrendDetector, windows: list[list[Post]]) -> list[list[Trend]]:
