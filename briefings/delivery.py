@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import random
-import smtplib
 import time
 import uuid
 from collections.abc import Callable
@@ -25,20 +23,13 @@ from briefings import locale as L
 from briefings.model import Briefing
 from briefings.render_html import lang_of, last_local_day
 from core.logging import get_logger
-from core.models import utcnow
 from insights.alert_rules import EmailTarget, Target, WebhookTarget
 from insights.delivery import (
-    DELIVERY_HEADER,
-    EVENT_HEADER,
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
     DeliveryConfig,
     DeliveryResult,
-    EmailSender,
-    TargetRefused,
+    post_signed,
     redact_url,
-    sign,
-    validate_webhook_url,
+    send_smtp,
 )
 
 log = get_logger(__name__)
@@ -98,13 +89,8 @@ class RenderedBriefing:
         ).encode("utf-8")
 
 
-def _backoff(config: DeliveryConfig, attempt: int) -> float:
-    delay = min(config.backoff_s * 2 ** (attempt - 1), config.backoff_max_s)
-    return delay * (1 + random.random() * 0.25)
-
-
 class BriefingSender:
-    """Deliver one rendered briefing to one target, retrying like the alert senders."""
+    """Deliver one rendered briefing to one target with the alert senders' retries."""
 
     def __init__(
         self,
@@ -131,53 +117,17 @@ class BriefingSender:
             event_id=delivery_id,
             subscription_id=doc.schedule_id,
         )
-        body = doc.payload(delivery_id)
-        with httpx.Client(
-            timeout=self.config.webhook_timeout_s,
-            follow_redirects=False,
+        return post_signed(
+            self.config,
+            target.url,
+            target.secret,
+            doc.payload(delivery_id),
+            result,
+            event_id=EVENT_TYPE,
+            delivery_id=delivery_id,
+            sleep=self._sleep,
             transport=self._transport,
-        ) as client:
-            for attempt in range(1, self.config.max_attempts + 1):
-                result.attempts = attempt
-                try:
-                    validate_webhook_url(
-                        target.url, allow_private=self.config.allow_private_targets
-                    )
-                except TargetRefused as exc:
-                    result.status, result.error = "refused", str(exc)
-                    break
-                ts = str(int(time.time()))
-                headers = {
-                    "Content-Type": "application/json",
-                    "User-Agent": self.config.user_agent,
-                    TIMESTAMP_HEADER: ts,
-                    SIGNATURE_HEADER: sign(target.secret, ts, body),
-                    EVENT_HEADER: EVENT_TYPE,
-                    DELIVERY_HEADER: delivery_id,
-                }
-                retry = False
-                try:
-                    response = client.post(target.url, content=body, headers=headers)
-                    result.status_code = response.status_code
-                    if 200 <= response.status_code < 300:
-                        result.status, result.error = "delivered", None
-                        break
-                    result.error = f"HTTP {response.status_code}"
-                    retry = response.status_code >= 500 or response.status_code in (408, 429)
-                except httpx.HTTPError as exc:
-                    result.error = f"{type(exc).__name__}: {exc}"
-                    retry = True
-                log.warning(
-                    "briefing.webhook_failed",
-                    target=result.target,
-                    attempt=attempt,
-                    error=result.error,
-                )
-                if not retry or attempt == self.config.max_attempts:
-                    break
-                self._sleep(_backoff(self.config, attempt))
-        result.finished_at = utcnow()
-        return result
+        )
 
     def _email(self, doc: RenderedBriefing, target: EmailTarget) -> DeliveryResult:
         result = DeliveryResult(
@@ -186,36 +136,12 @@ class BriefingSender:
             status="failed",
             subscription_id=doc.schedule_id,
         )
-        smtp = self.config.smtp
-        if smtp is None:
-            result.status, result.error = "refused", "no SMTP server configured (smtp_host)"
-            result.finished_at = utcnow()
-            return result
-        msg = render_email(doc, smtp.sender, target.to)
-        for attempt in range(1, self.config.max_attempts + 1):
-            result.attempts = attempt
-            retry = True
-            try:
-                EmailSender._send_once(smtp, msg)
-                result.status, result.error = "delivered", None
-                break
-            except smtplib.SMTPResponseException as exc:
-                result.status_code = exc.smtp_code
-                result.error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
-                retry = 400 <= exc.smtp_code < 500
-            except smtplib.SMTPRecipientsRefused as exc:
-                result.error = f"recipients refused: {sorted(exc.recipients)}"
-                retry = False
-            except (smtplib.SMTPException, OSError) as exc:
-                result.error = f"{type(exc).__name__}: {exc}"
-            log.warning(
-                "briefing.email_failed", to=result.target, attempt=attempt, error=result.error
-            )
-            if not retry or attempt == self.config.max_attempts:
-                break
-            self._sleep(_backoff(self.config, attempt))
-        result.finished_at = utcnow()
-        return result
+        return send_smtp(
+            self.config,
+            lambda sender: render_email(doc, sender, target.to),
+            result,
+            sleep=self._sleep,
+        )
 
 
 def render_email(doc: RenderedBriefing, sender: str, to: list[str]) -> EmailMessage:

@@ -213,6 +213,72 @@ def event_body(event: AlertEvent) -> bytes:
     return event.model_dump_json().encode("utf-8")
 
 
+def post_signed(
+    config: DeliveryConfig,
+    url: str,
+    secret: str,
+    body: bytes,
+    result: DeliveryResult,
+    *,
+    event_id: str,
+    delivery_id: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    resolver: Resolver | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> DeliveryResult:
+    """POST `body` signed with `secret`; retry transport errors, 408, 429 and 5xx with backoff.
+
+    Shared by alert and briefing webhooks so one receiver verifies both the same way.
+    """
+    delivery_id = delivery_id or uuid.uuid4().hex
+    with httpx.Client(
+        timeout=config.webhook_timeout_s, follow_redirects=False, transport=transport
+    ) as client:
+        for attempt in range(1, config.max_attempts + 1):
+            result.attempts = attempt
+            try:
+                # Checked before every attempt: DNS may change between retries.
+                validate_webhook_url(
+                    url, allow_private=config.allow_private_targets, resolver=resolver
+                )
+            except TargetRefused as exc:
+                result.status, result.error = "refused", str(exc)
+                break
+            ts = str(int(time.time()))
+            headers = {
+                "Content-Type": "application/json",
+                "User-Agent": config.user_agent,
+                TIMESTAMP_HEADER: ts,
+                SIGNATURE_HEADER: sign(secret, ts, body),
+                EVENT_HEADER: event_id,
+                DELIVERY_HEADER: delivery_id,
+            }
+            retry = False
+            try:
+                response = client.post(url, content=body, headers=headers)
+                result.status_code = response.status_code
+                if 200 <= response.status_code < 300:
+                    result.status, result.error = "delivered", None
+                    break
+                result.error = f"HTTP {response.status_code}"
+                retry = response.status_code >= 500 or response.status_code in (408, 429)
+            except httpx.HTTPError as exc:
+                result.error = f"{type(exc).__name__}: {exc}"
+                retry = True
+            log.warning(
+                "webhook attempt failed",
+                target=result.target,
+                attempt=attempt,
+                error=result.error,
+                event_id=event_id,
+            )
+            if not retry or attempt == config.max_attempts:
+                break
+            sleep(_backoff(config, attempt))
+    result.finished_at = utcnow()
+    return result
+
+
 class WebhookSender:
     """POST signed JSON; retry transport errors, 429 and 5xx; never follow redirects."""
 
@@ -238,56 +304,17 @@ class WebhookSender:
             subscription_id=event.subscription_id,
             test=event.test,
         )
-        body = event_body(event)
-        delivery_id = uuid.uuid4().hex
-        with httpx.Client(
-            timeout=self.config.webhook_timeout_s, follow_redirects=False, transport=self._transport
-        ) as client:
-            for attempt in range(1, self.config.max_attempts + 1):
-                result.attempts = attempt
-                try:
-                    # Checked before every attempt: DNS may change between retries.
-                    validate_webhook_url(
-                        target.url,
-                        allow_private=self.config.allow_private_targets,
-                        resolver=self._resolver,
-                    )
-                except TargetRefused as exc:
-                    result.status, result.error = "refused", str(exc)
-                    break
-                ts = str(int(time.time()))
-                headers = {
-                    "Content-Type": "application/json",
-                    "User-Agent": self.config.user_agent,
-                    TIMESTAMP_HEADER: ts,
-                    SIGNATURE_HEADER: sign(target.secret, ts, body),
-                    EVENT_HEADER: event.id,
-                    DELIVERY_HEADER: delivery_id,
-                }
-                retry = False
-                try:
-                    response = client.post(target.url, content=body, headers=headers)
-                    result.status_code = response.status_code
-                    if 200 <= response.status_code < 300:
-                        result.status, result.error = "delivered", None
-                        break
-                    result.error = f"HTTP {response.status_code}"
-                    retry = response.status_code >= 500 or response.status_code in (408, 429)
-                except httpx.HTTPError as exc:
-                    result.error = f"{type(exc).__name__}: {exc}"
-                    retry = True
-                log.warning(
-                    "webhook attempt failed",
-                    target=result.target,
-                    attempt=attempt,
-                    error=result.error,
-                    event_id=event.id,
-                )
-                if not retry or attempt == self.config.max_attempts:
-                    break
-                self._sleep(_backoff(self.config, attempt))
-        result.finished_at = utcnow()
-        return result
+        return post_signed(
+            self.config,
+            target.url,
+            target.secret,
+            event_body(event),
+            result,
+            event_id=event.id,
+            sleep=self._sleep,
+            resolver=self._resolver,
+            transport=self._transport,
+        )
 
 
 def render_email(event: AlertEvent, sender: str, to: Sequence[str]) -> EmailMessage:
@@ -321,6 +348,65 @@ def render_email(event: AlertEvent, sender: str, to: Sequence[str]) -> EmailMess
     return msg
 
 
+def send_smtp(
+    config: DeliveryConfig,
+    make_message: Callable[[str], EmailMessage],
+    result: DeliveryResult,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DeliveryResult:
+    """Send the message `make_message(sender)` builds; retry 4xx and connection failures."""
+    smtp = config.smtp
+    if smtp is None:
+        result.status, result.error = "refused", "no SMTP server configured (smtp_host)"
+        result.finished_at = utcnow()
+        return result
+    msg = make_message(smtp.sender)
+    for attempt in range(1, config.max_attempts + 1):
+        result.attempts = attempt
+        try:
+            _smtp_send_once(smtp, msg)
+            result.status, result.error = "delivered", None
+            break
+        except smtplib.SMTPResponseException as exc:
+            result.status_code = exc.smtp_code
+            result.error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
+            retry = 400 <= exc.smtp_code < 500
+        except smtplib.SMTPRecipientsRefused as exc:
+            result.error = f"recipients refused: {sorted(exc.recipients)}"
+            retry = False
+        except (smtplib.SMTPException, OSError) as exc:
+            result.error = f"{type(exc).__name__}: {exc}"
+            retry = True
+        log.warning(
+            "email attempt failed",
+            to=result.target,
+            attempt=attempt,
+            error=result.error,
+            event_id=result.event_id,
+        )
+        if not retry or attempt == config.max_attempts:
+            break
+        sleep(_backoff(config, attempt))
+    result.finished_at = utcnow()
+    return result
+
+
+def _smtp_send_once(smtp: SmtpConfig, msg: EmailMessage) -> None:
+    client: smtplib.SMTP
+    if smtp.ssl:
+        client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_s)
+    else:
+        client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s)
+    with client:
+        if smtp.starttls and not smtp.ssl:
+            client.starttls()
+        if smtp.user:
+            password = smtp.password.get_secret_value() if smtp.password else ""
+            client.login(smtp.user, password)
+        client.send_message(msg)
+
+
 class EmailSender:
     """SMTP with optional STARTTLS / implicit TLS and login; retries temporary failures."""
 
@@ -339,55 +425,12 @@ class EmailSender:
             subscription_id=event.subscription_id,
             test=event.test,
         )
-        smtp = self.config.smtp
-        if smtp is None:
-            result.status, result.error = "refused", "no SMTP server configured (smtp_host)"
-            result.finished_at = utcnow()
-            return result
-        msg = render_email(event, smtp.sender, target.to)
-        for attempt in range(1, self.config.max_attempts + 1):
-            result.attempts = attempt
-            try:
-                self._send_once(smtp, msg)
-                result.status, result.error = "delivered", None
-                break
-            except smtplib.SMTPResponseException as exc:
-                result.status_code = exc.smtp_code
-                result.error = f"SMTP {exc.smtp_code}: {exc.smtp_error!r}"
-                retry = 400 <= exc.smtp_code < 500
-            except smtplib.SMTPRecipientsRefused as exc:
-                result.error = f"recipients refused: {sorted(exc.recipients)}"
-                retry = False
-            except (smtplib.SMTPException, OSError) as exc:
-                result.error = f"{type(exc).__name__}: {exc}"
-                retry = True
-            log.warning(
-                "email attempt failed",
-                to=result.target,
-                attempt=attempt,
-                error=result.error,
-                event_id=event.id,
-            )
-            if not retry or attempt == self.config.max_attempts:
-                break
-            self._sleep(_backoff(self.config, attempt))
-        result.finished_at = utcnow()
-        return result
-
-    @staticmethod
-    def _send_once(smtp: SmtpConfig, msg: EmailMessage) -> None:
-        client: smtplib.SMTP
-        if smtp.ssl:
-            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout_s)
-        else:
-            client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout_s)
-        with client:
-            if smtp.starttls and not smtp.ssl:
-                client.starttls()
-            if smtp.user:
-                password = smtp.password.get_secret_value() if smtp.password else ""
-                client.login(smtp.user, password)
-            client.send_message(msg)
+        return send_smtp(
+            self.config,
+            lambda sender: render_email(event, sender, target.to),
+            result,
+            sleep=self._sleep,
+        )
 
 
 class Notifier:
