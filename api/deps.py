@@ -8,13 +8,13 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request
 from pydantic import ValidationError
 
-from api.meta import meta_db_path
 from core.models import SENTIMENT_LABELS
 from core.query import QuerySyntaxError, SearchQuery, parse_query
 from core.settings import Settings
 from insights.alert_store import AlertRepository
 from insights.delivery import DeliveryConfig
 from storage.base import Store
+from storage.meta import meta_db_path
 from watchlists.service import WatchlistNotFound, resolve_query
 
 

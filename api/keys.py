@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
+from storage.meta import open_meta_db
+
 Scope = Literal["read", "admin"]
 SCOPES: tuple[Scope, ...] = ("read", "admin")
 KEY_PATTERN = re.compile(r"^dlk_([0-9a-f]{8})_([A-Za-z0-9_-]{20,100})$")
@@ -67,18 +69,9 @@ class ApiKeyRepository:
 
     def __init__(self, path: Path | str, pepper: str = "") -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._pepper = pepper
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            str(path), timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA busy_timeout=30000")
-        if str(path) != ":memory:":
-            self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.executescript(_SCHEMA)
+        self._conn = open_meta_db(path, _SCHEMA)
         self._touched: dict[str, float] = {}
 
     def create(self, name: str, scope: Scope = "read") -> tuple[ApiKey, str]:

@@ -13,8 +13,8 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.keys import ApiKey, ApiKeyRepository
-from api.meta import meta_db_path
 from core.settings import Settings
+from storage.meta import meta_db_path
 
 _bearer = HTTPBearer(auto_error=False, description="an API key: `Bearer dlk_...`")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="an API key `dlk_...`")

@@ -45,7 +45,7 @@ class BriefingScheduler:
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store) -> BriefingScheduler:
-        """Repositories beside the store (see watchlists.metadb), delivery from alert settings."""
+        """Repositories beside the store (see storage.meta), delivery from alert settings."""
         from watchlists.service import repository_for
 
         watchlists = repository_for(store, settings=settings)

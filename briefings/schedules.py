@@ -21,7 +21,7 @@ from briefings.period import DEFAULT_TIMEZONE, Period, zone
 from core.models import utcnow
 from insights.alert_rules import Target
 from insights.delivery import DeliveryResult
-from watchlists.metadb import open_meta_db
+from storage.meta import open_meta_db
 
 Cadence = Literal["daily", "weekly", "monthly"]
 Format = Literal["html", "pdf"]

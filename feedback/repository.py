@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from feedback.models import Campaign
-from watchlists.metadb import open_meta_db
+from storage.meta import open_meta_db
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback_campaigns (

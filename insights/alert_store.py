@@ -17,6 +17,7 @@ from typing import Any
 from insights.alert_eval import AlertEvent
 from insights.alert_rules import Subscription
 from insights.delivery import DeliveryResult
+from storage.meta import open_meta_db
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_subscriptions (
@@ -83,18 +84,8 @@ class AlertRepository:
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            str(path), timeout=30.0, isolation_level=None, check_same_thread=False
-        )
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA busy_timeout=30000")
-        if str(path) != ":memory:":
-            self._conn.execute("PRAGMA journal_mode=WAL")
-        with self._lock:
-            self._conn.executescript(_SCHEMA)
+        self._conn = open_meta_db(path, _SCHEMA)
 
     def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:

@@ -1,4 +1,4 @@
-"""Watchlist persistence: a `watchlists` table in the metadata SQLite file (see `metadb`)."""
+"""Watchlist persistence: a `watchlists` table in the metadata SQLite file (see `storage.meta`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any, cast
 
-from watchlists.metadb import meta_db_path, open_meta_db
+from storage.meta import meta_db_path, open_meta_db
 from watchlists.models import Watchlist
 
 __all__ = ["DuplicateName", "WatchlistRepository", "meta_db_path"]

@@ -10,7 +10,7 @@ from typing import Any
 from core.logging import get_logger
 from core.query import SearchQuery, parse_query
 from core.settings import Settings
-from watchlists.metadb import meta_db_path
+from storage.meta import meta_db_path
 from watchlists.models import Watchlist, WatchlistCreate, WatchlistUpdate
 from watchlists.repository import WatchlistRepository
 

@@ -24,11 +24,11 @@ def _settings() -> Settings:
 def make_alert_runner(settings: Settings, store: Any, *, interval_s: float | None = None) -> Any:
     """An AlertRunner over `store`, its tables in the metadata file, delivering per settings."""
     from api.deps import public_url
-    from api.meta import meta_db_path
     from insights.alert_eval import EvalOptions
     from insights.alert_store import AlertRepository
     from insights.delivery import DeliveryConfig, Notifier
     from insights.runner import AlertRunner
+    from storage.meta import meta_db_path
 
     repo = AlertRepository(meta_db_path(settings, store))
     notifier = Notifier(DeliveryConfig.from_settings(settings), repo)
@@ -70,7 +70,7 @@ def alerts_cmd(
 
 def _keys(settings: Settings) -> Any:
     from api.keys import ApiKeyRepository
-    from api.meta import meta_db_path
+    from storage.meta import meta_db_path
 
     pepper = settings.api_key_pepper.get_secret_value() if settings.api_key_pepper else ""
     return ApiKeyRepository(meta_db_path(settings), pepper=pepper)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.keys import ApiKeyRepository, Scope
-from api.meta import meta_db_path
+from storage.meta import meta_db_path
 
 
 def key_headers(app: Any, scope: Scope = "admin", name: str = "test") -> dict[str, str]:

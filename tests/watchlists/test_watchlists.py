@@ -16,9 +16,9 @@ from core.models import Analysis, Post, Sentiment
 from core.query import QuerySyntaxError
 from core.settings import Settings
 from duluan.commands.watchlist_cmds import watchlist_app
+from storage.meta import META_DB_NAME, meta_db_path
 from storage.sqlite_store import SQLiteStore
 from tests.api.conftest import key_headers
-from watchlists.metadb import META_DB_NAME, meta_db_path
 from watchlists.repository import WatchlistRepository
 from watchlists.service import WatchlistNotFound, combine_queries, resolve_query
 

@@ -1,6 +1,6 @@
-"""Where the metadata tables (watchlists, briefing schedules, feedback campaigns) live.
+"""Where the small transactional tables live (alerts, API keys, watchlists, schedules, campaigns).
 
-SQLite store: the store's own file (WAL mode, so our connection and the store's coexist).
+SQLite store: the store's own file (WAL mode, so these connections and the store's coexist).
 Elasticsearch store: a SQLite file `DATA_DIR/duluan-meta.db`, since Elasticsearch is no place
 for small transactional tables.
 """
@@ -17,7 +17,7 @@ META_DB_NAME = "duluan-meta.db"
 
 
 def meta_db_path(settings: Settings | None = None, store: Any = None) -> Path:
-    """The SQLite file holding metadata tables for this deployment."""
+    """The SQLite file holding metadata tables beside `store` (or the one settings would open)."""
     store_path = getattr(store, "path", None)
     if isinstance(store_path, Path | str):  # the SQLite store; Elasticsearch has no file
         return Path(store_path)
@@ -25,7 +25,7 @@ def meta_db_path(settings: Settings | None = None, store: Any = None) -> Path:
         from core.settings import get_settings
 
         settings = get_settings()
-    if settings.store == "sqlite":
+    if settings.store == "sqlite" and store is None:
         return settings.resolved_store_path
     return settings.data_dir / META_DB_NAME
 
