@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.synthetic import synthetic_posts
+from bench.bench_store import load
 from briefings.builder import build_briefing
 from briefings.period import make_period
 from briefings.render_html import render_html
@@ -33,28 +33,6 @@ WATCHLISTS = {
 }
 
 
-def load(store: SQLiteStore, n: int) -> None:
-    have = store.count(SearchQuery())
-    if have >= n:
-        print(f"store holds {have:,} posts; reusing")
-        return
-    started, batch = time.perf_counter(), []
-    for i, post in enumerate(synthetic_posts(n)):
-        if i < have:
-            continue
-        batch.append(post)
-        if len(batch) == 2000:
-            store.upsert(batch)
-            batch.clear()
-            if i % 100_000 < 2000:
-                print(
-                    f"  loaded {i + 1:>9,}  {(i + 1 - have) / (time.perf_counter() - started):,.0f}/s",
-                    flush=True,
-                )
-    store.upsert(batch)
-    print(f"loaded {n - have:,} posts in {time.perf_counter() - started:.0f}s")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--posts", type=int, default=1_000_000)
@@ -64,7 +42,9 @@ def main() -> None:
     )
     args = ap.parse_args()
     store = SQLiteStore(args.db)
-    load(store, args.posts)
+    took = load(store, args.posts)
+    if took:
+        print(f"loaded {args.posts:,} posts in {took:.0f}s")
     period = make_period("2026-10-29", "2026-11-27", "UTC")  # the 30 days synthetic_posts fills
     total = store.count(SearchQuery(since=period.start, until=period.end))
     print(f"period {period.start:%Y-%m-%d} .. {period.end:%Y-%m-%d}: {total:,} posts")

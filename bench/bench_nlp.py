@@ -46,8 +46,10 @@ def real_comments(data: Path) -> list[str]:
 
 def invented_comments(n: int, seed: int = 0) -> list[str]:
     rng = random.Random(seed)
-    return [" ".join(rng.choices(_WORDS, k=rng.randint(8, 45))) + rng.choice([".", "!", "?"])
-            for _ in range(n)]
+    return [
+        " ".join(rng.choices(_WORDS, k=rng.randint(8, 45))) + rng.choice([".", "!", "?"])
+        for _ in range(n)
+    ]
 
 
 def peak_rss_mb() -> float:
@@ -56,8 +58,9 @@ def peak_rss_mb() -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path,
-                        default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument(
+        "--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
     parser.add_argument("--posts", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -110,9 +113,16 @@ def main() -> None:
         "import_s": round(import_s, 3),
         "peak_rss_mb": round(peak_rss_mb(), 1),
         "rss_before_import_mb": round(rss_start, 1),
-        "model_files_mb": round(sum(p.stat().st_size for p in
-                                    (Path(__file__).resolve().parents[1] / "nlp" / "models")
-                                    .glob("classical.*")) / 2**20, 2),
+        "model_files_mb": round(
+            sum(
+                p.stat().st_size
+                for p in (Path(__file__).resolve().parents[1] / "nlp" / "models").glob(
+                    "classical.*"
+                )
+            )
+            / 2**20,
+            2,
+        ),
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False))

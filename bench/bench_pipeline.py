@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.bench_store import pct
 from bench.synthetic import synthetic_posts
 from core.models import Post
 from core.query import SearchQuery
@@ -75,11 +76,6 @@ def latencies(settings: Settings, prefix_from: int) -> list[float]:
         if n >= prefix_from and pid in pub:
             out.append(indexed_at - pub[pid])
     return out
-
-
-def pct(values: list[float], p: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
 def main() -> None:

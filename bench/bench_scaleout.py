@@ -31,7 +31,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_pipeline import make_posts, pct, texts  # noqa: E402
+from bench.bench_pipeline import make_posts, texts  # noqa: E402
+from bench.bench_store import pct  # noqa: E402
 from core.query import SearchQuery  # noqa: E402
 from core.settings import Settings  # noqa: E402
 from storage.elasticsearch_store import ElasticsearchStore  # noqa: E402

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from core.models import Analysis, Post, Scored, Sentiment
+from nlp.lexicon import TOPIC_IDS
 
 SYLLABLES = [
     "giá",
@@ -150,18 +151,7 @@ SYLLABLES = [
     "sẽ",
 ]
 SOURCES = ("vnexpress", "tuoitre", "dantri", "voz", "reddit", "youtube")
-TOPICS = (
-    "health",
-    "society",
-    "entertainment",
-    "science-tech",
-    "education",
-    "law",
-    "business",
-    "vehicles",
-    "world",
-    "sports",
-)
+TOPICS = TOPIC_IDS
 SENTIMENTS = ("negative", "neutral", "positive")
 
 

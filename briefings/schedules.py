@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from briefings.period import DEFAULT_TIMEZONE, Period, zone
 from core.models import utcnow
-from insights.alert_rules import Target
+from insights.alert_rules import Target, redact_targets
 from insights.delivery import DeliveryResult
 from storage.meta import open_meta_db
 
@@ -80,11 +80,7 @@ class Schedule(BaseModel):
 
     def redacted(self) -> dict[str, Any]:
         """JSON-ready, with webhook secrets masked."""
-        data = self.model_dump(mode="json")
-        for target in data["targets"]:
-            if target.get("secret"):
-                target["secret"] = "***"
-        return data
+        return redact_targets(self.model_dump(mode="json"))
 
     def latest_period(self, now: datetime) -> Period:
         """The last whole day / ISO week / calendar month that ended at or before `now`."""

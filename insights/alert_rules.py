@@ -152,6 +152,14 @@ class EmailTarget(BaseModel):
 Target = Annotated[WebhookTarget | EmailTarget, Field(discriminator="type")]
 
 
+def redact_targets(data: dict[str, Any]) -> dict[str, Any]:
+    """Mask webhook secrets in a dumped model's `targets` (alerts and briefing schedules)."""
+    for target in data.get("targets", []):
+        if target.get("secret"):
+            target["secret"] = "***"
+    return data
+
+
 class Subscription(BaseModel):
     """One alert: what to watch, which rule, how often it may fire, and where it goes."""
 
@@ -172,8 +180,4 @@ class Subscription(BaseModel):
 
     def redacted(self) -> dict[str, Any]:
         """JSON-ready view with webhook secrets masked, for API responses and logs."""
-        data = self.model_dump(mode="json")
-        for target in data["targets"]:
-            if target.get("secret"):
-                target["secret"] = "***"
-        return data
+        return redact_targets(self.model_dump(mode="json"))

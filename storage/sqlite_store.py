@@ -112,6 +112,19 @@ def _decode_cursor(cursor: str) -> dict[str, Any]:
         raise ValueError("invalid cursor") from exc
 
 
+def _rollup_keys_of(post: Post, created: float) -> list[tuple[int, str, str, str, str]]:
+    """The post_counts rows a post being written contributes to (one per topic, plus '')."""
+    a = post.analysis
+    base = (
+        floor_hour(created),
+        post.source,
+        (a.sentiment.label if a else None) or "unknown",
+        (a.language if a else None) or "unknown",
+    )
+    topics = list(dict.fromkeys(a.topic_labels())) if a else []
+    return [(*base, t) for t in ["", *topics]]
+
+
 class SQLiteStore(Store):
     """One SQLite file (WAL): one writer process and many readers (a connection per thread)."""
 
@@ -181,7 +194,7 @@ class SQLiteStore(Store):
         return len(latest)
 
     def _rollup_keys(self, rowid: int) -> list[tuple[int, str, str, str, str]]:
-        """The post_counts rows a stored post contributes to (one per topic, plus '')."""
+        """The post_counts rows a stored post contributes to, read back (to take them away)."""
         row = self._conn.execute(
             "SELECT created_at, source, sentiment, language FROM posts WHERE rowid=?", (rowid,)
         ).fetchone()
@@ -273,7 +286,7 @@ class SQLiteStore(Store):
                 "INSERT OR IGNORE INTO post_rules(post, rule) VALUES (?,?)",
                 [(rowid, r) for r in dict.fromkeys(a.rule_topics)],
             )
-        self._bump(self._rollup_keys(rowid), 1)
+        self._bump(_rollup_keys_of(post, created), 1)
 
     def _delete_rowids(self, rowids: list[int]) -> None:
         for i in range(0, len(rowids), 500):

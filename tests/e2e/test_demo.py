@@ -12,20 +12,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from core.settings import Settings
+from nlp import TOPIC_IDS
 
 REPO = Path(__file__).resolve().parents[2]
-TOPICS = {
-    "health",
-    "society",
-    "entertainment",
-    "science-tech",
-    "education",
-    "law",
-    "business",
-    "vehicles",
-    "world",
-    "sports",
-}
+TOPICS = set(TOPIC_IDS)
 
 
 @pytest.mark.slow
