@@ -131,13 +131,6 @@ class ApiKeyRepository:
             )
         return cur.rowcount > 0
 
-    def any_keys(self) -> bool:
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT 1 FROM api_keys WHERE revoked_at IS NULL LIMIT 1"
-            ).fetchone()
-        return row is not None
-
     @staticmethod
     def _key(row: sqlite3.Row) -> ApiKey:
         return ApiKey(
