@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test venv lint typecheck services-up services-down browser clean bench
+.PHONY: demo test venv lint typecheck services-up services-down system-deps browser clean bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,8 +37,8 @@ services-up:
 services-down:
 	bash scripts/services/services.sh down
 
-browser:
-	bash scripts/install_browser.sh
+system-deps browser:
+	bash scripts/install_system_deps.sh
 
 bench: venv
 	@ls bench/*.py

@@ -8,7 +8,7 @@ echo "lint: ruff and mypy" >&2
 $BIN/ruff check . || exit 1
 $BIN/mypy || exit 1
 
-bash scripts/install_browser.sh || echo "warning: chromium could not be installed" >&2
+bash scripts/install_system_deps.sh || echo "warning: chromium / poppler-utils could not be installed" >&2
 if ! bash scripts/services/services.sh up; then
   echo "error: could not start Kafka / Elasticsearch (see messages above)" >&2
   bash scripts/services/services.sh down >/dev/null 2>&1 || true

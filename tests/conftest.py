@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import socket
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -78,13 +79,19 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    """Debian's Chromium (installed by scripts/install_browser.sh); never a downloaded build."""
-    if not Path(CHROMIUM).exists():
-        msg = "chromium is not installed; run `make browser`"
-        if os.environ.get("DULUAN_REQUIRE_SERVICES") == "1":
-            pytest.fail(msg)
-        pytest.skip(msg)
+    """Debian's Chromium (installed by scripts/install_system_deps.sh); never a downloaded build."""
+    require_tool(CHROMIUM)
     return CHROMIUM
+
+
+def require_tool(name: str) -> None:
+    """Skip when a system tool is missing, or fail when DULUAN_REQUIRE_SERVICES=1 (CI)."""
+    if Path(name).exists() or shutil.which(name):
+        return
+    msg = f"{name} is not installed; run `make system-deps`"
+    if os.environ.get("DULUAN_REQUIRE_SERVICES") == "1":
+        pytest.fail(msg)
+    pytest.skip(msg)
 
 
 class ServerThread:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from insights.delivery import SIGNATURE_HEADER, TIMESTAMP_HEADER, DeliveryConfig
 from storage.sqlite_store import SQLiteStore
 from tests.api.conftest import key_headers
 from tests.briefings.corpus import NOV_START, corpus
+from tests.conftest import require_tool
 from watchlists.models import Watchlist, WatchlistCreate
 from watchlists.repository import WatchlistRepository
 from watchlists.service import create_watchlist
@@ -137,8 +137,8 @@ def test_pdf_renders_with_vietnamese_text(
     assert pdf.startswith(b"%PDF")
     path = tmp_path / "brief.pdf"
     path.write_bytes(pdf)
-    if not shutil.which("pdftotext") or not shutil.which("pdftoppm"):
-        pytest.skip("poppler-utils (pdftotext, pdftoppm) is not installed")
+    require_tool("pdftotext")
+    require_tool("pdftoppm")
     text = subprocess.run(
         ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -287,14 +287,15 @@ def test_email_delivery_attaches_the_pdf(
     import email
     import socket
 
-    aiosmtpd = pytest.importorskip("aiosmtpd.controller")
+    from aiosmtpd.controller import Controller
+
     from insights.delivery import SmtpConfig
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     inbox = _Inbox()
-    controller = aiosmtpd.Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
         repo = ScheduleRepository(store.path)

@@ -103,7 +103,6 @@ def test_health_extension_survives_a_broken_store(monkeypatch: pytest.MonkeyPatc
 
 
 def test_health_extension_records_source_run(tmp_path: Path) -> None:
-    pytest.importorskip("storage.sqlite_store")
     from storage.factory import make_store
 
     crawler = get_crawler(settings_dict={"DULUAN_DATA_DIR": str(tmp_path)})
@@ -145,7 +144,6 @@ def test_text_helpers() -> None:
 
 
 def test_crawl_publishes_to_embedded_bus(spider, server: LocalServer, tmp_path: Path) -> None:
-    pytest.importorskip("streaming.embedded_bus")
     from streaming.embedded_bus import EmbeddedBus
 
     server.add_fixture("/a-4900001.html", "vnexpress/article_meta.html")

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Debian packages the tests use: Chromium (dashboard and form browser tests) and poppler-utils
+# (the briefing PDF is rendered to text and PNG). Needs root or sudo; skips what is present.
+set -euo pipefail
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v pdftoppm >/dev/null 2>&1 || missing+=(poppler-utils)
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+echo "installing ${missing[*]} from apt …" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
