@@ -9,10 +9,8 @@ from __future__ import annotations
 import builtins
 import json
 import sqlite3
-import threading
 import uuid
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field
@@ -21,7 +19,7 @@ from briefings.period import DEFAULT_TIMEZONE, Period, zone
 from core.models import utcnow
 from insights.alert_rules import Target, redact_targets
 from insights.delivery import DeliveryResult
-from storage.meta import open_meta_db
+from storage.meta import MetaRepository
 
 Cadence = Literal["daily", "weekly", "monthly"]
 Format = Literal["html", "pdf"]
@@ -115,17 +113,10 @@ class Schedule(BaseModel):
         return period
 
 
-class ScheduleRepository:
+class ScheduleRepository(MetaRepository):
     """CRUD for schedules plus the briefing delivery log; thread-safe."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._conn = open_meta_db(path, _SCHEMA)
-
-    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+    schema = _SCHEMA
 
     def save(self, schedule: Schedule) -> Schedule:
         body = schedule.model_dump_json(exclude={"last_period_end", "last_run_at", "last_status"})

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
-from pathlib import Path
-from typing import Any
 
 from feedback.models import Campaign
-from storage.meta import open_meta_db
+from storage.meta import MetaRepository
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback_campaigns (
@@ -24,17 +21,10 @@ class SlugTaken(ValueError):
     """Another campaign already uses this public link."""
 
 
-class CampaignRepository:
+class CampaignRepository(MetaRepository):
     """CRUD over campaigns, found by id or slug; thread-safe."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._conn = open_meta_db(path, _SCHEMA)
-
-    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+    schema = _SCHEMA
 
     def save(self, campaign: Campaign) -> Campaign:
         try:

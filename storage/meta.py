@@ -8,8 +8,9 @@ for small transactional tables.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from core.settings import Settings
 
@@ -41,3 +42,18 @@ def open_meta_db(path: Path | str, schema: str) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
     conn.executescript(schema)
     return conn
+
+
+class MetaRepository:
+    """Base of the small repositories: one shared connection to the metadata file, one lock."""
+
+    schema: ClassVar[str] = ""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._conn = open_meta_db(path, self.schema)
+
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()

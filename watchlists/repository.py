@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
-import threading
-from pathlib import Path
 from typing import Any, cast
 
-from storage.meta import meta_db_path, open_meta_db
+from storage.meta import MetaRepository, meta_db_path
 from watchlists.models import Watchlist
 
 __all__ = ["DuplicateName", "WatchlistRepository", "meta_db_path"]
@@ -28,17 +26,10 @@ class DuplicateName(ValueError):
     """Another watchlist already has this name (names must be unique: they are handles)."""
 
 
-class WatchlistRepository:
+class WatchlistRepository(MetaRepository):
     """CRUD over watchlists; thread-safe (one connection behind a lock)."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._conn = open_meta_db(path, _SCHEMA)
-
-    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+    schema = _SCHEMA
 
     def save(self, watchlist: Watchlist) -> Watchlist:
         """Insert or replace by id; raises DuplicateName if another one has the name."""
