@@ -36,6 +36,8 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # the Elasticsearch client logs every HTTP request at INFO: keep it for DEBUG runs only
+    logging.getLogger("elastic_transport").setLevel(max(root.level, logging.WARNING))
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

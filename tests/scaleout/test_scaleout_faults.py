@@ -162,7 +162,6 @@ def test_broker_restart_loses_nothing(stack: Stack) -> None:
         wait_until(lambda: store_count(store) == 600, 180, what="all 600 posts indexed")
     got = indexed_ids(store)
     assert len(got) == 600 and set(got) == {p.id for p in first + second}
-    assert nlp.stats.retries + indexer.stats.retries >= 0  # recovery may be silent (client retries)
 
 
 def _enriched(posts: Sequence[Post]) -> list[Post]:
