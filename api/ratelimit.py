@@ -1,4 +1,9 @@
-"""In-memory token buckets per API key or client address (one process; not shared)."""
+"""In-memory token buckets per API key or client address (one process; not shared).
+
+Deliberate: the embedded deployment runs one API process, and a shared bucket in the meta
+SQLite file would add a write per request to the file the indexer writes. Several replicas each
+allow the full rate; put the limit in the proxy in front (docs/api.md, "Rate limiting").
+"""
 
 from __future__ import annotations
 

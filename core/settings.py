@@ -102,6 +102,11 @@ class Settings(BaseSettings):
         None, description="base of links in QR codes; default the request's own URL"
     )
     raw_topic: str = Field("posts.raw", description="bus topic: crawled posts")
+    secret_key: SecretStr | None = Field(
+        None,
+        description="key encrypting webhook secrets at rest (any long random string); "
+        "none: a generated key file `<meta db>.key` (0600) beside the database",
+    )
     smtp_from: str = Field("duluan@localhost", description="From: address of alert emails")
     smtp_host: str | None = Field(None, description="SMTP server for alert email (none: off)")
     smtp_password: SecretStr | None = Field(None, description="SMTP password (secret)")

@@ -2,7 +2,8 @@
 
 Its own `alert_*` tables, in whatever SQLite file it is given (normally the store's database
 file, which is WAL-mode, so readers and this writer coexist). Thread-safe: one connection
-behind a lock, since the runner thread and API requests share it.
+behind a lock, since the runner thread and API requests share it. Webhook secrets are stored
+encrypted (`insights.secretbox`); plain-text rows from older versions are encrypted on open.
 """
 
 from __future__ import annotations
@@ -14,10 +15,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
+from core.logging import get_logger
+from core.settings import get_settings
 from insights.alert_eval import AlertEvent
 from insights.alert_rules import Subscription
 from insights.delivery import DeliveryResult
+from insights.secretbox import UNREADABLE_SECRET, SecretBox, SecretKeyError
 from storage.meta import open_meta_db
+
+log = get_logger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS alert_subscriptions (
@@ -66,6 +74,7 @@ CREATE TABLE IF NOT EXISTS insights_state (
 """
 
 _STATE_FIELDS = ("last_fired_at", "last_evaluated_at")
+_FROM_SETTINGS: Any = object()
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -82,10 +91,68 @@ def _dt(value: str | None) -> datetime | None:
 class AlertRepository:
     """CRUD for subscriptions, plus append-only event history and delivery log."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(
+        self, path: Path | str, *, secret_key: str | SecretStr | None = _FROM_SETTINGS
+    ) -> None:
+        """`secret_key`: the key for webhook secrets; default the `secret_key` setting."""
         self.path = Path(path)
         self._lock = threading.Lock()
         self._conn = open_meta_db(path, _SCHEMA)
+        if secret_key is _FROM_SETTINGS:
+            secret_key = get_settings().secret_key
+        if isinstance(secret_key, SecretStr):
+            secret_key = secret_key.get_secret_value()
+        self._box = SecretBox.for_db(path, secret_key or None)
+        self._unreadable: set[str] = set()
+        # zero what this connection frees, so a migrated plain-text secret leaves no copy behind
+        self._conn.execute("PRAGMA secure_delete = ON")
+        self._migrate_secrets()
+
+    def _migrate_secrets(self) -> None:
+        """Encrypt plain-text webhook secrets (older rows), or re-encrypt under the current key."""
+        with self._lock:
+            rows = self._conn.execute("SELECT id, body FROM alert_subscriptions").fetchall()
+            stale = [r["id"] for r in rows if self._stale_secrets(json.loads(r["body"]))]
+            if not stale:
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                migrated = 0
+                for sub_id in stale:  # re-read inside the transaction: no lost concurrent update
+                    found = self._conn.execute(
+                        "SELECT body FROM alert_subscriptions WHERE id = ?", (sub_id,)
+                    ).fetchone()
+                    data = json.loads(found["body"]) if found else {}
+                    if not self._stale_secrets(data):
+                        continue
+                    for target in self._webhooks(data):
+                        if self._box.needs_update(target["secret"]):
+                            target["secret"] = self._box.reencrypt(target["secret"])
+                    self._conn.execute(
+                        "UPDATE alert_subscriptions SET body = ? WHERE id = ?",
+                        (json.dumps(data, ensure_ascii=False), sub_id),
+                    )
+                    migrated += 1
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        if migrated:
+            log.info("encrypted stored webhook secrets", subscriptions=migrated)
+
+    @staticmethod
+    def _webhooks(data: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            t
+            for t in data.get("targets") or []
+            if t.get("type", "webhook") == "webhook" and isinstance(t.get("secret"), str)
+        ]
+
+    def _stale_secrets(self, data: dict[str, Any]) -> bool:
+        try:
+            return any(self._box.needs_update(t["secret"]) for t in self._webhooks(data))
+        except SecretKeyError:
+            return False  # undecryptable under every key: left as is, reported on read
 
     def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -95,7 +162,10 @@ class AlertRepository:
 
     def save_subscription(self, sub: Subscription) -> Subscription:
         """Insert or replace the configuration; firing state columns are kept as they are."""
-        body = sub.model_dump_json(exclude=set(_STATE_FIELDS))
+        data = sub.model_dump(mode="json", exclude=set(_STATE_FIELDS))
+        for target in self._webhooks(data):
+            target["secret"] = self._box.encrypt(target["secret"])
+        body = json.dumps(data, ensure_ascii=False)
         now = _iso(datetime.now(UTC))
         self._exec(
             """INSERT INTO alert_subscriptions
@@ -163,9 +233,21 @@ class AlertRepository:
         )
         return (rows[0]["last_status"], rows[0]["last_detail"]) if rows else (None, None)
 
-    @staticmethod
-    def _sub(row: sqlite3.Row) -> Subscription:
+    def _sub(self, row: sqlite3.Row) -> Subscription:
+        """The subscription with its webhook secrets decrypted (legacy plain text passes)."""
         data = json.loads(row["body"])
+        for target in self._webhooks(data):
+            try:
+                target["secret"] = self._box.decrypt(target["secret"])
+            except SecretKeyError:
+                if row["id"] not in self._unreadable:  # once per subscription, not every read
+                    self._unreadable.add(row["id"])
+                    log.error(
+                        "webhook secret cannot be decrypted: deliveries to it are refused "
+                        "until it is set again (was DULUAN_SECRET_KEY or the key file changed?)",
+                        subscription_id=row["id"],
+                    )
+                target["secret"] = UNREADABLE_SECRET
         data["enabled"] = bool(row["enabled"])
         data["last_fired_at"] = row["last_fired_at"]
         data["last_evaluated_at"] = row["last_evaluated_at"]

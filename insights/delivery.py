@@ -3,8 +3,9 @@
 Webhooks carry `X-Duluan-Timestamp` and `X-Duluan-Signature: v1=<hex HMAC-SHA256 of
 "timestamp.body">`; receivers check them with `verify_signature`. Webhook hosts are resolved and
 refused when internal (loopback, private, link-local, cloud metadata) unless explicitly allowed,
-so a subscriber cannot point the server at its own network. Secrets and the SMTP password are
-never logged.
+so a subscriber cannot point the server at its own network; the connection goes to the address
+that was checked (`GuardedTransport`), so a name that re-resolves (DNS rebinding) cannot slip
+past. Secrets and the SMTP password are never logged.
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ import ipaddress
 import random
 import smtplib
 import socket
+import ssl
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
+import httpcore
 import httpx
 from pydantic import BaseModel, Field, SecretStr
 
@@ -30,6 +33,7 @@ from core.logging import get_logger
 from core.models import utcnow
 from insights.alert_eval import AlertEvent
 from insights.alert_rules import EmailTarget, Subscription, WebhookTarget
+from insights.secretbox import UNREADABLE_SECRET
 
 if TYPE_CHECKING:
     from insights.alert_store import AlertRepository
@@ -150,8 +154,9 @@ def verify_signature(
 
 
 def _resolve(host: str, port: int) -> list[str]:
+    """Every address of `host`, in the resolver's order of preference, without repeats."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    return list({str(info[4][0]) for info in infos})
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 def _is_public(address: str) -> bool:
@@ -161,34 +166,131 @@ def _is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def validate_webhook_url(
-    url: str, *, allow_private: bool = False, resolver: Resolver | None = None
-) -> None:
-    """Raise TargetRefused unless `url` is http(s) and every address of its host is public."""
+def _host_port(url: str) -> tuple[str, int]:
+    """The host and port of an http(s) URL, or TargetRefused saying what is wrong with it."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise TargetRefused("webhook url must be http(s)://host/...")
-    if allow_private:
-        return
-    host = parts.hostname
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
     except ValueError as exc:
         raise TargetRefused(f"bad port in webhook url: {exc}") from exc
+    return parts.hostname, port
+
+
+def _addresses(host: str, port: int, resolver: Resolver | None) -> list[str]:
+    """An IP literal as is, else one resolution; OSError when the name does not resolve."""
     try:
-        addresses = [str(ipaddress.ip_address(host))]
+        return [str(ipaddress.ip_address(host.split("%", 1)[0]))]
     except ValueError:
-        try:
-            addresses = (resolver or _resolve)(host, port)
-        except OSError as exc:
-            raise TargetRefused(f"cannot resolve webhook host {host!r}: {exc}") from exc
+        addresses = (resolver or _resolve)(host, port)
     if not addresses:
-        raise TargetRefused(f"webhook host {host!r} has no address")
+        raise OSError(f"webhook host {host!r} has no address")
+    return addresses
+
+
+def _refuse_internal(host: str, addresses: list[str]) -> None:
     internal = [a for a in addresses if not _is_public(a)]
     if internal:
         raise TargetRefused(
             f"webhook host {host!r} resolves to internal address {internal[0]} (loopback, "
             "private, link-local or metadata); set alerts_allow_private_targets to allow"
+        )
+
+
+def validate_webhook_url(
+    url: str, *, allow_private: bool = False, resolver: Resolver | None = None
+) -> None:
+    """Raise TargetRefused unless `url` is http(s) and every address of its host is public.
+
+    A check when a target is saved; sending re-checks at connect time (`GuardedTransport`).
+    """
+    host, port = _host_port(url)
+    if allow_private:
+        return
+    try:
+        addresses = _addresses(host, port, resolver)
+    except OSError as exc:
+        raise TargetRefused(f"cannot resolve webhook host {host!r}: {exc}") from exc
+    _refuse_internal(host, addresses)
+
+
+class _GuardedBackend(httpcore.NetworkBackend):
+    """Resolve once per connection, check every address, and connect to a checked IP.
+
+    Only the TCP destination changes: httpcore still runs TLS with the URL's hostname (SNI and
+    certificate check) and httpx still sends it as Host, so nothing else sees the IP.
+    """
+
+    def __init__(self, *, allow_private: bool, resolver: Resolver | None) -> None:
+        self._inner = httpcore.SyncBackend()
+        self._allow_private = allow_private
+        self._resolver = resolver
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        try:
+            addresses = _addresses(host, port, self._resolver)
+        except OSError as exc:  # a DNS hiccup: retried like any connection error
+            raise httpcore.ConnectError(f"cannot resolve webhook host {host!r}: {exc}") from exc
+        if not self._allow_private:
+            _refuse_internal(host, addresses)  # raises TargetRefused through httpx: final
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                return self._inner.connect_tcp(
+                    address,
+                    port,
+                    timeout=timeout,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                error = exc
+        assert error is not None
+        raise error
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        raise TargetRefused("webhooks do not connect to unix sockets")
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
+
+
+class GuardedTransport(httpx.HTTPTransport):
+    """httpx transport that connects only to addresses it resolved and checked itself.
+
+    Checking a name and then letting the HTTP client resolve it again leaves a window for DNS
+    rebinding; here the check and the connect use the same answer. Environment proxies are not
+    used (a proxy would resolve the name again, on its side).
+    """
+
+    def __init__(
+        self,
+        *,
+        allow_private: bool = False,
+        resolver: Resolver | None = None,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
+        super().__init__(verify=verify)
+        # httpx has no public hook for a network backend; swap the pool it just built for one
+        # with the guarded backend (same TLS context settings). Covered by the delivery tests.
+        if not isinstance(getattr(self, "_pool", None), httpcore.ConnectionPool):
+            raise RuntimeError("this httpx version keeps no `_pool`: webhooks cannot be pinned")
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify),
+            network_backend=_GuardedBackend(allow_private=allow_private, resolver=resolver),
         )
 
 
@@ -228,19 +330,35 @@ def post_signed(
 ) -> DeliveryResult:
     """POST `body` signed with `secret`; retry transport errors, 408, 429 and 5xx with backoff.
 
-    Shared by alert and briefing webhooks so one receiver verifies both the same way.
+    Shared by alert and briefing webhooks so one receiver verifies both the same way. Addresses
+    are checked as each connection is made (`GuardedTransport`); a caller's own `transport`
+    (tests) gets the older check-then-send instead.
     """
     delivery_id = delivery_id or uuid.uuid4().hex
+    try:
+        _host_port(url)
+        if secret == UNREADABLE_SECRET:
+            raise TargetRefused(
+                "the webhook secret cannot be decrypted (DULUAN_SECRET_KEY or the key file "
+                "changed?); set a new secret for this target"
+            )
+    except TargetRefused as exc:
+        result.status, result.error, result.finished_at = "refused", str(exc), utcnow()
+        return result
+    guarded = transport is None
     with httpx.Client(
-        timeout=config.webhook_timeout_s, follow_redirects=False, transport=transport
+        timeout=config.webhook_timeout_s,
+        follow_redirects=False,
+        transport=transport
+        or GuardedTransport(allow_private=config.allow_private_targets, resolver=resolver),
     ) as client:
         for attempt in range(1, config.max_attempts + 1):
             result.attempts = attempt
             try:
-                # Checked before every attempt: DNS may change between retries.
-                validate_webhook_url(
-                    url, allow_private=config.allow_private_targets, resolver=resolver
-                )
+                if not guarded:
+                    validate_webhook_url(
+                        url, allow_private=config.allow_private_targets, resolver=resolver
+                    )
             except TargetRefused as exc:
                 result.status, result.error = "refused", str(exc)
                 break
@@ -262,6 +380,9 @@ def post_signed(
                     break
                 result.error = f"HTTP {response.status_code}"
                 retry = response.status_code >= 500 or response.status_code in (408, 429)
+            except TargetRefused as exc:  # from GuardedTransport, before anything was sent
+                result.status, result.error = "refused", str(exc)
+                break
             except httpx.HTTPError as exc:
                 result.error = f"{type(exc).__name__}: {exc}"
                 retry = True

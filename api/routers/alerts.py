@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from api.deps import get_alert_repo, get_delivery_config, get_settings, get_store, public_url
 from api.routers.watchlists import get_watchlists
@@ -140,8 +140,12 @@ def update(
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except TargetRefused as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
-    except ValueError as exc:  # pydantic ValidationError of the merged subscription
-        raise HTTPException(status_code=422, detail=f"invalid alert: {exc}") from exc
+    except ValidationError as exc:  # the merged subscription; inputs left out: kept secrets
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}"
+            for e in exc.errors(include_input=False, include_url=False)
+        )
+        raise HTTPException(status_code=422, detail=f"invalid alert: {problems}") from exc
 
 
 @router.delete(

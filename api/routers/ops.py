@@ -9,14 +9,15 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from api.deps import get_store
+from api.deps import get_store, search_query
 from api.schemas import Health, SourceHealth
 from api.security import READ
-from core.query import SearchQuery
+from core.query import And, FieldMatch, Node, Or, SearchQuery
 from storage.base import Store
 
 router = APIRouter(tags=["ops"])
 StoreDep = Annotated[Store, Depends(get_store)]
+QueryDep = Annotated[SearchQuery, Depends(search_query)]
 
 
 @router.get("/healthz", response_model=Health, summary="The process is up")
@@ -46,14 +47,23 @@ def metrics() -> Response:
     dependencies=READ,
     summary="Health of every source",
 )
-def sources(store: StoreDep) -> list[SourceHealth]:
-    """Last success, recent items and errors per source: spot a crawler that went silent."""
+def sources(store: StoreDep, query: QueryDep) -> list[SourceHealth]:
+    """Last success, recent items and errors per source: spot a crawler that went silent.
+
+    With a query, filters or `watchlist` (a dashboard view), only the sources of that view are
+    listed: those with matching posts plus those it names (`source:` terms, `source=`), so a
+    silent source the view depends on still shows. The health figures stay per source.
+    """
     now = datetime.now(UTC)
     day_ago, hour_ago = now - timedelta(days=1), now - timedelta(hours=1)
     runs = store.source_runs(limit=1000)
-    names = {r.source for r in runs} | {
-        k for k, _ in store.top_values("source", SearchQuery(), 100)
-    }
+    if _is_view(query):
+        names = {k for k, _ in store.top_values("source", query, 100)}
+        names |= set(query.sources) | _named_sources(query.ast())
+    else:
+        names = {r.source for r in runs} | {
+            k for k, _ in store.top_values("source", SearchQuery(), 100)
+        }
     out: list[SourceHealth] = []
     for name in sorted(names):
         mine = [r for r in runs if r.source == name]
@@ -81,3 +91,18 @@ def sources(store: StoreDep) -> list[SourceHealth]:
             )
         )
     return out
+
+
+def _is_view(query: SearchQuery) -> bool:
+    """True when the request narrows the posts (query text, a filter or a watchlist)."""
+    narrowed = [query.sources, query.authors, query.topics, query.sentiments, query.languages]
+    return bool((query.q or "").strip() or any(narrowed) or query.since or query.until)
+
+
+def _named_sources(node: Node) -> set[str]:
+    """`source:` values of a query that are not under a NOT: sources a view is about."""
+    if isinstance(node, FieldMatch):
+        return {node.value} if node.name == "source" else set()
+    if isinstance(node, And | Or):
+        return {name for part in node.parts for name in _named_sources(part)}
+    return set()

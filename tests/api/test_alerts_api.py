@@ -77,6 +77,13 @@ def test_alert_crud_needs_admin_and_masks_secrets(store: SQLiteStore, hook: Hook
         )
         assert r.status_code == 200 and r.json()["name"] == "xăng 2"
         assert app_state(c).alerts.get_subscription(alert_id).targets[0].secret == secret
+        # at rest the secret is encrypted: not in the database file nor its WAL
+        files = sorted(store.path.parent.glob(store.path.name + "*"))
+        assert files and not any(secret.encode() in f.read_bytes() for f in files)
+        # a merged target that fails validation: the 422 names the problem, not the kept secret
+        r = c.patch(f"/v1/alerts/{alert_id}", json={"targets": [{"url": hook.url}]}, headers=admin)
+        assert r.status_code == 422 and "targets.0" in r.json()["detail"]
+        assert secret[-10:] not in r.text
         # test send: a real HTTP receiver gets a signed body
         r = c.post(f"/v1/alerts/{alert_id}/test", headers=admin)
         assert r.status_code == 200 and r.json()["items"][0]["status"] == "delivered"

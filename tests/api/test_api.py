@@ -149,6 +149,35 @@ def test_source_health_flags_silent_sources(client: TestClient) -> None:
     assert health["voz"]["status"] == "silent"
 
 
+def test_source_health_follows_a_query_or_watchlist(client: TestClient) -> None:
+    """A view (q, filters or a watchlist) lists the sources with matching posts and the ones
+    it names; the health figures are the sources' own."""
+    at = NOW - timedelta(hours=2)
+    client.app.state.store.upsert(  # type: ignore[attr-defined]
+        [
+            Post(id="tinhte:comment:1", source="tinhte", text="xe điện rẻ hơn", created_at=at),
+            Post(id="otofun:comment:1", source="otofun", text="xăng lên giá", created_at=at),
+        ]
+    )
+
+    def listed(**params: str) -> dict[str, dict]:
+        r = client.get("/v1/sources", params=params)
+        assert r.status_code == 200, r.text
+        return {s["source"]: s for s in r.json()}
+
+    assert set(listed()) == {"vnexpress", "voz", "tinhte", "otofun"}
+    assert set(listed(q="xe điện")) == {"tinhte"}
+    assert set(listed(q="xăng -source:otofun")) == {"vnexpress"}
+    named = listed(q="điện OR source:voz")  # voz has no post but the view names it
+    assert set(named) == {"tinhte", "voz"} and named["voz"]["status"] == "silent"
+    assert listed(q="xăng")["vnexpress"]["posts_last_day"] == 33  # the source's own figure
+    admin = key_headers(client.app)
+    r = client.post("/v1/watchlists", json={"name": "xe", "query": "xe"}, headers=admin)
+    assert r.status_code == 201, r.text
+    assert set(listed(watchlist=r.json()["id"])) == {"tinhte", "vnexpress"}  # "xe buýt" too
+    assert client.get("/v1/sources", params={"watchlist": "nope"}).status_code == 404
+
+
 @pytest.mark.parametrize(
     ("params", "status", "fragment"),
     [

@@ -7,6 +7,7 @@ import random
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +17,7 @@ from core.settings import Settings
 from insights.alert_rules import Subscription
 from insights.alert_store import AlertRepository
 from insights.delivery import make_test_event
+from storage.base import SourceRun
 from storage.sqlite_store import SQLiteStore
 from tests.api.conftest import background, key_headers, make_post
 from tests.conftest import CHROMIUM_ARGS, REPO_ROOT, ServerThread
@@ -118,6 +120,22 @@ def test_dashboard_loads_searches_draws_trends_and_live(tmp_path: Path, chromium
     assert errors == []
 
 
+def shown_sources(page: Any) -> set[str]:
+    """The source names in the dashboard's sources panel."""
+    names = page.locator("#sources .source-row").evaluate_all("rs => rs.map(r => r.dataset.source)")
+    return set(names)
+
+
+def wait_sources(page: Any, expected: set[str]) -> None:
+    """Wait until the sources panel lists exactly `expected` (it redraws after each fetch)."""
+    page.wait_for_function(
+        "want => { const got = [...document.querySelectorAll('#sources .source-row')]"
+        ".map(r => r.dataset.source).sort(); return JSON.stringify(got) === JSON.stringify(want); }",
+        arg=sorted(expected),
+    )
+    assert shown_sources(page) == expected
+
+
 def test_dashboard_watchlists_open_a_view_and_compare_share_of_voice(
     tmp_path: Path, chromium_path: str
 ) -> None:
@@ -126,6 +144,8 @@ def test_dashboard_watchlists_open_a_view_and_compare_share_of_voice(
 
     store = SQLiteStore(tmp_path / "dash.db")
     store.upsert(corpus())
+    now = datetime.now(UTC)  # a third source whose crawler fails and has no posts
+    store.record_source_run(SourceRun("tinhte", now, now, items=0, errors=3, ok=False))
     app = create_app(Settings(api_live_poll_s=0.3), store=store)
     with ServerThread(app) as server, sync_playwright() as p:
         admin = key_headers(app)
@@ -149,6 +169,8 @@ def test_dashboard_watchlists_open_a_view_and_compare_share_of_voice(
         page.goto(server.url + "/")
         page.wait_for_selector("#watchlists .wl >> nth=2")
         page.wait_for_function("document.getElementById('total').textContent === '40'")
+        assert shown_sources(page) == {"tinhte", "voz", "vnexpress"}
+        assert page.locator("#sources-scope").is_hidden()
         listed = page.locator("#watchlists").inner_text()
         assert "Giá xăng" in listed and "Bóng đá" in listed and "chiến dịch" in listed
         assert page.locator("#active-wl").is_hidden()
@@ -159,8 +181,18 @@ def test_dashboard_watchlists_open_a_view_and_compare_share_of_voice(
         assert page.locator("#active-wl-name").inner_text() == "Giá xăng"
         assert "active" in (page.locator(".wl.active").get_attribute("class") or "")
         with_wl = [u for u in requests if f"watchlist={made['Giá xăng']}" in u]
-        for path in ("/v1/timeline", "/v1/search", "/v1/top/topics", "/v1/trends", "/v1/live"):
+        for path in (
+            "/v1/timeline",
+            "/v1/search",
+            "/v1/top/topics",
+            "/v1/trends",
+            "/v1/live",
+            "/v1/sources",
+        ):
             assert any(path in u for u in with_wl), path
+        # the sources panel shows the view's sources (with "xăng" posts), not the failing one
+        wait_sources(page, {"voz", "vnexpress"})
+        assert page.locator("#sources-scope").is_visible()
         # share of voice: tick two watchlists
         page.locator(f".sov-tick[data-id='{made['Giá xăng']}']").check()
         assert page.locator(".sov-row").count() == 0
@@ -176,10 +208,17 @@ def test_dashboard_watchlists_open_a_view_and_compare_share_of_voice(
         page.click("#lang")
         assert page.locator("#watchlists-panel h2").first.inner_text().lower() == "watchlists"
         assert "campaign" in page.locator("#watchlists").inner_text()
+        # another view: "thắng" is only posted on vnexpress
+        page.locator("#watchlists .wl", has_text="Bóng đá").locator("button.open").click()
+        page.wait_for_function("document.getElementById('total').textContent === '10'")
+        wait_sources(page, {"vnexpress"})
+        assert "(with matching posts)" in page.locator("#sources-scope").inner_text()
         # × closes the view
         page.click("#clear-wl")
         page.wait_for_function("document.getElementById('total').textContent === '40'")
         assert page.locator("#active-wl").is_hidden()
+        wait_sources(page, {"tinhte", "voz", "vnexpress"})
+        assert "failing" in page.locator("#sources .source-row[data-source='tinhte']").inner_text()
         browser.close()
     store.close()
     assert errors == []

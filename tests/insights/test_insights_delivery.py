@@ -5,10 +5,13 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
+import ssl
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
@@ -16,8 +19,11 @@ from pydantic import SecretStr
 
 from insights.alert_rules import EmailTarget, Subscription, VolumeRule, WebhookTarget
 from insights.delivery import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
     DeliveryConfig,
     EmailSender,
+    GuardedTransport,
     Notifier,
     SmtpConfig,
     TargetRefused,
@@ -28,6 +34,7 @@ from insights.delivery import (
     validate_webhook_url,
     verify_signature,
 )
+from insights.secretbox import UNREADABLE_SECRET
 from tests.insights.conftest import Hook
 
 SECRET = "s3cret-s3cret-s3cret"
@@ -242,3 +249,146 @@ def test_delivery_config_from_settings() -> None:
     assert cfg.allow_private_targets and cfg.smtp is not None and cfg.smtp.port == 2525
     assert cfg.smtp.password is not None and cfg.smtp.password.get_secret_value() == "p"
     assert DeliveryConfig.from_settings(object()).smtp is None
+
+
+# -- DNS rebinding: the connection goes to the address that was checked ----------------------
+
+_real_getaddrinfo = socket.getaddrinfo
+PUBLIC_IP = "93.184.216.34"
+
+
+def _fake_dns(monkeypatch: pytest.MonkeyPatch, answers: dict[str, list[str]]) -> dict[str, int]:
+    """Patch socket.getaddrinfo: `host` answers the next address of its list on each lookup
+    (the last one repeats); other hosts resolve for real. Returns lookups per host."""
+    lookups: dict[str, int] = {}
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in answers:
+            return _real_getaddrinfo(host, port, *args, **kwargs)
+        n = lookups[host] = lookups.get(host, 0) + 1
+        address = answers[host][min(n, len(answers[host])) - 1]
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(port or 0)))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return lookups
+
+
+def test_a_name_rebinding_to_loopback_never_reaches_the_local_server(
+    hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Public on the first lookup, 127.0.0.1 on later ones: a check-then-connect client would
+    check the public answer and connect to the loopback one; here the sender dials only the
+    address it checked, and a retry that resolves to 127.0.0.1 is refused before connecting."""
+    port = int(hook.url.split(":")[2].split("/")[0])
+    lookups = _fake_dns(monkeypatch, {"hooks.example": [PUBLIC_IP, "127.0.0.1"]})
+    dialled: list[tuple[str, int]] = []
+    real_connect = socket.create_connection
+
+    def create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+        dialled.append((address[0], int(address[1])))
+        if address[0] == PUBLIC_IP:  # no real internet in tests: that public host is down
+            raise ConnectionRefusedError("refused (test)")
+        return real_connect(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    url = f"http://hooks.example:{port}/hook"
+    config = DeliveryConfig(backoff_s=0, max_attempts=3)
+    target = WebhookTarget(url=url, secret=SECRET)
+    result = WebhookSender(config, sleep=lambda s: None).send(
+        make_test_event(subscription(target)), target
+    )
+    assert hook.requests == []
+    assert dialled == [(PUBLIC_IP, port)]  # one lookup, one connection, to the checked address
+    assert result.status == "refused" and "127.0.0.1" in (result.error or "")
+    assert result.attempts == 2 and lookups["hooks.example"] == 2
+
+
+def test_allowed_internal_targets_connect_to_the_resolved_address_with_the_host_header(
+    hook: Hook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    port = int(hook.url.split(":")[2].split("/")[0])
+    _fake_dns(monkeypatch, {"hooks.internal": ["127.0.0.1"]})
+    target = WebhookTarget(url=f"http://hooks.internal:{port}/hook", secret=SECRET)
+    event = make_test_event(subscription(target))
+    refused = WebhookSender(DeliveryConfig(), sleep=lambda s: None).send(event, target)
+    assert refused.status == "refused" and hook.requests == []
+    config = DeliveryConfig(allow_private_targets=True, backoff_s=0)
+    result = WebhookSender(config, sleep=lambda s: None).send(event, target)
+    assert result.status == "delivered", result.error
+    headers, body = hook.requests[0]
+    assert headers["Host"] == f"hooks.internal:{port}"
+    assert verify_signature(SECRET, headers[TIMESTAMP_HEADER], body, headers[SIGNATURE_HEADER])
+
+
+def _tls_material(tmp_path: Path, name: str) -> tuple[Path, Path]:
+    """A self-signed certificate for `name` and its key, as PEM files."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_pinned_https_still_checks_sni_and_certificate_for_the_hostname(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = _tls_material(tmp_path, "hooks.example")
+    seen_sni: list[str | None] = []
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(cert, key)
+    server_ctx.sni_callback = lambda sock, name, ctx: seen_sni.append(name)  # type: ignore[assignment]
+    hook = Hook()
+    hook.server.socket = server_ctx.wrap_socket(hook.server.socket, server_side=True)
+    port = hook.server.server_address[1]
+    _fake_dns(monkeypatch, {"hooks.example": ["127.0.0.1"], "other.example": ["127.0.0.1"]})
+    client_ctx = ssl.create_default_context(cafile=str(cert))
+    try:
+        transport = GuardedTransport(allow_private=True, verify=client_ctx)
+        with httpx.Client(transport=transport) as client:
+            r = client.post(f"https://hooks.example:{port}/hook", content=b"{}")
+            assert r.status_code == 200 and seen_sni == ["hooks.example"]
+            # same address, another name: the certificate does not match it, nothing is sent
+            with pytest.raises(httpx.ConnectError, match=r"(?i)certificate|hostname"):
+                client.post(f"https://other.example:{port}/hook", content=b"{}")
+        assert len(hook.requests) == 1
+        refused = GuardedTransport(verify=client_ctx)  # internal not allowed
+        with httpx.Client(transport=refused) as client, pytest.raises(TargetRefused):
+            client.post(f"https://hooks.example:{port}/hook", content=b"{}")
+        assert len(hook.requests) == 1
+    finally:
+        hook.close()
+
+
+def test_an_undecryptable_secret_is_refused_not_signed(hook: Hook) -> None:
+    target = WebhookTarget(url=hook.url, secret=UNREADABLE_SECRET)
+    config = DeliveryConfig(allow_private_targets=True)
+    result = WebhookSender(config).send(make_test_event(subscription(target)), target)
+    assert result.status == "refused" and "decrypted" in (result.error or "")
+    assert hook.requests == []
