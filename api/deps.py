@@ -113,7 +113,8 @@ def get_alert_repo(request: Request) -> AlertRepository:
     repo: AlertRepository | None = getattr(request.app.state, "alerts", None)
     if repo is None:
         store = getattr(request.app.state, "store", None)
-        repo = AlertRepository(meta_db_path(get_settings(request), store))
+        settings = get_settings(request)
+        repo = AlertRepository(meta_db_path(settings, store), secret_key=settings.secret_key)
         request.app.state.alerts = repo
     return repo
 

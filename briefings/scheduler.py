@@ -49,7 +49,8 @@ class BriefingScheduler:
         from watchlists.service import repository_for
 
         watchlists = repository_for(store, settings=settings)
-        return cls(store, ScheduleRepository(watchlists.path), watchlists, settings=settings)
+        schedules = ScheduleRepository(watchlists.path, secret_key=settings.secret_key)
+        return cls(store, schedules, watchlists, settings=settings)
 
     def run_due(self, now: datetime | None = None) -> list[DeliveryResult]:
         """Build, render and deliver every schedule that is due at `now`; returns the results."""

@@ -1,7 +1,9 @@
 """Briefing schedules (daily / weekly / monthly, to webhooks or email) and their persistence.
 
 Targets are the alert targets (`insights.alert_rules`): HMAC-signed webhooks and SMTP email.
-Tables `briefing_schedules` and `briefing_deliveries` live in the metadata SQLite file.
+Tables `briefing_schedules` and `briefing_deliveries` live in the metadata SQLite file. Webhook
+secrets are stored encrypted like the alerts' (`insights.secretbox`); plain-text rows from older
+versions are encrypted on open.
 """
 
 from __future__ import annotations
@@ -11,15 +13,21 @@ import json
 import sqlite3
 import uuid
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal, cast
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 
 from briefings.period import DEFAULT_TIMEZONE, Period, zone
+from core.logging import get_logger
 from core.models import utcnow
+from core.settings import get_settings
 from insights.alert_rules import Target, redact_targets
 from insights.delivery import DeliveryResult
+from insights.secretbox import UNREADABLE_SECRET, SecretBox, SecretKeyError
 from storage.meta import MetaRepository
+
+log = get_logger(__name__)
 
 Cadence = Literal["daily", "weekly", "monthly"]
 Format = Literal["html", "pdf"]
@@ -44,6 +52,7 @@ CREATE TABLE IF NOT EXISTS briefing_deliveries (
 );
 CREATE INDEX IF NOT EXISTS briefing_deliveries_schedule ON briefing_deliveries(schedule_id, id);
 """
+_FROM_SETTINGS: Any = object()
 
 
 class ScheduleCreate(BaseModel):
@@ -118,8 +127,76 @@ class ScheduleRepository(MetaRepository):
 
     schema = _SCHEMA
 
+    def __init__(
+        self, path: Path | str, *, secret_key: str | SecretStr | None = _FROM_SETTINGS
+    ) -> None:
+        """`secret_key`: the key for webhook secrets (pass `settings.secret_key`); default the
+        global setting, for callers without a settings object."""
+        super().__init__(path)
+        if secret_key is _FROM_SETTINGS:
+            secret_key = get_settings().secret_key
+        if isinstance(secret_key, SecretStr):
+            secret_key = secret_key.get_secret_value()
+        self._box = SecretBox.for_db(path, secret_key or None)
+        self._unreadable: set[str] = set()
+        # zero what this connection frees, so a migrated plain-text secret leaves no copy behind
+        self._conn.execute("PRAGMA secure_delete = ON")
+        self._migrate_secrets()
+
+    def _migrate_secrets(self) -> None:
+        """Encrypt plain-text webhook secrets (older rows), or re-encrypt under the current key."""
+        with self._lock:
+            rows = self._conn.execute("SELECT id, body FROM briefing_schedules").fetchall()
+            stale = [r["id"] for r in rows if self._stale_secrets(json.loads(r["body"]))]
+            if not stale:
+                return
+            migrated = 0
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                for schedule_id in stale:  # re-read in the transaction: no lost concurrent update
+                    found = self._conn.execute(
+                        "SELECT body FROM briefing_schedules WHERE id = ?", (schedule_id,)
+                    ).fetchone()
+                    data = json.loads(found["body"]) if found else {}
+                    if not self._stale_secrets(data):
+                        continue
+                    for target in self._webhooks(data):
+                        if self._box.needs_update(target["secret"]):
+                            target["secret"] = self._box.reencrypt(target["secret"])
+                    self._conn.execute(
+                        "UPDATE briefing_schedules SET body = ? WHERE id = ?",
+                        (json.dumps(data, ensure_ascii=False), schedule_id),
+                    )
+                    migrated += 1
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        if migrated:
+            log.info("encrypted stored briefing webhook secrets", schedules=migrated)
+
+    @staticmethod
+    def _webhooks(data: dict[str, Any]) -> builtins.list[dict[str, Any]]:
+        return [
+            t
+            for t in data.get("targets") or []
+            if t.get("type", "webhook") == "webhook" and isinstance(t.get("secret"), str)
+        ]
+
+    def _stale_secrets(self, data: dict[str, Any]) -> bool:
+        try:
+            return any(self._box.needs_update(t["secret"]) for t in self._webhooks(data))
+        except SecretKeyError:
+            return False  # undecryptable under every key: left as is, reported on read
+
     def save(self, schedule: Schedule) -> Schedule:
-        body = schedule.model_dump_json(exclude={"last_period_end", "last_run_at", "last_status"})
+        """Insert or replace the configuration (webhook secrets encrypted); run state is kept."""
+        data = schedule.model_dump(
+            mode="json", exclude={"last_period_end", "last_run_at", "last_status"}
+        )
+        for target in self._webhooks(data):
+            target["secret"] = self._box.encrypt(target["secret"])
+        body = json.dumps(data, ensure_ascii=False)
         self._rows(
             "INSERT INTO briefing_schedules(id, watchlist_id, enabled, body, created_at)"
             " VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET watchlist_id=excluded.watchlist_id,"
@@ -170,9 +247,22 @@ class ScheduleRepository(MetaRepository):
             (status[:500], schedule_id),
         )
 
-    @staticmethod
-    def _schedule(row: sqlite3.Row) -> Schedule:
+    def _schedule(self, row: sqlite3.Row) -> Schedule:
+        """The schedule with its webhook secrets decrypted (legacy plain text passes)."""
         data = json.loads(row["body"])
+        for target in self._webhooks(data):
+            try:
+                target["secret"] = self._box.decrypt(target["secret"])
+            except SecretKeyError:
+                if row["id"] not in self._unreadable:  # once per schedule, not every read
+                    self._unreadable.add(row["id"])
+                    log.error(
+                        "briefing webhook secret cannot be decrypted: deliveries to it are "
+                        "refused until the schedule is recreated with a new secret (was "
+                        "DULUAN_SECRET_KEY or the key file changed?)",
+                        schedule_id=row["id"],
+                    )
+                target["secret"] = UNREADABLE_SECRET
         data["enabled"] = bool(row["enabled"])
         data["last_period_end"] = row["last_period_end"]
         data["last_run_at"] = row["last_run_at"]
@@ -212,3 +302,9 @@ class ScheduleRepository(MetaRepository):
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def __enter__(self) -> ScheduleRepository:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -9,12 +9,20 @@ import structlog
 
 
 def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
-    """Route stdlib and structlog records through one renderer on stderr."""
-    renderer: structlog.types.Processor
+    """Route stdlib and structlog records through one renderer on stderr.
+
+    Tracebacks are plain text without local variables: a frame's locals can hold webhook
+    secrets, keys or passwords (structlog's default, rich's, shows them)."""
+    renderers: list[structlog.types.Processor]
     if fmt == "json":
-        renderer = structlog.processors.JSONRenderer()
+        # the traceback as a plain string under "exception" (not dict_tracebacks: it has locals)
+        renderers = [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]
     else:
-        renderer = structlog.dev.ConsoleRenderer(colors=False)
+        renderers = [
+            structlog.dev.ConsoleRenderer(
+                colors=False, exception_formatter=structlog.dev.plain_traceback
+            )
+        ]
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -30,7 +38,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=shared,
-            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *renderers],
         )
     )
     root = logging.getLogger()

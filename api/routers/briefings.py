@@ -17,6 +17,7 @@ from briefings.scheduler import BriefingScheduler
 from briefings.schedules import Schedule, ScheduleCreate, ScheduleRepository
 from briefings.service import briefing_options, briefing_timezone, render_briefing
 from core.settings import Settings
+from insights.alert_rules import WebhookTarget
 from insights.delivery import DeliveryConfig
 from storage.base import Store
 from watchlists.service import WatchlistNotFound, get_watchlist
@@ -25,23 +26,25 @@ router = APIRouter(prefix="/v1", tags=["briefings"], dependencies=READ)
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
 def get_schedules(request: Request) -> ScheduleRepository:
     """Schedules beside the watchlists (tests may set app.state.briefing_schedules)."""
     repo: ScheduleRepository | None = getattr(request.app.state, "briefing_schedules", None)
     if repo is None:
         from api.routers.watchlists import get_watchlists
 
-        repo = ScheduleRepository(get_watchlists(request).path)
+        repo = ScheduleRepository(
+            get_watchlists(request).path, secret_key=_settings(request).secret_key
+        )
         request.app.state.briefing_schedules = repo
     return repo
 
 
 SchedulesDep = Annotated[ScheduleRepository, Depends(get_schedules)]
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 @router.get(
@@ -96,7 +99,8 @@ class ScheduleList(BaseModel):
 def create_schedule(body: ScheduleCreate, repo: RepoDep, schedules: SchedulesDep) -> dict[str, Any]:
     """Send a watchlist's briefing daily, weekly or monthly to webhooks or email addresses.
 
-    Webhook secrets are returned once here (to configure the receiver) and masked afterwards."""
+    Webhook secrets are masked (`***`) as for alerts; a secret the server generated is returned
+    once, in `secrets` (by target index), so the receiver can be configured."""
     try:
         watchlist = get_watchlist(repo, body.watchlist)
         make_period("2026-01-01", "2026-01-02", body.timezone)
@@ -109,7 +113,12 @@ def create_schedule(body: ScheduleCreate, repo: RepoDep, schedules: SchedulesDep
         **body.model_dump(exclude={"watchlist", "targets"}),
         targets=body.targets,
     )
-    return schedules.save(schedule).model_dump(mode="json")
+    generated = {
+        str(i): target.secret
+        for i, target in enumerate(body.targets)
+        if isinstance(target, WebhookTarget) and "secret" not in target.model_fields_set
+    }
+    return {**schedules.save(schedule).redacted(), "secrets": generated}
 
 
 @router.get("/briefings/schedules", response_model=ScheduleList, summary="List schedules")

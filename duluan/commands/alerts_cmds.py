@@ -30,7 +30,7 @@ def make_alert_runner(settings: Settings, store: Any, *, interval_s: float | Non
     from insights.runner import AlertRunner
     from storage.meta import meta_db_path
 
-    repo = AlertRepository(meta_db_path(settings, store))
+    repo = AlertRepository(meta_db_path(settings, store), secret_key=settings.secret_key)
     notifier = Notifier(DeliveryConfig.from_settings(settings), repo)
     return AlertRunner(
         store,

@@ -81,7 +81,8 @@ def schedule_list() -> None:
     from briefings.schedules import ScheduleRepository
     from watchlists.service import repository_for
 
-    repo = ScheduleRepository(repository_for(_settings()).path)
+    settings = _settings()
+    repo = ScheduleRepository(repository_for(settings).path, secret_key=settings.secret_key)
     for s in repo.list():
         typer.echo(json.dumps(s.redacted(), ensure_ascii=False))
 
