@@ -16,12 +16,18 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# the tests also cover the optional transformers backend (torch pulls ~3 GB of CUDA wheels)
+TEST_STAMP := $(VENV)/.installed-test-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[dev,transformers]'
+	@touch $(TEST_STAMP)
+
 ## Run the main job on the embedded default: crawl a local demo site, analyse, index, serve.
 demo: venv
 	$(BIN)/duluan demo
 
 ## Run the whole test suite against real Kafka, Elasticsearch and Chromium.
-test: venv
+test: venv $(TEST_STAMP)
 	bash scripts/test.sh
 
 lint: venv

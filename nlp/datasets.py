@@ -108,13 +108,75 @@ def load_visfd(root: Path, split: str) -> Split:
     return out
 
 
+SOCIAL = "duluan-social"
+"""Our own invented social comments (nlp/data/social_*.tsv): the neutral, public-affairs and
+social registers none of the research datasets cover. Committed; no third-party text."""
+CHALLENGE = "duluan-challenge"
+"""Our own invented evaluation comments (nlp/eval/social_challenge.tsv): never trained on."""
+_SHORT = {"pos": "positive", "neu": "neutral", "neg": "negative"}
+
+
+def repo_data_dir() -> Path:
+    return Path(__file__).resolve().parent / "data"
+
+
+def challenge_file() -> Path:
+    return Path(__file__).resolve().parent / "eval" / "social_challenge.tsv"
+
+
+def read_tsv(path: Path) -> Split:
+    """sentiment<TAB>toxic<TAB>topic<TAB>text rows; `#` lines are comments; topic `-` = none."""
+    out = Split(labels={"sentiment": [], "toxic": [], "topic": []})
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        sentiment, toxic, topic, text = line.split("\t", 3)
+        out.texts.append(text.strip())
+        out.labels["sentiment"].append(_SHORT[sentiment.strip()])
+        out.labels["toxic"].append("toxic" if toxic.strip() == "1" else "clean")
+        out.labels["topic"].append(topic.strip())
+    return out
+
+
+def load_social(root: Path, split: str) -> Split:
+    """Every nlp/data/social_*.tsv; 'dev' is a fixed 20% hash hold-out, 'train' the rest
+    (`root` is ignored: this data ships with the code)."""
+    out = Split(labels={"sentiment": [], "toxic": [], "topic": []})
+    for path in sorted(repo_data_dir().glob("social_*.tsv")):
+        part = read_tsv(path)
+        for i, text in enumerate(part.texts):
+            if (split == "dev") != _held_out(text, 20):
+                continue
+            out.texts.append(text)
+            for task, labels in part.labels.items():
+                out.labels[task].append(labels[i])
+    return out
+
+
+def load_challenge(root: Path, split: str) -> Split:
+    return read_tsv(challenge_file())
+
+
 LOADERS = {"uit-vsfc": load_vsfc, "uit-victsd": load_victsd, "aivivn-2019": load_aivivn,
-           "uit-visfd": load_visfd}
+           "uit-visfd": load_visfd, SOCIAL: load_social, CHALLENGE: load_challenge}
 SENTIMENT_SETS = ("uit-vsfc", "aivivn-2019", "uit-visfd")
+"""The research sentiment datasets (../shared/data/nlp): the cross-domain rotation."""
+
+
+def has(root: Path, name: str, split: str) -> bool:
+    """Whether `name` has `split` here (research sets need ../shared; ours ship with the code)."""
+    if name == SOCIAL:
+        return split in ("train", "dev") and any(repo_data_dir().glob("social_*.tsv"))
+    if name == CHALLENGE:
+        return split == "test" and challenge_file().is_file()
+    if not (root / name).is_dir():
+        return False
+    return not (name == "aivivn-2019" and split == "dev")
 
 
 def available(root: Path) -> list[str]:
-    return [name for name in LOADERS if (root / name).is_dir()]
+    """The research datasets present under `root`."""
+    return [name for name in LOADERS if name not in (SOCIAL, CHALLENGE) and (root / name).is_dir()]
 
 
 def load(root: Path, name: str, split: str) -> Split:

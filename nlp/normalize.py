@@ -15,8 +15,10 @@ from functools import lru_cache
 
 from core.text import clean_control
 from nlp.lexicon import EMOJI_CLASSES, EMOTICONS, TEENCODE
+from nlp.underthesea_light import import_light
 
 try:  # underthesea's table of non-standard tone placements ("hoà" -> "hòa"), a plain dict
+    import_light()
     from underthesea.pipeline.text_normalize.text_normalizer import token_map as _TONE_MAP
 except Exception:  # pragma: no cover - underthesea layout changed; fall back to NFC only
     _TONE_MAP = {}

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from core.logging import get_logger
+from nlp.underthesea_light import import_light
 
 log = get_logger(__name__)
 
@@ -37,6 +38,8 @@ class Segmenter:
         self._tagger: Any = None
         try:
             import joblib
+
+            import_light()
             import underthesea.pipeline.word_tokenize as wt
             from underthesea_core import CRFFeaturizer, CRFTagger
 

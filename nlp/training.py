@@ -32,13 +32,16 @@ from nlp.segment import Segmenter
 
 log = get_logger(__name__)
 
-MODEL_VERSION = "classical-2026.11.28"
+MODEL_VERSION = "classical-2026.11.28b"
 SEED = 0
 ASPECT_CLASSES = ("none", "positive", "negative", "neutral")
 C_SENTIMENT = 0.2
 C_TOPIC = 0.5
 C_TOXIC = 0.1
 C_ASPECT = 0.5
+W_SOCIAL = 3.0
+"""Sample weight of our own social comments (nlp/data) next to ~70k research-set rows: they are
+few, but they are the only neutral, public-affairs and social-register examples we have."""
 
 
 @dataclass
@@ -67,17 +70,31 @@ class Corpus:
         return [p.features for p in self.prepared[key]]
 
     def has(self, name: str, split: str) -> bool:
-        if not (self.root / name).is_dir():
-            return False
-        return not (name == "aivivn-2019" and split == "dev")
+        return ds.has(self.root, name, split)
 
 
 def _svm(x: sp.csr_matrix, y: Sequence[str] | np.ndarray, c: float,
-         balanced: bool = True) -> LinearSVC:
+         balanced: bool = True, weights: Sequence[float] | None = None) -> LinearSVC:
     model = LinearSVC(C=c, class_weight="balanced" if balanced else None, random_state=SEED,
                       max_iter=5000)
-    model.fit(x, np.asarray(y))
+    model.fit(x, np.asarray(y), sample_weight=None if weights is None else np.asarray(weights))
     return model
+
+
+def social_rows(corpus: Corpus, task: str, split: str = "train",
+                both_spellings: bool = True) -> tuple[list[list[str]], list[str]]:
+    """Our own social comments for one task (rows without a label for it, topic `-`, left out)."""
+    if not corpus.has(ds.SOCIAL, split):
+        return [], []
+    labels = corpus.split(ds.SOCIAL, split).labels[task]
+    keep = [i for i, v in enumerate(labels) if v != "-"]
+    docs: list[list[str]] = []
+    y: list[str] = []
+    for folded in (False, True) if both_spellings else (False,):
+        feats = corpus.features(ds.SOCIAL, split, folded)
+        docs += [feats[i] for i in keep]
+        y += [labels[i] for i in keep]
+    return docs, y
 
 
 def _coef_for(model: LinearSVC, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -123,13 +140,16 @@ def train_sentiment(corpus: Corpus, fz: Featurizer, names: Sequence[str],
         for folded in (False, True):
             docs += corpus.features(n, "train", folded)
             y += labels
-    model = _svm(fz.transform(docs), y, C_SENTIMENT)
+    weights = [1.0] * len(docs)
+    sdocs, sy = social_rows(corpus, "sentiment")
+    docs, y, weights = docs + sdocs, y + sy, weights + [W_SOCIAL] * len(sdocs)
+    model = _svm(fz.transform(docs), y, C_SENTIMENT, weights=weights)
     classes: list[str] = list(SENTIMENT_LABELS)
     coef, bias = _coef_for(model, classes)
     head = LinearHead.from_dense("sentiment", classes, coef, bias, "softmax")
     dev_docs: list[list[str]] = []
     dev_y: list[str] = []
-    for n in dev_names:
+    for n in [*dev_names, ds.SOCIAL]:
         if corpus.has(n, "dev"):
             dev_docs += corpus.features(n, "dev")
             dev_y += corpus.split(n, "dev").labels["sentiment"]
@@ -166,6 +186,8 @@ def train_topics(corpus: Corpus, fz: Featurizer, refit: bool = True) -> LinearHe
     for split in ("train", "dev"):  # titles: news-register examples of every topic
         docs += corpus.features(name, split, field_name="titles")
         labels += corpus.split(name, split).labels["topic"]
+    sdocs, sy = social_rows(corpus, "topic")
+    docs, labels = docs + sdocs, labels + sy
     model = _svm(fz.transform(docs), labels, C_TOPIC, balanced=False)
     coef, bias = _coef_for(model, TOPIC_IDS)
     head = LinearHead.from_dense("topic", list(TOPIC_IDS), coef, bias, "sigmoid")
@@ -186,7 +208,8 @@ def train_toxicity(corpus: Corpus, fz: Featurizer, sentiment: LinearHead,
     name = "uit-victsd"
     y = corpus.split(name, "train").labels["toxic"]
     docs = corpus.features(name, "train") + corpus.features(name, "train", True)
-    model = _svm(fz.transform(docs), y + y, C_TOXIC)
+    sdocs, sy = social_rows(corpus, "toxic")
+    model = _svm(fz.transform(docs + sdocs), y + y + sy, C_TOXIC)
     coef, bias = _coef_for(model, ["clean", "toxic"])
     head = LinearHead.from_dense("toxic", ["clean", "toxic"], coef, bias, "softmax")
     dev_y = corpus.split(name, "dev").labels["toxic"]
@@ -260,6 +283,7 @@ def fit_featurizer(corpus: Corpus, sentiment_names: Sequence[str]) -> Featurizer
     docs: list[list[str]] = []
     for n in sentiment_names:
         docs += corpus.features(n, "train") + corpus.features(n, "train", True)
+    docs += social_rows(corpus, "sentiment")[0]
     if corpus.has("uit-victsd", "train"):
         docs += corpus.features("uit-victsd", "train") + corpus.features("uit-victsd", "train",
                                                                           True)

@@ -145,6 +145,7 @@ def eval_cmd(
 
     data_dir = data or default_data_dir()
     if not data_dir.is_dir():
-        typer.echo(f"no evaluation data at {data_dir}", err=True)
-        raise typer.Exit(2)
+        typer.echo(f"no research data at {data_dir}: only the bundled challenge set is evaluated",
+                   err=True)
+        cross_domain = False
     typer.echo(format_table(evaluate(data_dir, model_dir, cross_domain)))

@@ -53,6 +53,19 @@ def map_labels(id2label: dict[int, str]) -> tuple[str, list[str]]:
     )
 
 
+def _max_length(model: Any, tokenizer: Any) -> int:
+    """MAX_LENGTH, or less when the checkpoint has fewer positions (RoBERTa-style models such
+    as PhoBERT reserve 2 of them): longer inputs would crash the embedding lookup."""
+    limit = MAX_LENGTH
+    positions = getattr(model.config, "max_position_embeddings", None)
+    if isinstance(positions, int) and positions > 2:
+        limit = min(limit, positions - 2)
+    tok_max = getattr(tokenizer, "model_max_length", None)
+    if isinstance(tok_max, int) and 0 < tok_max < limit:
+        limit = tok_max
+    return limit
+
+
 class TransformersBackend(Backend):
     """Runs one fine-tuned checkpoint in batches on GPU if present, else CPU."""
 
@@ -70,6 +83,7 @@ class TransformersBackend(Backend):
         self.labels = labels
         self.source = source
         self.multi_label = multi_label
+        self.max_length = _max_length(model, tokenizer)
 
     @classmethod
     def load(cls, name_or_path: str) -> TransformersBackend:
@@ -94,7 +108,7 @@ class TransformersBackend(Backend):
         chunks: list[np.ndarray] = []
         for start in range(0, len(texts), BATCH_SIZE):
             batch = [t if t.strip() else "." for t in texts[start : start + BATCH_SIZE]]
-            enc = self.tokenizer(batch, padding=True, truncation=True, max_length=MAX_LENGTH,
+            enc = self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
                                  return_tensors="pt")
             enc = {k: v.to(self.device) for k, v in enc.items()}
             with torch.no_grad():

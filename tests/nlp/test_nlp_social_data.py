@@ -1,0 +1,60 @@
+"""Our own social comments: well-formed, never leaking into the challenge set, and read well.
+
+The challenge set (nlp/eval) ships with the code, so these run on a fresh clone without
+../shared: the one quality check every clone can make on the shipped model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sklearn.metrics import f1_score
+
+from core.text import fold
+from nlp import Analyzer
+from nlp.datasets import CHALLENGE, SOCIAL, challenge_file, load, read_tsv, repo_data_dir
+from nlp.lexicon import TOPIC_IDS
+
+
+def _files() -> list[Path]:
+    return [*sorted(repo_data_dir().glob("social_*.tsv")), challenge_file()]
+
+
+def test_every_row_has_four_columns_and_known_labels() -> None:
+    for path in _files():
+        split = read_tsv(path)
+        assert len(split) > 100, path
+        assert set(split.labels["sentiment"]) == {"positive", "neutral", "negative"}
+        assert set(split.labels["topic"]) <= {*TOPIC_IDS, "-"}
+        for sentiment, toxic in zip(split.labels["sentiment"], split.labels["toxic"], strict=True):
+            assert toxic == "clean" or sentiment == "negative", path  # toxic rows are negative
+        assert all(t.strip() for t in split.texts)
+
+
+def test_challenge_texts_are_never_trained_on() -> None:
+    challenge = {fold(t).lower() for t in read_tsv(challenge_file()).texts}
+    training = load(repo_data_dir(), SOCIAL, "train").texts + load(repo_data_dir(), SOCIAL,
+                                                                    "dev").texts
+    leaked = [t for t in training if fold(t).lower() in challenge]
+    assert not leaked
+
+
+def test_dev_and_train_split_is_fixed_and_disjoint() -> None:
+    train = load(repo_data_dir(), SOCIAL, "train").texts
+    dev = load(repo_data_dir(), SOCIAL, "dev").texts
+    assert not set(train) & set(dev)
+    assert 0.1 < len(dev) / (len(train) + len(dev)) < 0.3
+    assert load(repo_data_dir(), SOCIAL, "dev").texts == dev
+
+
+def test_shipped_model_reads_unseen_social_comments(analyzer: Analyzer) -> None:
+    """Regression floor on the invented challenge set (shipped model: ≈0.94 / 0.74 / 0.79)."""
+    split = load(repo_data_dir(), CHALLENGE, "test")
+    got = analyzer.analyze(split.texts)
+    sentiment = [a.sentiment.label for a in got]
+    assert f1_score(split.labels["sentiment"], sentiment, average="macro") >= 0.85
+    toxic = ["toxic" if a.toxic.label else "clean" for a in got]
+    assert f1_score(split.labels["toxic"], toxic, pos_label="toxic") >= 0.6
+    pairs = [(t, a.topics[0].label if a.topics else "-")
+             for t, a in zip(split.labels["topic"], got, strict=True) if t != "-"]
+    assert sum(t == p for t, p in pairs) / len(pairs) >= 0.7
