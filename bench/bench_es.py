@@ -5,11 +5,13 @@ fresh per run and dropped afterwards unless --keep.
 
     scripts/services/elasticsearch.sh start
     .venv/bin/python bench/bench_es.py --posts 100000 --batch 500
+    .venv/bin/python bench/bench_es.py --posts 1000000 --index bench-posts   # for bench_api.py
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import statistics
 import sys
@@ -20,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synthetic import synthetic_posts
+from core.models import Post
 from core.query import SearchQuery
 from storage.elasticsearch_store import ElasticsearchStore
 
@@ -43,14 +46,21 @@ def main() -> int:
     ap.add_argument("--posts", type=int, default=50_000)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--keep", action="store_true", help="keep the bench indices")
+    ap.add_argument("--index", default=None,
+                    help="index prefix (implies --keep; e.g. bench-posts for bench_api.py)")
     args = ap.parse_args()
-    store = ElasticsearchStore(args.url, f"bench-{uuid.uuid4().hex[:8]}")
-    posts = list(synthetic_posts(args.posts, seed=3))
+    if args.index:
+        args.keep = True
+    store = ElasticsearchStore(args.url, args.index or f"bench-{uuid.uuid4().hex[:8]}")
     store.ensure_ready()
     try:
         t0 = time.perf_counter()
-        for i in range(0, len(posts), args.batch):
-            store.upsert(posts[i : i + args.batch])
+        stream = iter(synthetic_posts(args.posts))  # the corpus bench_store.py loads into SQLite
+        first: list[Post] = []
+        while batch := list(itertools.islice(stream, args.batch)):
+            store.upsert(batch)
+            if len(first) < args.batch * 4:
+                first.extend(batch)
         store.refresh()
         load_s = time.perf_counter() - t0
         n = store.count(SearchQuery())
@@ -59,7 +69,7 @@ def main() -> int:
             f" (batch {args.batch}, {len(store.post_indices())} monthly indices)"
         )
         again = time.perf_counter()
-        store.upsert(posts[: args.batch * 4])
+        store.upsert(first[: args.batch * 4])
         print(
             f"re-upsert of {args.batch * 4} existing ids: "
             f"{args.batch * 4 / (time.perf_counter() - again):,.0f} docs/s (idempotent)"

@@ -62,10 +62,20 @@ def entities(words: list[str]) -> list[Entity]:
             out.append(Entity(text=name, type=_type(name, prev)))
 
     for i, w in enumerate(words):
-        if _is_cap(w) and all(_is_cap(part) for part in w.split(" ")):
+        parts = w.split(" ")
+        lead = 0
+        while lead < len(parts) and _is_cap(parts[lead]):
+            lead += 1
+        if lead == len(parts):
             if not run:
                 run_start = i
             run.append(w)
+        elif lead >= 2 and not run:
+            # the segmenter glued a name to the next word ("Quang Hải sút"): keep the name
+            run_start = i
+            run.append(" ".join(parts[:lead]))
+            flush(run_start)
+            run = []
         else:
             flush(run_start)
             run = []

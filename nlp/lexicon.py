@@ -116,6 +116,13 @@ STOPWORDS: frozenset[str] = frozenset(
         "tất nhiên", "dĩ nhiên", "chắc chắn", "hình như", "mọi người", "anh em", "cảm ơn",
         "xin lỗi", "người ta", "ngày nay", "hiện nay", "hôm nay", "bình luận", "nói chung",
         "thế giới", "vấn đề", "trường hợp", "ý kiến", "nhiều người", "mọi thứ",
+        # fillers, intensifiers and time words: they trend with any busy hour, not with a story
+        "hẳn", "nhờ", "dữ", "ghê", "hơi", "khá", "cực", "cực kỳ", "vô cùng", "chắc", "chút",
+        "ít", "thêm", "cứ", "mãi", "chẳng", "chả", "ấy", "đấy", "nhé", "hôm", "nay", "mai",
+        "sáng", "trưa", "chiều", "tối", "đêm", "ngày", "tuần", "tháng", "năm", "hôm qua",
+        "ngày mai", "sáng nay", "tối nay", "chiều nay", "đêm qua", "hồi", "lúc nãy", "bây",
+        "đc", "dc", "ko", "k", "vs", "j", "z", "r", "thì", "ạ", "nhá", "đi", "xem", "biết",
+        "nói", "muốn", "nghĩ", "thấy", "làm", "cách", "kiểu", "lắm", "quá", "thật", "luôn",
     ]
 )
 

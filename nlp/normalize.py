@@ -105,6 +105,8 @@ def squeeze_repeats(word: str) -> str:
 def normalize_word(word: str) -> str:
     """Teencode, letter stretches and tone placement for one word (cached: words repeat)."""
     lower = word.lower()
+    if len(word) == 1 and word.isupper():  # "Nguyễn Văn A", "size M": a name, not "anh"
+        return word
     if not lower.isascii() or len(lower) <= 5:
         expanded = TEENCODE.get(lower)
         if expanded is not None:

@@ -3,13 +3,16 @@ a generated 0600 key file when no key is configured, and a changed key handled l
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import sqlite3
 import stat
 from pathlib import Path
 
 import pytest
 
+from core.logging import configure_logging
 from insights.alert_rules import EmailTarget, Subscription, WebhookTarget
 from insights.alert_store import AlertRepository
 from insights.secretbox import PREFIX, UNREADABLE_SECRET, key_file_for
@@ -33,10 +36,25 @@ def stored_secrets(db: Path) -> list[str]:
     return [t["secret"] for body in bodies for t in body["targets"] if t["type"] == "webhook"]
 
 
+_LOG = io.StringIO()
+
+
+@pytest.fixture(autouse=True)
+def _logs_to_a_buffer() -> None:
+    """Configure logging as the CLI does, onto a buffer this module reads (pytest's stream
+    capture differs by mode and by what earlier tests configured)."""
+    configure_logging("INFO", "console")
+    _LOG.seek(0)
+    _LOG.truncate()
+    handler = logging.getLogger().handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(_LOG)
+
+
 def logged(capsys: pytest.CaptureFixture[str]) -> str:
-    """What the process logged (structlog prints to stdout/stderr when not configured)."""
+    """What the process logged."""
     out = capsys.readouterr()
-    return out.out + out.err
+    return out.out + out.err + _LOG.getvalue()
 
 
 def test_secrets_are_encrypted_in_the_file_and_decrypted_on_read(tmp_path: Path) -> None:

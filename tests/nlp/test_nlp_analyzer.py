@@ -132,3 +132,15 @@ def test_model_load_time() -> None:
     t0 = time.perf_counter()
     Analyzer.load()
     assert time.perf_counter() - t0 < 2.0
+
+
+def test_fillers_and_time_words_are_not_keywords(analyzer: Analyzer) -> None:
+    a = analyzer.analyze(["Thầy dạy dễ hiểu lắm, nhờ thầy mà con em tiến bộ hẳn từ tối hôm qua"])[0]
+    assert "tiến bộ" in a.keywords
+    assert not {"hẳn", "nhờ", "lắm", "tối", "hôm qua"} & set(a.keywords)
+
+
+def test_names_survive_segmentation_and_normalization(analyzer: Analyzer) -> None:
+    got = analyzer.analyze(["Quang Hải sút phạt đẹp quá", "Chủ tịch Nguyễn Văn A nói chiều nay"])
+    assert [e.text for e in got[0].entities] == ["Quang Hải"]  # segmenter glued "sút" on
+    assert any(e.text == "Nguyễn Văn A" and e.type == "PER" for e in got[1].entities)
