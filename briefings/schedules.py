@@ -21,10 +21,9 @@ from pydantic import BaseModel, Field, SecretStr
 from briefings.period import DEFAULT_TIMEZONE, Period, zone
 from core.logging import get_logger
 from core.models import utcnow
-from core.settings import get_settings
 from insights.alert_rules import Target, redact_targets
 from insights.delivery import DeliveryResult
-from insights.secretbox import UNREADABLE_SECRET, SecretBox, SecretKeyError
+from insights.secretbox import FROM_SETTINGS, BodySecrets, SecretBox, resolve_secret_key
 from storage.meta import MetaRepository
 
 log = get_logger(__name__)
@@ -52,7 +51,6 @@ CREATE TABLE IF NOT EXISTS briefing_deliveries (
 );
 CREATE INDEX IF NOT EXISTS briefing_deliveries_schedule ON briefing_deliveries(schedule_id, id);
 """
-_FROM_SETTINGS: Any = object()
 
 
 class ScheduleCreate(BaseModel):
@@ -128,74 +126,23 @@ class ScheduleRepository(MetaRepository):
     schema = _SCHEMA
 
     def __init__(
-        self, path: Path | str, *, secret_key: str | SecretStr | None = _FROM_SETTINGS
+        self, path: Path | str, *, secret_key: str | SecretStr | None = FROM_SETTINGS
     ) -> None:
         """`secret_key`: the key for webhook secrets (pass `settings.secret_key`); default the
         global setting, for callers without a settings object."""
         super().__init__(path)
-        if secret_key is _FROM_SETTINGS:
-            secret_key = get_settings().secret_key
-        if isinstance(secret_key, SecretStr):
-            secret_key = secret_key.get_secret_value()
-        self._box = SecretBox.for_db(path, secret_key or None)
-        self._unreadable: set[str] = set()
-        # zero what this connection frees, so a migrated plain-text secret leaves no copy behind
-        self._conn.execute("PRAGMA secure_delete = ON")
-        self._migrate_secrets()
-
-    def _migrate_secrets(self) -> None:
-        """Encrypt plain-text webhook secrets (older rows), or re-encrypt under the current key."""
-        with self._lock:
-            rows = self._conn.execute("SELECT id, body FROM briefing_schedules").fetchall()
-            stale = [r["id"] for r in rows if self._stale_secrets(json.loads(r["body"]))]
-            if not stale:
-                return
-            migrated = 0
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                for schedule_id in stale:  # re-read in the transaction: no lost concurrent update
-                    found = self._conn.execute(
-                        "SELECT body FROM briefing_schedules WHERE id = ?", (schedule_id,)
-                    ).fetchone()
-                    data = json.loads(found["body"]) if found else {}
-                    if not self._stale_secrets(data):
-                        continue
-                    for target in self._webhooks(data):
-                        if self._box.needs_update(target["secret"]):
-                            target["secret"] = self._box.reencrypt(target["secret"])
-                    self._conn.execute(
-                        "UPDATE briefing_schedules SET body = ? WHERE id = ?",
-                        (json.dumps(data, ensure_ascii=False), schedule_id),
-                    )
-                    migrated += 1
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-        if migrated:
-            log.info("encrypted stored briefing webhook secrets", schedules=migrated)
-
-    @staticmethod
-    def _webhooks(data: dict[str, Any]) -> builtins.list[dict[str, Any]]:
-        return [
-            t
-            for t in data.get("targets") or []
-            if t.get("type", "webhook") == "webhook" and isinstance(t.get("secret"), str)
-        ]
-
-    def _stale_secrets(self, data: dict[str, Any]) -> bool:
-        try:
-            return any(self._box.needs_update(t["secret"]) for t in self._webhooks(data))
-        except SecretKeyError:
-            return False  # undecryptable under every key: left as is, reported on read
+        self._secrets = BodySecrets(
+            SecretBox.for_db(path, resolve_secret_key(secret_key)), self._conn, self._lock,
+            "briefing_schedules", "schedule_id", "the schedule is recreated with a new secret", log,
+        )
+        self._secrets.migrate()
 
     def save(self, schedule: Schedule) -> Schedule:
         """Insert or replace the configuration (webhook secrets encrypted); run state is kept."""
         data = schedule.model_dump(
             mode="json", exclude={"last_period_end", "last_run_at", "last_status"}
         )
-        for target in self._webhooks(data):
-            target["secret"] = self._box.encrypt(target["secret"])
+        self._secrets.encrypt(data)
         body = json.dumps(data, ensure_ascii=False)
         self._rows(
             "INSERT INTO briefing_schedules(id, watchlist_id, enabled, body, created_at)"
@@ -250,19 +197,7 @@ class ScheduleRepository(MetaRepository):
     def _schedule(self, row: sqlite3.Row) -> Schedule:
         """The schedule with its webhook secrets decrypted (legacy plain text passes)."""
         data = json.loads(row["body"])
-        for target in self._webhooks(data):
-            try:
-                target["secret"] = self._box.decrypt(target["secret"])
-            except SecretKeyError:
-                if row["id"] not in self._unreadable:  # once per schedule, not every read
-                    self._unreadable.add(row["id"])
-                    log.error(
-                        "briefing webhook secret cannot be decrypted: deliveries to it are "
-                        "refused until the schedule is recreated with a new secret (was "
-                        "DULUAN_SECRET_KEY or the key file changed?)",
-                        schedule_id=row["id"],
-                    )
-                target["secret"] = UNREADABLE_SECRET
+        self._secrets.decrypt(row["id"], data)
         data["enabled"] = bool(row["enabled"])
         data["last_period_end"] = row["last_period_end"]
         data["last_run_at"] = row["last_run_at"]

@@ -18,11 +18,10 @@ from typing import Any
 from pydantic import SecretStr
 
 from core.logging import get_logger
-from core.settings import get_settings
 from insights.alert_eval import AlertEvent
 from insights.alert_rules import Subscription
 from insights.delivery import DeliveryResult
-from insights.secretbox import UNREADABLE_SECRET, SecretBox, SecretKeyError
+from insights.secretbox import FROM_SETTINGS, BodySecrets, SecretBox, resolve_secret_key
 from storage.meta import open_meta_db
 
 log = get_logger(__name__)
@@ -74,7 +73,6 @@ CREATE TABLE IF NOT EXISTS insights_state (
 """
 
 _STATE_FIELDS = ("last_fired_at", "last_evaluated_at")
-_FROM_SETTINGS: Any = object()
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -92,67 +90,17 @@ class AlertRepository:
     """CRUD for subscriptions, plus append-only event history and delivery log."""
 
     def __init__(
-        self, path: Path | str, *, secret_key: str | SecretStr | None = _FROM_SETTINGS
+        self, path: Path | str, *, secret_key: str | SecretStr | None = FROM_SETTINGS
     ) -> None:
         """`secret_key`: the key for webhook secrets; default the `secret_key` setting."""
         self.path = Path(path)
         self._lock = threading.Lock()
         self._conn = open_meta_db(path, _SCHEMA)
-        if secret_key is _FROM_SETTINGS:
-            secret_key = get_settings().secret_key
-        if isinstance(secret_key, SecretStr):
-            secret_key = secret_key.get_secret_value()
-        self._box = SecretBox.for_db(path, secret_key or None)
-        self._unreadable: set[str] = set()
-        # zero what this connection frees, so a migrated plain-text secret leaves no copy behind
-        self._conn.execute("PRAGMA secure_delete = ON")
-        self._migrate_secrets()
-
-    def _migrate_secrets(self) -> None:
-        """Encrypt plain-text webhook secrets (older rows), or re-encrypt under the current key."""
-        with self._lock:
-            rows = self._conn.execute("SELECT id, body FROM alert_subscriptions").fetchall()
-            stale = [r["id"] for r in rows if self._stale_secrets(json.loads(r["body"]))]
-            if not stale:
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                migrated = 0
-                for sub_id in stale:  # re-read inside the transaction: no lost concurrent update
-                    found = self._conn.execute(
-                        "SELECT body FROM alert_subscriptions WHERE id = ?", (sub_id,)
-                    ).fetchone()
-                    data = json.loads(found["body"]) if found else {}
-                    if not self._stale_secrets(data):
-                        continue
-                    for target in self._webhooks(data):
-                        if self._box.needs_update(target["secret"]):
-                            target["secret"] = self._box.reencrypt(target["secret"])
-                    self._conn.execute(
-                        "UPDATE alert_subscriptions SET body = ? WHERE id = ?",
-                        (json.dumps(data, ensure_ascii=False), sub_id),
-                    )
-                    migrated += 1
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-        if migrated:
-            log.info("encrypted stored webhook secrets", subscriptions=migrated)
-
-    @staticmethod
-    def _webhooks(data: dict[str, Any]) -> list[dict[str, Any]]:
-        return [
-            t
-            for t in data.get("targets") or []
-            if t.get("type", "webhook") == "webhook" and isinstance(t.get("secret"), str)
-        ]
-
-    def _stale_secrets(self, data: dict[str, Any]) -> bool:
-        try:
-            return any(self._box.needs_update(t["secret"]) for t in self._webhooks(data))
-        except SecretKeyError:
-            return False  # undecryptable under every key: left as is, reported on read
+        self._secrets = BodySecrets(
+            SecretBox.for_db(path, resolve_secret_key(secret_key)), self._conn, self._lock,
+            "alert_subscriptions", "subscription_id", "it is set again", log,
+        )
+        self._secrets.migrate()
 
     def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
@@ -163,8 +111,7 @@ class AlertRepository:
     def save_subscription(self, sub: Subscription) -> Subscription:
         """Insert or replace the configuration; firing state columns are kept as they are."""
         data = sub.model_dump(mode="json", exclude=set(_STATE_FIELDS))
-        for target in self._webhooks(data):
-            target["secret"] = self._box.encrypt(target["secret"])
+        self._secrets.encrypt(data)
         body = json.dumps(data, ensure_ascii=False)
         now = _iso(datetime.now(UTC))
         self._exec(
@@ -236,18 +183,7 @@ class AlertRepository:
     def _sub(self, row: sqlite3.Row) -> Subscription:
         """The subscription with its webhook secrets decrypted (legacy plain text passes)."""
         data = json.loads(row["body"])
-        for target in self._webhooks(data):
-            try:
-                target["secret"] = self._box.decrypt(target["secret"])
-            except SecretKeyError:
-                if row["id"] not in self._unreadable:  # once per subscription, not every read
-                    self._unreadable.add(row["id"])
-                    log.error(
-                        "webhook secret cannot be decrypted: deliveries to it are refused "
-                        "until it is set again (was DULUAN_SECRET_KEY or the key file changed?)",
-                        subscription_id=row["id"],
-                    )
-                target["secret"] = UNREADABLE_SECRET
+        self._secrets.decrypt(row["id"], data)
         data["enabled"] = bool(row["enabled"])
         data["last_fired_at"] = row["last_fired_at"]
         data["last_evaluated_at"] = row["last_evaluated_at"]

@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -129,3 +130,15 @@ class ServerThread:
 # Client libraries' background threads (kafka-python's sender) may log after pytest has closed
 # its capture streams at exit; that is noise, not a failure.
 logging.raiseExceptions = False
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """configure_logging changes the whole process: put the test process's config back."""
+    import structlog
+
+    config, root = structlog.get_config(), logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    structlog.configure(**config)
+    root.handlers[:], root.level = handlers, level

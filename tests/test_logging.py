@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterator
 
 import httpx
 import pytest
-import structlog
 
 from core.logging import configure_logging, get_logger
 from insights.delivery import DeliveryConfig, DeliveryResult, post_signed
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    """configure_logging changes the whole process: put the test process's config back."""
-    config, root = structlog.get_config(), logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    structlog.configure(**config)
-    root.handlers[:], root.level = handlers, level
 
 
 class Broken(httpx.BaseTransport):
@@ -30,6 +18,8 @@ class Broken(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         raise RuntimeError("transport exploded")
+
+pytestmark = pytest.mark.usefixtures("restore_logging")
 
 
 def deliver(secret: str) -> None:

@@ -5,7 +5,6 @@ and every repository keyed by the caller's settings rather than the process-wide
 from __future__ import annotations
 
 import json
-import logging
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import structlog
 from fastapi.testclient import TestClient
 from structlog.testing import capture_logs
 from typer.testing import CliRunner
@@ -255,15 +253,6 @@ def test_callers_key_their_repositories_with_their_own_settings(
     with AlertRepository(db, secret_key=KEY) as repo:
         assert repo.get_subscription(sub.id).targets[0].secret == SECRET  # type: ignore[union-attr]
 
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """The CLI configures logging for the process: put the test process's back afterwards."""
-    config, root = structlog.get_config(), logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    structlog.configure(**config)
-    root.handlers[:], root.level = handlers, level
 
 
 @pytest.mark.usefixtures("restore_logging")
