@@ -407,13 +407,17 @@ class ElasticsearchStore(Store):
             return [{"_score": "desc"}, {"created_at": "desc"}, {"id": "desc"}]
         return [{"created_at": "desc"}, {"id": "desc"}]
 
+    TOTAL_CAP = 10_000
+
     def search(self, query: SearchQuery) -> SearchPage:
         search_after = _decode_cursor(query.cursor) if query.cursor else None
         body: dict[str, Any] = {
             "query": compile_query(query),
             "sort": self._sort(query.sort),
             "size": query.limit + 1,
-            "track_total_hits": True,
+            # counting every match of a very common term is most of a search's cost; past
+            # TOTAL_CAP the total is a lower bound (`total_exact`), as on SQLite
+            "track_total_hits": self.TOTAL_CAP,
             "source": ["post"],
         }
         if search_after is not None:
@@ -434,8 +438,10 @@ class ElasticsearchStore(Store):
                 )
             )
         next_cursor = _encode_cursor(raw[-1]["sort"]) if more and raw else None
+        total = res["hits"]["total"]
         return SearchPage(
-            hits=hits, total=int(res["hits"]["total"]["value"]), next_cursor=next_cursor
+            hits=hits, total=int(total["value"]), next_cursor=next_cursor,
+            total_exact=total.get("relation", "eq") == "eq",
         )
 
     def _scan(
