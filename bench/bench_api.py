@@ -1,11 +1,13 @@
 """API latency under concurrent clients (HTTP through uvicorn), and post-to-alert latency.
 
-    .venv/bin/python bench/bench_api.py --store sqlite --db var/bench/store.db
+    .venv/bin/python bench/bench_api.py --store sqlite --db var/bench/store.db [--cache off|on|both]
     .venv/bin/python bench/bench_api.py --store elasticsearch --es-index bench-posts
     .venv/bin/python bench/bench_api.py --alert-latency
 
 The server runs as its own process (`uvicorn api.app:create_app --factory`) on loopback, rate
 limiting off; N client threads (httpx) send a fixed mix of searches, timelines and trends.
+`--cache` runs it with the query cache off (every request computed), on (identical requests
+reuse an answer while the store is unchanged), or both, one server each, labelled.
 """
 
 from __future__ import annotations
@@ -123,7 +125,14 @@ def run_load(url: str, kind: str, n: int, clients: int, until: str) -> dict[str,
 
 
 def api_bench(args: argparse.Namespace) -> None:
-    env = {"DULUAN_STORE": args.store}
+    modes = ["off", "on"] if args.cache == "both" else [args.cache]
+    for mode in modes:
+        api_bench_one(args, mode)
+
+
+def api_bench_one(args: argparse.Namespace, cache: str) -> None:
+    ttl = "0" if cache == "off" else str(args.cache_ttl)
+    env = {"DULUAN_STORE": args.store, "DULUAN_API_QUERY_CACHE_TTL_S": ttl}
     if args.store == "sqlite":
         env["DULUAN_STORE_PATH"] = str(Path(args.db).resolve())
     else:
@@ -133,7 +142,11 @@ def api_bench(args: argparse.Namespace) -> None:
     proc, url = start_server(env)
     try:
         total = httpx.get(url + "/readyz", timeout=60).json().get("posts")
-        print(f"store={args.store} posts={total} clients={args.clients}", flush=True)
+        print(
+            f"store={args.store} posts={total} clients={args.clients} query cache={cache}"
+            + (f" (ttl {ttl} s)" if cache == "on" else ""),
+            flush=True,
+        )
         for kind in ("search", "timeline", "trends"):
             if kind == "trends":  # the first (cold) computation per query, then the load
                 for q in (None, "xăng", "giá"):
@@ -240,6 +253,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--requests", type=int, default=400, help="per endpoint")
     ap.add_argument("--until", default="2026-11-28T00:00:00Z", help="end of the trends window")
+    ap.add_argument("--cache", choices=["off", "on", "both"], default="both", help="query cache")
+    ap.add_argument("--cache-ttl", type=float, default=10.0, help="query cache TTL when on")
     ap.add_argument("--alert-latency", action="store_true")
     ap.add_argument("--interval", type=float, default=5.0, help="alert runner interval")
     ap.add_argument("--burst", type=int, default=100)

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     api_public_url: str | None = Field(
         None, description="external base URL for links in alerts; default http://host:port"
     )
+    api_query_cache_ttl_s: float = Field(
+        10.0,
+        ge=0,
+        description="reuse identical search/timeline/breakdown answers while the store is "
+        "unchanged, for at most this long (0: off; SQLite store only)",
+    )
     api_rate_limit_burst: int = Field(120, ge=1, description="requests a client may burst")
     api_rate_limit_per_minute: float = Field(
         600.0, ge=0, description="sustained requests per minute per key or client (0: off)"

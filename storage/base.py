@@ -130,6 +130,11 @@ class Store(ABC):
         ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
         return [(text, kind, n) for (text, kind), n in ranked[:limit]]
 
+    def data_version(self) -> int | None:
+        """A number that changes whenever stored data may have changed (for answer caches);
+        None where the backend cannot tell cheaply (then nothing is cached)."""
+        return None
+
     def refresh(self) -> None:
         """Make every completed write visible to search (a no-op where writes are immediate)."""
 

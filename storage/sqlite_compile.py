@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from core.query import And, FieldMatch, MatchAll, Node, Not, Or, Phrase, SearchQuery, Term
 from core.text import fold
+from storage.sqlite_facets import PREFIX, fts_any
 
 _WORD = re.compile(r"\w", re.UNICODE)
 
@@ -31,6 +32,11 @@ def fts_literal(text: str, prefix: bool = False) -> str | None:
         return None
     lit = '"' + folded.replace('"', " ") + '"'
     return lit + "*" if prefix else lit
+
+
+# Negated field filters pushed into FTS5 only where NOT means the same as in SQL: a NULL
+# sentiment or language is excluded by `NOT p.sentiment = ?` but would pass an FTS5 NOT.
+_NEGATABLE = ("source", "topic")
 
 
 def _text_only(node: Node) -> bool:
@@ -84,7 +90,10 @@ class Plan:
     """How to run a query: an optional driving FTS expression plus predicates on `posts p`.
 
     With `fts`, rows come from `posts_fts f` in rowid (= time) order and `posts p` is joined only
-    when `needs_posts`; time bounds are rowid ranges on whichever table drives.
+    when `needs_posts`; time bounds are rowid ranges on whichever table drives. Field filters on
+    source, sentiment, language and topic are part of `fts` (facet tokens) when text drives;
+    `filtered` says whether the query had field filters at all (for capped totals), and
+    `facets` the values each facet is restricted to.
     """
 
     fts: str | None
@@ -93,6 +102,8 @@ class Plan:
     lo: int | None
     hi: int | None
     needs_posts: bool
+    filtered: bool = False
+    facets: dict[str, set[str]] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -169,16 +180,29 @@ class Compiler:
         fts = _to_fts(drive) if drive is not None else None
         if drive is not None and fts is None:
             rest.append(drive)
+        filtered = any(not isinstance(r, MatchAll) for r in rest) or bool(
+            q.sources or q.authors or q.sentiments or q.languages or q.topics
+        )
+        listed = {
+            "source": q.sources,
+            "sentiment": q.sentiments,
+            "lang": q.languages,
+            "topic": q.topics,
+        }
+        facets: dict[str, set[str]] = {}
+        if fts is not None:  # field filters become facet tokens in the same FTS5 query
+            fts, rest = self._push_facets(fts, rest, listed, facets)
+            listed = {}
         clauses = [self.node(r) for r in rest]
-        if q.sources:
+        if listed.get("source"):
             clauses.append(self._in("p.source", q.sources))
         if q.authors:
             clauses.append(self._in("p.author", q.authors))
-        if q.sentiments:
+        if listed.get("sentiment"):
             clauses.append(self._in("p.sentiment", q.sentiments))
-        if q.languages:
+        if listed.get("lang"):
             clauses.append(self._in("p.language", q.languages))
-        if q.topics:
+        if listed.get("topic"):
             clauses.append(
                 "EXISTS (SELECT 1 FROM post_topics t WHERE t.post = p.rowid AND "
                 + self._in("t.topic", q.topics)
@@ -192,4 +216,36 @@ class Compiler:
             lo=time_rowid(q.since.timestamp()) if q.since is not None else None,
             hi=time_rowid(q.until.timestamp()) if q.until is not None else None,
             needs_posts=where != "1",
+            filtered=filtered,
+            facets=facets,
         )
+
+    @staticmethod
+    def _push_facets(
+        fts: str, rest: list[Node], listed: dict[str, list[str]], facets: dict[str, set[str]]
+    ) -> tuple[str, list[Node]]:
+        """AND the facet-expressible filters into `fts`; return it and the filters left for SQL."""
+        pos: list[str] = []
+        neg: list[str] = []
+        keep: list[Node] = []
+
+        def restrict(kind: str, values: set[str]) -> None:
+            facets[kind] = facets[kind] & values if kind in facets else set(values)
+            pos.append(fts_any(kind, values))
+
+        for r in rest:
+            if isinstance(r, FieldMatch) and r.name in PREFIX:
+                restrict(r.name, {r.value})
+            elif (
+                isinstance(r, Not) and isinstance(r.part, FieldMatch) and r.part.name in _NEGATABLE
+            ):
+                neg.append(fts_any(r.part.name, {r.part.value}))
+            else:
+                keep.append(r)
+        for kind, values in listed.items():
+            if values:
+                restrict(kind, set(values))
+        expr = " AND ".join(f"({p})" for p in [fts, *pos])
+        for n in neg:
+            expr = f"({expr}) NOT ({n})"
+        return expr, keep

@@ -3,7 +3,8 @@
 Rowids are `created_at` in microseconds (nudged up on collision), so the rowid order is time
 order in every table: FTS5 walks its doclists newest-first natively, a time window is a rowid
 range, and a scan over a window reads pages in order. Hourly counts (`post_counts`) answer
-dashboards' timelines without scanning posts.
+dashboards' timelines without scanning posts; facet tokens in the FTS5 row (`sqlite_facets`)
+let a text query filter and split by source, sentiment, language and topic inside FTS5.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,11 +28,15 @@ from core.settings import Settings
 from core.text import clean_control, fold
 from storage.base import Bucket, SearchHit, SearchPage, SourceRun, Store, StoreError
 from storage.sqlite_compile import US, Compiler, Plan, time_rowid
+from storage.sqlite_facets import FACETS_SQL, KIND_OF, facets_of, fts_any
 from storage.sqlite_rollup import RollupFilter, ceil_hour, floor_hour, rollup_filter
 
 log = get_logger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+_FTS_TABLE = """CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
+  body, facets, tokenize = 'unicode61 remove_diacritics 2'
+);"""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS posts (
@@ -67,9 +73,6 @@ CREATE INDEX IF NOT EXISTS post_keywords_kw ON post_keywords(keyword, post);
 CREATE TABLE IF NOT EXISTS post_rules (post INTEGER NOT NULL, rule TEXT NOT NULL,
   PRIMARY KEY (post, rule)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS post_rules_rule ON post_rules(rule, post);
-CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
-  body, tokenize = 'unicode61 remove_diacritics 2'
-);
 CREATE TABLE IF NOT EXISTS post_counts (
   hour INTEGER NOT NULL, source TEXT NOT NULL, sentiment TEXT NOT NULL, language TEXT NOT NULL,
   topic TEXT NOT NULL, n INTEGER NOT NULL,
@@ -87,6 +90,13 @@ CREATE TABLE IF NOT EXISTS audit_log (
 """
 
 _BUCKET_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
+# kind -> (table, value column, rowid column), each with an index on (value, rowid)
+_FACET_INDEX: dict[str, tuple[str, str, str]] = {
+    "source": ("posts", "source", "rowid"),
+    "sentiment": ("posts", "sentiment", "rowid"),
+    "lang": ("posts", "language", "rowid"),
+    "topic": ("post_topics", "topic", "post"),
+}
 
 
 def _ts(value: datetime) -> float:
@@ -135,19 +145,54 @@ class SQLiteStore(Store):
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._conn = self._open()
+        self._version_conn: sqlite3.Connection | None = None
+        self._version_lock = threading.Lock()  # not the write lock: never wait for a write
         with self._lock:
             self._conn.executescript(_SCHEMA)
             row = self._conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None:
-                self._conn.execute(
+                self._conn.executescript(_FTS_TABLE)
+                cols = [r[1] for r in self._conn.execute("PRAGMA table_info(posts_fts)")]
+                self._conn.execute(  # an FTS table from before the meta row: migrate it
                     "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', ?)",
-                    (str(SCHEMA_VERSION),),
+                    (str(SCHEMA_VERSION) if "facets" in cols else "2",),
                 )
+                row = self._conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if int(row[0]) == 2:
+                self._migrate_2_to_3()
             elif int(row[0]) != SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path} has schema {row[0]}, this duluan needs {SCHEMA_VERSION}: "
                     "export with the old version and re-import"
                 )
+
+    def _migrate_2_to_3(self) -> None:
+        """Schema 3 adds the facets column to the FTS5 index: rebuild it from the stored posts.
+
+        About 10-20 s per million posts; one process does it, others wait for the write lock.
+        """
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = self._conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
+            if row is not None and int(row[0]) == 2:  # not done meanwhile by another process
+                log.info("store.migrating", path=str(self.path), to_schema=3)
+                self._conn.execute("ALTER TABLE posts_fts RENAME TO posts_fts_v2")
+                self._conn.execute(_FTS_TABLE.replace("IF NOT EXISTS ", "").rstrip(";"))
+                self._conn.execute(
+                    f"INSERT INTO posts_fts(rowid, body, facets) SELECT c.id, c.c0, {FACETS_SQL}"
+                    " FROM posts_fts_v2_content c JOIN posts p ON p.rowid = c.id ORDER BY c.id"
+                )
+                self._conn.execute("DROP TABLE posts_fts_v2")
+                self._conn.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),)
+                )
+            self._conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._conn.execute("ROLLBACK")
+            raise StoreError(
+                f"migrating {self.path} to schema 3 failed ({exc}); if another duluan process"
+                " is migrating it, retry when it is done"
+            ) from exc
 
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(
@@ -171,6 +216,14 @@ class SQLiteStore(Store):
             with self._lock:
                 self._readers.append(conn)
         return conn
+
+    def data_version(self) -> int | None:
+        """SQLite's data_version on a connection that never writes: it changes on every commit,
+        whichever connection or process made it."""
+        with self._version_lock:
+            if self._version_conn is None:
+                self._version_conn = self._open()
+            return int(self._version_conn.execute("PRAGMA data_version").fetchone()[0])
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SQLiteStore:
@@ -271,7 +324,10 @@ class SQLiteStore(Store):
                 col = "rowid" if table == "posts_fts" else "post"
                 self._conn.execute(f"DELETE FROM {table} WHERE {col}=?", (rowid,))
         body = clean_control(" ".join(x for x in (post.title, post.text) if x))
-        self._conn.execute("INSERT INTO posts_fts(rowid, body) VALUES (?, ?)", (rowid, fold(body)))
+        self._conn.execute(
+            "INSERT INTO posts_fts(rowid, body, facets) VALUES (?, ?, ?)",
+            (rowid, fold(body), facets_of(post)),
+        )
         if a:
             scores = {t.label: t.score for t in a.topics}
             self._conn.executemany(
@@ -370,7 +426,7 @@ class SQLiteStore(Store):
     TOTAL_CAP = 10_000
 
     def _search_total(self, query: SearchQuery, plan: Plan) -> tuple[int, bool]:
-        if not (plan.fts and plan.needs_posts):
+        if not (plan.fts and plan.filtered):
             return self.count(query), True
         src, params = plan.source_sql()
         n = int(
@@ -402,26 +458,12 @@ class SQLiteStore(Store):
                 if "r" not in cursor or not isinstance(cursor["r"], int):
                     raise ValueError("invalid cursor")
                 bound = int(cursor["r"])
-                q2 = plan
                 if desc:
-                    q2 = Plan(
-                        plan.fts,
-                        plan.where,
-                        plan.params,
-                        plan.lo,
-                        bound if plan.hi is None else min(plan.hi, bound),
-                        plan.needs_posts,
-                    )
+                    plan = replace(plan, hi=bound if plan.hi is None else min(plan.hi, bound))
                 else:
-                    q2 = Plan(
-                        plan.fts,
-                        plan.where,
-                        plan.params,
-                        bound + 1 if plan.lo is None else max(plan.lo, bound + 1),
-                        plan.hi,
-                        plan.needs_posts,
+                    plan = replace(
+                        plan, lo=bound + 1 if plan.lo is None else max(plan.lo, bound + 1)
                     )
-                plan = q2
             src, params = plan.source_sql()
             order = "DESC" if desc else "ASC"
             rows = self._r.execute(
@@ -466,7 +508,7 @@ class SQLiteStore(Store):
                     hi = bound if hi is None else min(hi, bound)
                 else:
                     lo = bound + 1 if lo is None else max(lo, bound + 1)
-            page_plan = Plan(plan.fts, plan.where, plan.params, lo, hi, plan.needs_posts)
+            page_plan = replace(plan, lo=lo, hi=hi)
             src, params = page_plan.source_sql()
             rowids = [
                 int(r[0])
@@ -580,10 +622,154 @@ class SQLiteStore(Store):
             k = key if key not in (None, "unknown") else "unknown"
             bk.split[k] = bk.split.get(k, 0) + n
 
+    # A split or breakdown of a text query runs one FTS5 pass per value (see sqlite_facets);
+    # past this many values one pass reading each match's row from `posts` is cheaper.
+    MAX_FACET_PASSES = 12
+    # Up to this many fixed-size buckets a pass counts each bucket's rowid range on its own;
+    # past it one GROUP BY, which sorts every match (slower per match, no per-bucket start-up).
+    MAX_RANGE_BUCKETS = 100
+
+    def _facet_values(self, plan: Plan, kind: str) -> tuple[list[str], bool] | None:
+        """Values of a facet among posts in the plan's time range, and whether some there have
+        none (NULL): index seeks only. None when there are too many values for one pass each."""
+        table, col, key = _FACET_INDEX[kind]
+        where, rng = "", []
+        if plan.lo is not None:
+            where += f" AND {key} >= ?"
+            rng.append(plan.lo)
+        if plan.hi is not None:
+            where += f" AND {key} < ?"
+            rng.append(plan.hi)
+        conn = self._r
+        if kind != "topic" and kind in plan.facets:  # the query allows only these
+            candidates = sorted(plan.facets[kind])
+        else:
+            candidates = []
+            nxt = f"SELECT {col} FROM {table} WHERE {col} > ? ORDER BY {col} LIMIT 1"
+            row = conn.execute(nxt, [""]).fetchone()
+            if conn.execute(f"SELECT 1 FROM {table} WHERE {col} = '' LIMIT 1").fetchone():
+                candidates.append("")
+            while row is not None:
+                candidates.append(str(row[0]))
+                if len(candidates) > 4 * self.MAX_FACET_PASSES:
+                    return None
+                row = conn.execute(nxt, [row[0]]).fetchone()
+        present = f"SELECT 1 FROM {table} WHERE {col} = ?{where} LIMIT 1"
+        values = [v for v in candidates if conn.execute(present, [v, *rng]).fetchone()]
+        if len(values) > self.MAX_FACET_PASSES:
+            return None
+        nulls = False
+        if kind in ("sentiment", "lang") and kind not in plan.facets:
+            nulls = bool(
+                conn.execute(
+                    f"SELECT 1 FROM {table} WHERE {col} IS NULL{where} LIMIT 1", rng
+                ).fetchone()
+            )
+        return values, nulls
+
+    def _buckets(self, plan: Plan, interval: Interval) -> range | None:
+        """Fixed-size bucket starts (µs) covering the plan's rowid range, when few enough to
+        count one by one; None otherwise (week, month, or many buckets)."""
+        if interval not in _BUCKET_SECONDS:
+            return None
+        lo, hi = plan.lo, plan.hi
+        if lo is None or hi is None:
+            # two queries: each is one b-tree descent, MIN and MAX together scan the table
+            first = self._r.execute("SELECT MIN(rowid) FROM posts").fetchone()[0]
+            last = self._r.execute("SELECT MAX(rowid) FROM posts").fetchone()[0]
+            if first is None or last is None:
+                return None
+            lo = int(first) if lo is None else lo
+            hi = int(last) + 1 if hi is None else hi
+        step = _BUCKET_SECONDS[interval] * US
+        start = lo // step * step
+        if hi <= start or (hi - start) // step > self.MAX_RANGE_BUCKETS:
+            return None
+        return range(start, hi, step)
+
+    def _fts_counts(
+        self, plan: Plan, expr: str, interval: Interval | None, starts: range | None
+    ) -> list[tuple[int, int]]:
+        """Matches of an FTS5 expression in the plan's rowid range per bucket start (seconds),
+        or all of them under bucket 0 when `interval` is None."""
+        src, params = replace(plan, fts=expr, where="1", params=[]).source_sql()
+        if interval is None:
+            return [(0, int(self._r.execute(f"SELECT COUNT(*) {src}", params).fetchone()[0]))]
+        # One row back per statement (a JSON array): a thread steps SQLite once and takes the
+        # GIL back once, not once per bucket, which matters with many API threads.
+        if starts is not None:
+            lo = plan.lo if plan.lo is not None else starts.start
+            hi = plan.hi if plan.hi is not None else starts.stop
+            step = starts.step
+            sql = (
+                "WITH RECURSIVE b(x) AS (SELECT ? UNION ALL SELECT x + ? FROM b WHERE x + ? < ?)"
+                f" SELECT json_group_array(json_array(x / {US},"
+                " (SELECT COUNT(*) FROM posts_fts WHERE posts_fts MATCH ?"
+                " AND rowid >= max(x, ?) AND rowid < min(x + ?, ?)))) FROM b"
+            )
+            args = [starts.start, step, step, starts.stop, expr, lo, step, hi]
+        else:
+            bucket = self._bucket_sql(interval, f"(f.rowid / {US})")
+            sql = (
+                "SELECT json_group_array(json_array(b, n)) FROM"
+                f" (SELECT {bucket} AS b, COUNT(*) AS n {src} GROUP BY b)"
+            )
+            args = params
+        rows = json.loads(self._r.execute(sql, args).fetchone()[0])
+        return [(int(b), int(n)) for b, n in rows if n]
+
+    def _facet_split(
+        self, plan: Plan, kind: str, interval: Interval | None, totals: bool
+    ) -> tuple[dict[tuple[int, str], int], dict[int, int] | None] | None:
+        """Matches per (bucket, value) by facet intersections; with `totals`, also matches per
+        bucket where some may lack the facet (topics; no sentiment). None: not this way."""
+        if plan.fts is None or plan.needs_posts:
+            return None
+        found = self._facet_values(plan, kind)
+        if found is None:
+            return None
+        values, nulls = found
+        starts = self._buckets(plan, interval) if interval is not None else None
+        counts: dict[tuple[int, str], int] = {}
+        for v in values:
+            expr = f"({plan.fts}) AND ({fts_any(kind, {v})})"
+            for b, n in self._fts_counts(plan, expr, interval, starts):
+                if n:
+                    counts[(b, v)] = n
+        per_bucket = None
+        if totals and (kind == "topic" or nulls):
+            per_bucket = dict(self._fts_counts(plan, plan.fts, interval, starts))
+        return counts, per_bucket
+
+    def _facet_timeline(self, plan: Plan, interval: Interval, split: Split) -> list[Bucket] | None:
+        """A text query's timeline split by sentiment, source or topic, from FTS5 alone."""
+        got = self._facet_split(plan, KIND_OF[split], interval, totals=True)
+        if got is None:
+            return None
+        counts, totals = got
+        buckets: dict[int, Bucket] = {}
+        for (b, v), n in counts.items():
+            self._add(buckets, b, v, n, split)
+        if split == "topic":
+            for b, bk in buckets.items():
+                bk.count = (totals or {}).get(b, 0)
+        else:
+            for b, n in (totals or {}).items():
+                known = sum(got_b.split.values()) if (got_b := buckets.get(b)) else 0
+                if n > known:  # matches with no sentiment (not analysed): "unknown"
+                    self._add(buckets, b, None, n - known, split)
+            for bk in buckets.values():
+                bk.count = sum(bk.split.values())
+        return [buckets[k] for k in sorted(buckets)]
+
     def _scan_timeline(
         self, query: SearchQuery, interval: Interval, split: Split | None
     ) -> list[Bucket]:
         plan = self._plan(query)
+        if split is not None:
+            faceted = self._facet_timeline(plan, interval, split)
+            if faceted is not None:
+                return faceted
         seconds = f"({plan.key}.rowid / {US})"
         bucket = self._bucket_sql(interval, seconds)
         src, params = plan.source_sql(with_posts=split in ("sentiment", "source"))
@@ -626,6 +812,10 @@ class SQLiteStore(Store):
                 for k, v in bk.split.items():
                     totals[k] = totals.get(k, 0) + v
             return sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        got = self._facet_split(self._plan(query), "topic", None, totals=False)
+        if got is not None:
+            counts = [(v, n) for (_, v), n in got[0].items()]
+            return sorted(counts, key=lambda kv: (-kv[1], kv[0]))[:limit]
         sub, params, _ = self._matching(query)
         sql = (
             f"SELECT t.topic, COUNT(*) AS n FROM post_topics t WHERE t.post IN ({sub})"
@@ -694,6 +884,14 @@ class SQLiteStore(Store):
 
     def _scan_top(self, column: str, query: SearchQuery, limit: int) -> list[tuple[str, int]]:
         plan = self._plan(query)
+        got = (
+            self._facet_split(plan, KIND_OF[column], None, totals=False)
+            if column in KIND_OF
+            else None
+        )
+        if got is not None:
+            counts = [(v, n) for (_, v), n in got[0].items()]
+            return sorted(counts, key=lambda kv: (-kv[1], kv[0]))[:limit]
         src, params = plan.source_sql(with_posts=True)
         sql = (
             f"SELECT p.{column} AS v, COUNT(*) AS n {src} AND p.{column} IS NOT NULL"
@@ -745,4 +943,6 @@ class SQLiteStore(Store):
             for conn in self._readers:
                 conn.close()
             self._readers.clear()
+            if self._version_conn is not None:
+                self._version_conn.close()
             self._conn.close()

@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from api.deps import get_store, search_query
 from api.schemas import DryRunResponse, Hit, SearchResponse
 from api.security import READ
+from api.services.query_cache import QueryCache, get_query_cache
 from core.export import stream_export
 from core.query import SearchQuery
 from storage.base import Store
@@ -18,29 +19,34 @@ router = APIRouter(prefix="/v1", tags=["search"], dependencies=READ)
 
 StoreDep = Annotated[Store, Depends(get_store)]
 QueryDep = Annotated[SearchQuery, Depends(search_query)]
+CacheDep = Annotated[QueryCache, Depends(get_query_cache)]
 
 
 @router.get("/search", response_model=SearchResponse, summary="Search posts")
 def search(
     store: StoreDep,
     query: QueryDep,
+    cache: CacheDep,
     sort: Annotated[Literal["newest", "oldest", "relevance"], Query()] = "newest",
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     cursor: Annotated[str | None, Query(max_length=500, description="from next_cursor")] = None,
 ) -> SearchResponse:
     """One page of matches with highlighted snippets; follow `next_cursor` for more."""
-    try:
-        page = store.search(
-            query.model_copy(update={"sort": sort, "limit": limit, "cursor": cursor})
+    q = query.model_copy(update={"sort": sort, "limit": limit, "cursor": cursor})
+
+    def answer() -> SearchResponse:
+        page = store.search(q)
+        return SearchResponse(
+            total=page.total,
+            total_exact=page.total_exact,
+            hits=[Hit(post=h.post, score=h.score, snippet=h.snippet) for h in page.hits],
+            next_cursor=page.next_cursor,
         )
+
+    try:
+        return cache.get(store, "search|" + q.model_dump_json(), answer)
     except ValueError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
-    return SearchResponse(
-        total=page.total,
-        total_exact=page.total_exact,
-        hits=[Hit(post=h.post, score=h.score, snippet=h.snippet) for h in page.hits],
-        next_cursor=page.next_cursor,
-    )
 
 
 @router.get("/search/dry-run", response_model=DryRunResponse, summary="Count matches and sample")

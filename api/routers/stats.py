@@ -17,6 +17,7 @@ from api.schemas import (
     TopResponse,
 )
 from api.security import READ
+from api.services.query_cache import QueryCache, get_query_cache
 from api.services.share import ShareOfVoiceResponse, share_of_voice
 from core.models import SENTIMENT_LABELS
 from core.query import SearchQuery
@@ -25,17 +26,20 @@ from storage.base import Store
 router = APIRouter(prefix="/v1", tags=["stats"], dependencies=READ)
 StoreDep = Annotated[Store, Depends(get_store)]
 QueryDep = Annotated[SearchQuery, Depends(search_query)]
+CacheDep = Annotated[QueryCache, Depends(get_query_cache)]
 
 
 @router.get("/timeline", response_model=TimelineResponse, summary="Counts per time bucket")
 def timeline(
     store: StoreDep,
     query: QueryDep,
+    cache: CacheDep,
     interval: Annotated[Literal["minute", "hour", "day", "week", "month"], Query()] = "day",
     split: Annotated[Literal["sentiment", "source", "topic"] | None, Query()] = None,
 ) -> TimelineResponse:
     """Volume over time (UTC buckets), optionally split by sentiment, source or topic."""
-    buckets = store.timeline(query, interval, split)
+    key = f"timeline|{interval}|{split}|{query.model_dump_json()}"
+    buckets = cache.get(store, key, lambda: store.timeline(query, interval, split))
     return TimelineResponse(
         interval=interval,
         split=split,
@@ -44,8 +48,9 @@ def timeline(
 
 
 @router.get("/sentiment", response_model=SentimentResponse, summary="Sentiment breakdown")
-def sentiment(store: StoreDep, query: QueryDep) -> SentimentResponse:
-    found = dict(store.top_values("sentiment", query, limit=10))
+def sentiment(store: StoreDep, query: QueryDep, cache: CacheDep) -> SentimentResponse:
+    key = "sentiment|" + query.model_dump_json()
+    found = dict(cache.get(store, key, lambda: store.top_values("sentiment", query, limit=10)))
     counts: dict[str, int] = {label: found.get(label, 0) for label in SENTIMENT_LABELS}
     total = sum(counts.values())
     shares = {k: (v / total if total else 0.0) for k, v in counts.items()}
@@ -99,13 +104,17 @@ def top(
     field: Literal["topics", "keywords", "sources", "authors", "languages"],
     store: StoreDep,
     query: QueryDep,
+    cache: CacheDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> TopResponse:
     """Top topics, keywords, sources, authors or languages for the query and window."""
-    if field == "topics":
-        items = store.top_topics(query, limit)
-    elif field == "keywords":
-        items = store.top_keywords(query, limit)
-    else:
-        items = store.top_values(_FIELD[field], query, limit)
+
+    def answer() -> list[tuple[str, int]]:
+        if field == "topics":
+            return store.top_topics(query, limit)
+        if field == "keywords":
+            return store.top_keywords(query, limit)
+        return store.top_values(_FIELD[field], query, limit)
+
+    items = cache.get(store, f"top|{field}|{limit}|{query.model_dump_json()}", answer)
     return TopResponse(field=field, items=[CountItem(key=k, count=n) for k, n in items])
