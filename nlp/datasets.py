@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,8 +158,95 @@ def load_challenge(root: Path, split: str) -> Split:
     return read_tsv(challenge_file())
 
 
+REAL = "real-social"
+"""Real comments captured from sources no NLP dataset comes from (../shared/data/sources: voz
+stock forum, YouTube, VnExpress), labelled by the team. Only the labels are committed
+(nlp/eval/real_labels.tsv, keyed by a hash of the text): the text stays in ../shared."""
+
+
+def real_labels_file() -> Path:
+    return Path(__file__).resolve().parent / "eval" / "real_labels.tsv"
+
+
+def text_key(text: str) -> str:
+    """A stable key for a comment that reveals nothing of it."""
+    return hashlib.sha1(" ".join(text.split()).encode("utf-8")).hexdigest()[:16]
+
+
+def real_comments(sources: Path, part: str = "test") -> list[tuple[str, str]]:
+    """(source, text) of the captured real comments under ../shared/data/sources, deduplicated.
+    `test`: a fixed ~20 % hash sample of the voz forum plus the YouTube and VnExpress threads;
+    `train`: the rest of the voz forum (both captures), never in `test`."""
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+
+    def add(source: str, text: object) -> None:
+        if isinstance(text, str) and text.strip() and text_key(text) not in seen:
+            seen.add(text_key(text))
+            out.append((source, text.strip()))
+
+    folder = sources / "voz_stock_comments_ntabyte"
+    for name, column in (("comments_c873932.csv", "2"), ("comments_160a9ba.csv", "content")):
+        if part == "test" and name != "comments_c873932.csv":
+            continue
+        if not (folder / name).is_file():
+            continue
+        with (folder / name).open(encoding="utf-8", errors="replace", newline="") as fh:
+            for row in csv.DictReader(fh):
+                text = row.get(column) or ""
+                if _held_out(text_key(text), 20) == (part == "test"):
+                    add("voz", text)
+    if part != "test":
+        return out
+    yt = sources / "youtube_commentthreads_huuarena" / "commentThreads_bk-7487l1OQ.json"
+    if yt.is_file():
+        for item in json.loads(yt.read_text(encoding="utf-8")).get("items", []):
+            add("youtube", item["snippet"]["topLevelComment"]["snippet"].get("textOriginal"))
+    vne = sources / "vnexpress_comments_api_khoapham" / "article_4219024_comments.json"
+    if vne.is_file():
+        data = json.loads(vne.read_text(encoding="utf-8"))
+        items = list(data.get("result", {}).get("data", {}).get("data", {}).get("items", []))
+        items += data.get("replies", {}).get("data", {}).get("data", {}).get("items", [])
+        for item in items:
+            add("vnexpress", item.get("content"))
+            for reply in (item.get("replys") or {}).get("items", []) or []:
+                add("vnexpress", reply.get("content"))
+    return out
+
+
+def real_train_label_files() -> list[Path]:
+    return sorted(repo_data_dir().glob("real_train_labels_*.tsv"))
+
+
+def _hash_labels(paths: list[Path]) -> dict[str, tuple[str, str]]:
+    labels: dict[str, tuple[str, str]] = {}
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                _source, key, sentiment, toxic = line.split("\t")[:4]
+                labels[key] = (_SHORT[sentiment.strip()],
+                               "toxic" if toxic.strip() == "1" else "clean")
+    return labels
+
+
+def load_real(root: Path, split: str) -> Split:
+    """The labelled real comments present under ../shared/data/sources (root's sibling):
+    `test` is the evaluation sample, `train` the rest of the forum (never in `test`)."""
+    part = "test" if split == "test" else "train"
+    labels = _hash_labels([real_labels_file()] if part == "test" else real_train_label_files())
+    out = Split(labels={"sentiment": [], "toxic": [], "source": []})
+    for source, text in real_comments(root.parent / "sources", part):
+        if (found := labels.get(text_key(text))) is not None:
+            out.texts.append(text)
+            out.labels["sentiment"].append(found[0])
+            out.labels["toxic"].append(found[1])
+            out.labels["source"].append(source)
+    return out
+
+
 LOADERS = {"uit-vsfc": load_vsfc, "uit-victsd": load_victsd, "aivivn-2019": load_aivivn,
-           "uit-visfd": load_visfd, SOCIAL: load_social, CHALLENGE: load_challenge}
+           "uit-visfd": load_visfd, SOCIAL: load_social, CHALLENGE: load_challenge,
+           REAL: load_real}
 SENTIMENT_SETS = ("uit-vsfc", "aivivn-2019", "uit-visfd")
 """The research sentiment datasets (../shared/data/nlp): the cross-domain rotation."""
 
@@ -169,6 +257,12 @@ def has(root: Path, name: str, split: str) -> bool:
         return split in ("train", "dev") and any(repo_data_dir().glob("social_*.tsv"))
     if name == CHALLENGE:
         return split == "test" and challenge_file().is_file()
+    if name == REAL:
+        if not (root.parent / "sources").is_dir():
+            return False
+        if split == "test":
+            return real_labels_file().is_file()
+        return split == "train" and bool(real_train_label_files())
     if not (root / name).is_dir():
         return False
     return not (name == "aivivn-2019" and split == "dev")
@@ -176,7 +270,8 @@ def has(root: Path, name: str, split: str) -> bool:
 
 def available(root: Path) -> list[str]:
     """The research datasets present under `root`."""
-    return [name for name in LOADERS if name not in (SOCIAL, CHALLENGE) and (root / name).is_dir()]
+    return [name for name in LOADERS
+            if name not in (SOCIAL, CHALLENGE, REAL) and (root / name).is_dir()]
 
 
 def load(root: Path, name: str, split: str) -> Split:

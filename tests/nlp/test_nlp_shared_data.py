@@ -52,3 +52,14 @@ def test_sentiment_and_topics_on_a_test_sample(analyzer: Analyzer) -> None:
 
 def test_default_data_dir_is_next_to_the_repo() -> None:
     assert default_data_dir() == Path(__file__).resolve().parents[3] / "shared" / "data" / "nlp"
+
+
+def test_every_real_comment_label_finds_its_comment() -> None:
+    """The labels (nlp/eval/real_labels.tsv) are keyed by a hash of text kept in ../shared."""
+    from nlp.datasets import REAL, real_labels_file
+
+    keys = [line.split("\t")[1] for line in real_labels_file().read_text(encoding="utf-8")
+            .splitlines() if line.strip() and not line.startswith("#")]
+    got = load(DATA, REAL, "test")
+    assert len(got) == len(keys) == len(set(keys)) > 300
+    assert set(got.labels["sentiment"]) == {"positive", "neutral", "negative"}
