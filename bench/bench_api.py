@@ -38,7 +38,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(env: dict[str, str], workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -53,6 +53,8 @@ def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
             str(port),
             "--log-level",
             "warning",
+            "--workers",
+            str(workers),
         ],
         cwd=ROOT,
         env={**os.environ, "DULUAN_API_RATE_LIMIT_PER_MINUTE": "0", **env},
@@ -139,11 +141,12 @@ def api_bench_one(args: argparse.Namespace, cache: str) -> None:
         env["DULUAN_ELASTICSEARCH_URL"] = args.es_url
         env["DULUAN_ELASTICSEARCH_INDEX"] = args.es_index
         env["DULUAN_DATA_DIR"] = tempfile.mkdtemp(prefix="duluan-bench-")
-    proc, url = start_server(env)
+    proc, url = start_server(env, args.workers)
     try:
         total = httpx.get(url + "/readyz", timeout=60).json().get("posts")
         print(
-            f"store={args.store} posts={total} clients={args.clients} query cache={cache}"
+            f"store={args.store} posts={total} clients={args.clients} workers={args.workers} "
+            f"query cache={cache}"
             + (f" (ttl {ttl} s)" if cache == "on" else ""),
             flush=True,
         )
@@ -251,6 +254,7 @@ def main() -> None:
     ap.add_argument("--es-url", default="http://127.0.0.1:9200")
     ap.add_argument("--es-index", default="bench-posts")
     ap.add_argument("--clients", type=int, default=20)
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     ap.add_argument("--requests", type=int, default=400, help="per endpoint")
     ap.add_argument("--until", default="2026-11-28T00:00:00Z", help="end of the trends window")
     ap.add_argument("--cache", choices=["off", "on", "both"], default="both", help="query cache")
