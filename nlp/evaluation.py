@@ -6,6 +6,7 @@ because the product reads comments from sources none of the datasets come from.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,20 @@ def _sentiment_pred(proba: np.ndarray, dataset: str) -> np.ndarray:
     return labels[proba.argmax(1)]
 
 
+def calibration_error(proba: np.ndarray, gold: Sequence[str], bins: int = 10) -> float:
+    """Expected calibration error of the top label: how far "score 0.8" is from 80 % right."""
+    labels = np.array(SENTIMENT_LABELS)
+    conf = proba.max(1)
+    right = labels[proba.argmax(1)] == np.array(gold)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    err = 0.0
+    for lo, hi in itertools.pairwise(edges):
+        inside = (conf > lo) & (conf <= hi)
+        if inside.any():
+            err += inside.mean() * abs(conf[inside].mean() - right[inside].mean())
+    return float(err)
+
+
 def _row(task: str, dataset: str, split: str, y: Sequence[str], pred: Sequence[str],
          note: str = "", f1_pos: str | None = None) -> Row:
     if f1_pos is not None:
@@ -61,8 +76,11 @@ def evaluate_model(model: ClassicalModel, corpus: Corpus) -> list[Row]:
         split = corpus.split(name, "test")
         for folded in (False, True):
             x = fz.transform(corpus.features(name, "test", folded))
-            pred = _sentiment_pred(heads["sentiment"].proba(x), name)
+            proba = heads["sentiment"].proba(x)
+            pred = _sentiment_pred(proba, name)
             note = "no diacritics" if folded else ""
+            if name != "aivivn-2019" and not folded:
+                note = f"ECE {calibration_error(proba, split.labels['sentiment']):.3f}"
             if name == "aivivn-2019":
                 note = ("pos/neg only; 20% hash hold-out " + note).strip()
             rows.append(_row("sentiment", name, "test", split.labels["sentiment"], list(pred),
@@ -101,9 +119,11 @@ def real_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
     split = corpus.split(name, "test")
     docs = corpus.features(name, "test")
     x = model.featurizer.transform(docs)
-    pred = list(_sentiment_pred(model.heads["sentiment"].proba(x), name))
+    proba = model.heads["sentiment"].proba(x)
+    pred = list(_sentiment_pred(proba, name))
     gold = split.labels["sentiment"]
-    rows = [_row("sentiment", name, "test", gold, pred, "real comments, all sources")]
+    rows = [_row("sentiment", name, "test", gold, pred, "real comments, all sources; "
+                 f"ECE {calibration_error(proba, gold):.3f}")]
     for source in sorted(set(split.labels["source"])):
         idx = [i for i, s in enumerate(split.labels["source"]) if s == source]
         if len(idx) >= 50:
