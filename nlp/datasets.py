@@ -244,9 +244,45 @@ def load_real(root: Path, split: str) -> Split:
     return out
 
 
+NEWS = "victsd-sentiment"
+"""UIT-ViCTSD news comments with sentiment labels of ours (the dataset has none): a hash
+sample of its train split for training, of its test split for evaluation. Labels only are
+committed (nlp/data/victsd_sentiment_*.tsv, nlp/eval/victsd_sentiment.tsv), keyed by text hash."""
+
+
+def news_comment_sample(root: Path, split: str) -> list[str]:
+    """The ViCTSD comments we label: ~25 % of train, ~40 % of test, by a hash of the text."""
+    share = {"train": 25, "test": 40}[split]
+    out: list[str] = []
+    seen: set[str] = set()
+    for text in load_victsd(root, split).texts:
+        key = text_key(text)
+        if text.strip() and key not in seen and _held_out("news" + key, share):
+            seen.add(key)
+            out.append(text.strip())
+    return out
+
+
+def news_label_files(split: str) -> list[Path]:
+    if split == "test":
+        return [Path(__file__).resolve().parent / "eval" / "victsd_sentiment.tsv"]
+    return sorted(repo_data_dir().glob("victsd_sentiment_*.tsv"))
+
+
+def load_news(root: Path, split: str) -> Split:
+    labels = _hash_labels([p for p in news_label_files(split) if p.is_file()])
+    out = Split(labels={"sentiment": [], "toxic": []})
+    for text in news_comment_sample(root, split):
+        if (found := labels.get(text_key(text))) is not None:
+            out.texts.append(text)
+            out.labels["sentiment"].append(found[0])
+            out.labels["toxic"].append(found[1])
+    return out
+
+
 LOADERS = {"uit-vsfc": load_vsfc, "uit-victsd": load_victsd, "aivivn-2019": load_aivivn,
            "uit-visfd": load_visfd, SOCIAL: load_social, CHALLENGE: load_challenge,
-           REAL: load_real}
+           REAL: load_real, NEWS: load_news}
 SENTIMENT_SETS = ("uit-vsfc", "aivivn-2019", "uit-visfd")
 """The research sentiment datasets (../shared/data/nlp): the cross-domain rotation."""
 
@@ -257,6 +293,9 @@ def has(root: Path, name: str, split: str) -> bool:
         return split in ("train", "dev") and any(repo_data_dir().glob("social_*.tsv"))
     if name == CHALLENGE:
         return split == "test" and challenge_file().is_file()
+    if name == NEWS:
+        return (split in ("train", "test") and (root / "uit-victsd").is_dir()
+                and any(p.is_file() for p in news_label_files(split)))
     if name == REAL:
         if not (root.parent / "sources").is_dir():
             return False
@@ -271,7 +310,7 @@ def has(root: Path, name: str, split: str) -> bool:
 def available(root: Path) -> list[str]:
     """The research datasets present under `root`."""
     return [name for name in LOADERS
-            if name not in (SOCIAL, CHALLENGE, REAL) and (root / name).is_dir()]
+            if name not in (SOCIAL, CHALLENGE, REAL, NEWS) and (root / name).is_dir()]
 
 
 def load(root: Path, name: str, split: str) -> Split:

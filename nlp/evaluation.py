@@ -109,6 +109,13 @@ def evaluate_model(model: ClassicalModel, corpus: Corpus) -> list[Row]:
         rows.extend(challenge_rows(model, corpus))
     if corpus.has(ds.REAL, "test"):
         rows.extend(real_rows(model, corpus))
+    if corpus.has(ds.NEWS, "test"):
+        split = corpus.split(ds.NEWS, "test")
+        proba = model.heads["sentiment"].proba(model.featurizer.transform(
+            corpus.features(ds.NEWS, "test")))
+        gold = split.labels["sentiment"]
+        rows.append(_row("sentiment", ds.NEWS, "test", gold, list(_sentiment_pred(proba, ds.NEWS)),
+                         f"ViCTSD news comments, our labels; ECE {calibration_error(proba, gold):.3f}"))
     return rows
 
 

@@ -32,7 +32,7 @@ from nlp.segment import Segmenter
 
 log = get_logger(__name__)
 
-MODEL_VERSION = "classical-2026.11.28c"
+MODEL_VERSION = "classical-2026.11.28d"
 SEED = 0
 ASPECT_CLASSES = ("none", "positive", "negative", "neutral")
 C_SENTIMENT = 0.2
@@ -133,14 +133,15 @@ def sentiment_sets(corpus: Corpus, exclude: str | None = None) -> list[str]:
     return [n for n in ds.SENTIMENT_SETS if n != exclude and corpus.has(n, "train")]
 
 
-def real_rows(corpus: Corpus, task: str) -> tuple[list[list[str]], list[str]]:
-    """Labelled real forum comments (train part; needs ../shared), both spellings."""
-    if not corpus.has(ds.REAL, "train"):
+def real_rows(corpus: Corpus, task: str, name: str = ds.REAL) -> tuple[list[list[str]], list[str]]:
+    """Real comments we labelled (train part; needs ../shared), both spellings: the voz forum
+    (`ds.REAL`) or ViCTSD news comments (`ds.NEWS`, sentiment)."""
+    if not corpus.has(name, "train"):
         return [], []
-    labels = corpus.split(ds.REAL, "train").labels[task]
+    labels = corpus.split(name, "train").labels[task]
     docs: list[list[str]] = []
     for folded in (False, True):
-        docs += corpus.features(ds.REAL, "train", folded)
+        docs += corpus.features(name, "train", folded)
     return docs, labels + labels
 
 
@@ -156,8 +157,9 @@ def train_sentiment(corpus: Corpus, fz: Featurizer, names: Sequence[str],
     weights = [1.0] * len(docs)
     sdocs, sy = social_rows(corpus, "sentiment")
     docs, y, weights = docs + sdocs, y + sy, weights + [W_SOCIAL] * len(sdocs)
-    rdocs, ry = real_rows(corpus, "sentiment")
-    docs, y, weights = docs + rdocs, y + ry, weights + [W_REAL] * len(rdocs)
+    for name in (ds.REAL, ds.NEWS):
+        rdocs, ry = real_rows(corpus, "sentiment", name)
+        docs, y, weights = docs + rdocs, y + ry, weights + [W_REAL] * len(rdocs)
     model = _svm(fz.transform(docs), y, C_SENTIMENT, weights=weights)
     classes: list[str] = list(SENTIMENT_LABELS)
     coef, bias = _coef_for(model, classes)
