@@ -63,3 +63,17 @@ def test_every_real_comment_label_finds_its_comment() -> None:
     got = load(DATA, REAL, "test")
     assert len(got) == len(keys) == len(set(keys)) > 300
     assert set(got.labels["sentiment"]) == {"positive", "neutral", "negative"}
+
+
+def test_every_news_comment_label_finds_its_comment() -> None:
+    """Our sentiment labels for ViCTSD comments are keyed by a hash of its text."""
+    from nlp.datasets import NEWS, news_label_files
+
+    for split in ("train", "test"):
+        keys = [line.split("\t")[1] for path in news_label_files(split)
+                for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip() and not line.startswith("#")]
+        got = load(DATA, NEWS, split)
+        assert len(got) == len(keys) == len(set(keys)) > 300
+    train = set(load(DATA, NEWS, "train").texts)
+    assert not train & set(load(DATA, NEWS, "test").texts)
