@@ -255,6 +255,8 @@ def news_comment_sample(root: Path, split: str) -> list[str]:
     share = {"train": 25, "test": 40}[split]
     out: list[str] = []
     seen: set[str] = set()
+    if split == "train":  # a few comments appear in both of ViCTSD's splits: keep them out
+        seen = {text_key(t) for t in load_victsd(root, "test").texts}
     for text in load_victsd(root, split).texts:
         key = text_key(text)
         if text.strip() and key not in seen and _held_out("news" + key, share):
