@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 
 from core.text import fold
 
+_fold_char = lru_cache(maxsize=8192)(fold)
+"""`fold` of one character, cached: snippets fold every character of every hit."""
 
-def _folded_with_map(text: str) -> tuple[str, list[int]]:
+
+def _folded_with_map(text: str) -> tuple[str, Sequence[int]]:
     """Fold char by char, remembering which original index each folded char came from."""
-    out: list[str] = []
+    parts = [_fold_char(ch) for ch in text]
+    folded = "".join(parts)
+    if len(folded) == len(text) and all(len(p) == 1 for p in parts):
+        return folded, range(len(text))  # the usual case: one folded char per char
     index: list[int] = []
-    for i, ch in enumerate(text):
-        f = fold(ch)
-        out.append(f)
+    for i, f in enumerate(parts):
         index.extend([i] * len(f))
-    return "".join(out), index
+    return folded, index
 
 
 def snippet(text: str, terms: list[str], width: int = 200, mark: str = "mark") -> str:

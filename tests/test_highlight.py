@@ -1,0 +1,31 @@
+"""Snippets mark query terms in the original text whatever its accents, casing or encoding."""
+
+from __future__ import annotations
+
+from core.highlight import snippet
+
+
+def test_terms_typed_without_accents_mark_the_accented_words() -> None:
+    got = snippet("Giá XĂNG tăng, xăng dầu đắt", ["xang", "dau"])
+    assert got == "Giá <mark>XĂNG</mark> tăng, <mark>xăng</mark> <mark>dầu</mark> đắt"
+
+
+def test_phrases_prefixes_and_word_boundaries() -> None:
+    got = snippet("giá xăng tăng; xếp hàng đổ xăng", ["gia xang", "xe*"])  # a phrase, a prefix
+    assert got == "<mark>giá xăng</mark> tăng; <mark>xếp</mark> hàng đổ xăng"
+    assert "<mark>" not in snippet("xếp hàng", ["xe"])  # "xe" is not a prefix search
+
+
+def test_text_whose_folding_changes_length_keeps_marks_on_the_right_characters() -> None:
+    # "İ" lower-cases to two characters and decomposed accents fold to nothing
+    text = "İstanbul và Vie\u0302\u0323t Nam, <b>xăng</b>"
+    got = snippet(text, ["viet", "xang", "istanbul"])
+    assert got == ("<mark>İstanbul</mark> và <mark>Vie\u0302\u0323t</mark> Nam, "
+                   "&lt;b&gt;<mark>xăng</mark>&lt;/b&gt;")
+
+
+def test_long_text_is_cut_around_the_first_match() -> None:
+    text = "mở đầu " * 60 + "giá xăng hôm nay" + " kết thúc" * 60
+    got = snippet(text, ["xăng"], width=80)
+    assert got.startswith("…") and got.endswith("…")
+    assert "<mark>xăng</mark>" in got and len(got) < 140
