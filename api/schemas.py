@@ -18,7 +18,8 @@ class Hit(BaseModel):
 class SearchResponse(BaseModel):
     total: int = Field(description="number of posts matching the query")
     total_exact: bool = Field(
-        True, description="false when `total` is a lower bound (10,000+ matches on SQLite)"
+        True, description="false when `total` is a lower bound (more than 10,000 matches); "
+        "`/v1/search/dry-run` and exports count them all"
     )
     hits: list[Hit] = Field(description="one page of matches")
     next_cursor: str | None = Field(None, description="pass as `cursor` for the next page")
