@@ -70,11 +70,47 @@ def _scan(tokens: list[str], table: dict[str, str], negators: frozenset[str],
     return out
 
 
+# What people pay, and which way it moves: "giá xăng tăng mạnh" is bad news for the people
+# talking, though "giá" and "mạnh" are praise in product reviews ("giá tốt", "cấu hình mạnh").
+_COST_WORDS = frozenset({"giá", "phí", "thuế", "suất"})  # giá (cả), học/viện phí, thuế, lãi suất
+_COST_UNACCENTED = {"gia": "giá", "phi": "phí", "thue": "thuế", "suat": "suất"}
+_NOT_COST_AFTER = frozenset({"tri"})                     # "giá trị" is value, not a price
+_RISE = frozenset({"tang", "leo", "vot", "dat"})         # tăng, leo thang, tăng vọt, đắt
+_FALL = frozenset({"giam", "ha", "re"})                  # giảm, hạ, rẻ
+_COST_WINDOW = 4
+
+
+def _cost_moves(tokens: list[str], folded: list[str]) -> list[str]:
+    """Price rises read as negative, falls as positive (rise or fall within a few words of a
+    cost word, either order, no negator or sentence break between)."""
+    out: list[str] = []
+    for i, tok in enumerate(tokens):
+        if tok == folded[i]:  # typed without diacritics: "gia xang tang" reads the same way
+            tok = _COST_UNACCENTED.get(tok, tok)
+        nxt = folded[i + 1] if i + 1 < len(folded) else ""
+        if tok not in _COST_WORDS or nxt in _NOT_COST_AFTER:
+            continue
+        if tok == "suất" and (i == 0 or folded[i - 1] != "lai"):
+            continue
+        lo, hi = max(0, i - 2), min(len(folded), i + 1 + _COST_WINDOW)
+        for j in range(lo, hi):
+            between = folded[min(i, j) + 1 : max(i, j)]
+            if j == i or any(not t[0].isalnum() or t in _NEG_FOLDED for t in between):
+                continue
+            if folded[j] in _RISE:
+                out += ["<lex_neg>", "<flex_neg>"]
+                break
+            if folded[j] in _FALL:
+                out += ["<lex_pos>", "<flex_pos>"]
+                break
+    return out
+
+
 def opinion_features(text: str) -> list[str]:
     """Lexicon hits in `text` (normalized), accented and folded, negation-aware."""
     tokens = _TOKEN.findall(text.lower())
     if not tokens:
         return []
     folded = [fold_word(t) for t in tokens]
-    return _scan(tokens, _ACCENTED, _NEG_ACCENTED, "lex") + _scan(folded, _FOLDED, _NEG_FOLDED,
-                                                                   "flex")
+    return (_scan(tokens, _ACCENTED, _NEG_ACCENTED, "lex")
+            + _scan(folded, _FOLDED, _NEG_FOLDED, "flex") + _cost_moves(tokens, folded))

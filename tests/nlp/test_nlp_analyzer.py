@@ -144,3 +144,17 @@ def test_names_survive_segmentation_and_normalization(analyzer: Analyzer) -> Non
     got = analyzer.analyze(["Quang Hải sút phạt đẹp quá", "Chủ tịch Nguyễn Văn A nói chiều nay"])
     assert [e.text for e in got[0].entities] == ["Quang Hải"]  # segmenter glued "sút" on
     assert any(e.text == "Nguyễn Văn A" and e.type == "PER" for e in got[1].entities)
+
+
+def test_price_rises_read_as_bad_news_for_the_people_talking(analyzer: Analyzer) -> None:
+    """"giá" and "mạnh" are praise in product reviews; a price rise is not."""
+    from nlp.opinion import opinion_features
+
+    assert "<lex_neg>" in opinion_features("giá xăng tăng mạnh")
+    assert "<lex_neg>" in opinion_features("gia xang tang manh")
+    assert "<lex_pos>" in opinion_features("lãi suất giảm")
+    assert "<lex_neg>" not in opinion_features("giá xăng không tăng")
+    assert "<lex_neg>" not in opinion_features("giá trị căn nhà tăng")
+    got = analyzer.analyze(["Giá xăng tăng mạnh, người dân lo lắng",
+                            "Học phí lại tăng, sinh viên khổ", "Giá xăng giảm rồi, mừng quá"])
+    assert [a.sentiment.label for a in got] == ["negative", "negative", "positive"]
