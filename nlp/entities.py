@@ -35,6 +35,23 @@ def _type(name: str, prev: str) -> str:
     return "MISC"
 
 
+def _is_title(word: str) -> bool:
+    """A title before a name: "Bộ trưởng", "Chủ tịch", "Bác sĩ", "ông"."""
+    return all(p in PERSON_TITLES for p in word.lower().split(" "))
+
+
+def _person_like(word: str) -> bool:
+    """Capitalised syllables starting with a Vietnamese surname: "Nguyễn Kim Sơn"."""
+    parts = word.split(" ")
+    return len(parts) > 1 and parts[0].lower() in VI_SURNAMES and all(_is_cap(p) for p in parts)
+
+
+def _org_word(word: str) -> bool:
+    """Starts with an organisation cue: "Công ty ...", "Bộ Y tế" glued by the segmenter."""
+    low = word.lower()
+    return any(low == cue or low.startswith(cue + " ") for cue in ORG_CUES)
+
+
 def entities(words: list[str]) -> list[Entity]:
     """Entities from segmented words (original casing); sentence-initial single words skipped."""
     out: list[Entity] = []
@@ -46,7 +63,7 @@ def entities(words: list[str]) -> list[Entity]:
         if not run:
             return
         titled = ""
-        if len(run) > 1 and run[0].lower() in PERSON_TITLES:
+        if len(run) > 1 and _is_title(run[0]) and (" " in run[0] or _person_like(run[1])):
             titled = run.pop(0)
             start += 1
         name = " ".join(run)
@@ -66,7 +83,16 @@ def entities(words: list[str]) -> list[Entity]:
         lead = 0
         while lead < len(parts) and _is_cap(parts[lead]):
             lead += 1
-        if lead == len(parts):
+        if run and lead == len(parts) and (_is_title(w) or (
+                _person_like(w) and not _is_title(run[-1]))):
+            flush(run_start)  # a title or a person's name starts a new entity ("Bộ X Nguyễn Y")
+            run = []
+        if lead == len(parts) or (lead >= 1 and _org_word(w)) or (
+            lead == 1 and run and len(parts) > 1
+        ):
+            # whole word: every syllable capitalised, an organisation word ("Bộ Giáo dục và
+            # Đào tạo"), or inside a name a compound capitalised on its first syllable only,
+            # as Vietnamese writes them ("Ngân hàng Nhà nước", "Sở Giao thông")
             if not run:
                 run_start = i
             run.append(w)

@@ -158,3 +158,14 @@ def test_price_rises_read_as_bad_news_for_the_people_talking(analyzer: Analyzer)
     got = analyzer.analyze(["Giá xăng tăng mạnh, người dân lo lắng",
                             "Học phí lại tăng, sinh viên khổ", "Giá xăng giảm rồi, mừng quá"])
     assert [a.sentiment.label for a in got] == ["negative", "negative", "positive"]
+
+
+def test_organisations_written_the_vietnamese_way(analyzer: Analyzer) -> None:
+    """Only the first syllable of each word is capitalised in "Ngân hàng Nhà nước"."""
+    texts = ["Hôm qua Bộ Y tế họp khẩn", "Ngân hàng Nhà nước điều chỉnh lãi suất",
+             "Bộ trưởng Bộ Giáo dục và Đào tạo Nguyễn Kim Sơn phát biểu"]
+    got = [[(e.text, e.type) for e in a.entities] for a in analyzer.analyze(texts)]
+    assert got[0] == [("Bộ Y tế", "ORG")]
+    assert got[1] == [("Ngân hàng Nhà nước", "ORG")]
+    assert got[2] == [("Bộ Giáo dục và Đào tạo", "ORG"), ("Nguyễn Kim Sơn", "PER")]
+    assert analyzer.analyze(["Hôm nay trời đẹp"])[0].entities == []  # sentence-initial words
