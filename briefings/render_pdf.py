@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -338,25 +338,24 @@ def render_pdf(briefing: Briefing, *, font_folder: Path | str | None = None) -> 
         ("LEFT", "RIGHT", "RIGHT", "RIGHT"),
     )
 
-    doc.heading(t("topics"), need=12 + 7 * min(len(b.topics), 5))
-    if b.topics:
+    def share_table(items: Sequence[Any], first: str, name: Callable[[str], str]) -> None:
+        """Count, share and change against the previous period, one row per key."""
+        if not items:
+            doc.para(t("no_posts"), 9.5, MUTED)
+            return
         doc.table_rows(
-            [t("topic"), t("count"), t("share"), t("previous"), t("change")],
+            [first, t("count"), t("share"), t("previous"), t("change")],
             [
-                [
-                    L.topic_name(i.key, lang),
-                    fmt_int(i.count),
-                    fmt_pct(i.share),
-                    fmt_int(i.previous),
-                    L.fmt_signed(i.delta, lang),
-                ]
-                for i in b.topics
+                [name(i.key), fmt_int(i.count), fmt_pct(i.share), fmt_int(i.previous),
+                 L.fmt_signed(i.delta, lang)]
+                for i in items
             ],
             (40, 15, 15, 15, 15),
             ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
         )
-    else:
-        doc.para(t("no_posts"), 9.5, MUTED)
+
+    doc.heading(t("topics"), need=12 + 7 * min(len(b.topics), 5))
+    share_table(b.topics, t("topic"), lambda key: L.topic_name(key, lang))
 
     doc.heading(t("emerging"))
     if b.emerging:
@@ -380,24 +379,7 @@ def render_pdf(briefing: Briefing, *, font_folder: Path | str | None = None) -> 
         doc.para(t("no_emerging"), 9.5, MUTED)
 
     doc.heading(t("sources"))
-    if b.sources:
-        doc.table_rows(
-            [t("source"), t("count"), t("share"), t("previous"), t("change")],
-            [
-                [
-                    i.key,
-                    fmt_int(i.count),
-                    fmt_pct(i.share),
-                    fmt_int(i.previous),
-                    L.fmt_signed(i.delta, lang),
-                ]
-                for i in b.sources
-            ],
-            (40, 15, 15, 15, 15),
-            ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
-        )
-    else:
-        doc.para(t("no_posts"), 9.5, MUTED)
+    share_table(b.sources, t("source"), lambda key: key)
 
     doc.heading(t("spikes"))
     if b.spikes:

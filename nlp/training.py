@@ -83,21 +83,22 @@ def _svm(x: sp.csr_matrix, y: Sequence[str] | np.ndarray, c: float,
     return model
 
 
-def social_rows(corpus: Corpus, task: str, split: str = "train",
-                both_spellings: bool = True) -> tuple[list[list[str]], list[str]]:
-    """Our own social comments for one task (rows without a label for it, topic `-`, left out)."""
-    if not corpus.has(ds.SOCIAL, split):
+def labelled_rows(corpus: Corpus, name: str, task: str, split: str = "train",
+                  both_spellings: bool = True) -> tuple[list[list[str]], list[str]]:
+    """Rows of one of our labelled sets for a task: the invented social comments (`ds.SOCIAL`)
+    or real comments we labelled (`ds.REAL` forum, `ds.NEWS` news; need ../shared). Rows
+    without a label for the task (topic `-`) are left out; empty when the set is absent."""
+    if not corpus.has(name, split):
         return [], []
-    labels = corpus.split(ds.SOCIAL, split).labels[task]
+    labels = corpus.split(name, split).labels[task]
     keep = [i for i, v in enumerate(labels) if v != "-"]
     docs: list[list[str]] = []
     y: list[str] = []
     for folded in (False, True) if both_spellings else (False,):
-        feats = corpus.features(ds.SOCIAL, split, folded)
+        feats = corpus.features(name, split, folded)
         docs += [feats[i] for i in keep]
         y += [labels[i] for i in keep]
     return docs, y
-
 
 def _coef_for(model: LinearSVC, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Coefficients in our class order; binary SVMs give one row, expanded to [-w/2, +w/2]."""
@@ -133,18 +134,6 @@ def sentiment_sets(corpus: Corpus, exclude: str | None = None) -> list[str]:
     return [n for n in ds.SENTIMENT_SETS if n != exclude and corpus.has(n, "train")]
 
 
-def real_rows(corpus: Corpus, task: str, name: str = ds.REAL) -> tuple[list[list[str]], list[str]]:
-    """Real comments we labelled (train part; needs ../shared), both spellings: the voz forum
-    (`ds.REAL`) or ViCTSD news comments (`ds.NEWS`, sentiment)."""
-    if not corpus.has(name, "train"):
-        return [], []
-    labels = corpus.split(name, "train").labels[task]
-    docs: list[list[str]] = []
-    for folded in (False, True):
-        docs += corpus.features(name, "train", folded)
-    return docs, labels + labels
-
-
 def train_sentiment(corpus: Corpus, fz: Featurizer, names: Sequence[str],
                     dev_names: Sequence[str]) -> LinearHead:
     docs: list[list[str]] = []
@@ -155,10 +144,10 @@ def train_sentiment(corpus: Corpus, fz: Featurizer, names: Sequence[str],
             docs += corpus.features(n, "train", folded)
             y += labels
     weights = [1.0] * len(docs)
-    sdocs, sy = social_rows(corpus, "sentiment")
+    sdocs, sy = labelled_rows(corpus, ds.SOCIAL, "sentiment")
     docs, y, weights = docs + sdocs, y + sy, weights + [W_SOCIAL] * len(sdocs)
     for name in (ds.REAL, ds.NEWS):
-        rdocs, ry = real_rows(corpus, "sentiment", name)
+        rdocs, ry = labelled_rows(corpus, name, "sentiment")
         docs, y, weights = docs + rdocs, y + ry, weights + [W_REAL] * len(rdocs)
     model = _svm(fz.transform(docs), y, C_SENTIMENT, weights=weights)
     classes: list[str] = list(SENTIMENT_LABELS)
@@ -209,7 +198,7 @@ def train_topics(corpus: Corpus, fz: Featurizer, refit: bool = True) -> LinearHe
     for split in ("train", "dev"):  # titles: news-register examples of every topic
         docs += corpus.features(name, split, field_name="titles")
         labels += corpus.split(name, split).labels["topic"]
-    sdocs, sy = social_rows(corpus, "topic")
+    sdocs, sy = labelled_rows(corpus, ds.SOCIAL, "topic")
     docs, labels = docs + sdocs, labels + sy
     model = _svm(fz.transform(docs), labels, C_TOPIC, balanced=False)
     coef, bias = _coef_for(model, TOPIC_IDS)
@@ -231,8 +220,8 @@ def train_toxicity(corpus: Corpus, fz: Featurizer, sentiment: LinearHead,
     name = "uit-victsd"
     y = corpus.split(name, "train").labels["toxic"]
     docs = corpus.features(name, "train") + corpus.features(name, "train", True)
-    sdocs, sy = social_rows(corpus, "toxic")
-    rdocs, ry = real_rows(corpus, "toxic")
+    sdocs, sy = labelled_rows(corpus, ds.SOCIAL, "toxic")
+    rdocs, ry = labelled_rows(corpus, ds.REAL, "toxic")
     model = _svm(fz.transform(docs + sdocs + rdocs), y + y + sy + ry, C_TOXIC)
     coef, bias = _coef_for(model, ["clean", "toxic"])
     head = LinearHead.from_dense("toxic", ["clean", "toxic"], coef, bias, "softmax")
@@ -250,7 +239,7 @@ def train_toxicity(corpus: Corpus, fz: Featurizer, sentiment: LinearHead,
     # the threshold weighs news comments (ViCTSD dev, out-of-fold) and our social dev equally:
     # ViCTSD alone picks a low one that flags slang used as an intensifier on forums
     checks = [(truth, oof)]
-    sdocs, sy = social_rows(corpus, "toxic", "dev", both_spellings=False)
+    sdocs, sy = labelled_rows(corpus, ds.SOCIAL, "toxic", "dev", both_spellings=False)
     if sdocs:
         xs = fz.transform(sdocs)
         zs = toxic_stack_inputs(head.scores(xs), sentiment.proba(xs), sdocs)
@@ -316,7 +305,8 @@ def fit_featurizer(corpus: Corpus, sentiment_names: Sequence[str]) -> Featurizer
     docs: list[list[str]] = []
     for n in sentiment_names:
         docs += corpus.features(n, "train") + corpus.features(n, "train", True)
-    docs += social_rows(corpus, "sentiment")[0] + real_rows(corpus, "sentiment")[0]
+    docs += labelled_rows(corpus, ds.SOCIAL, "sentiment")[0]
+    docs += labelled_rows(corpus, ds.REAL, "sentiment")[0]
     if corpus.has("uit-victsd", "train"):
         docs += corpus.features("uit-victsd", "train") + corpus.features("uit-victsd", "train",
                                                                           True)

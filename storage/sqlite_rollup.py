@@ -23,6 +23,20 @@ class RollupFilter:
     language: set[str] | None = None
     topic: str | None = None
 
+    def value_clauses(self) -> tuple[list[str], list[str]]:
+        """SQL conditions on post_counts for source / sentiment / language, with parameters."""
+        clauses: list[str] = []
+        params: list[str] = []
+        for column, values in (
+            ("source", self.source),
+            ("sentiment", self.sentiment),
+            ("language", self.language),
+        ):
+            if values is not None:
+                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+                params.extend(sorted(values))
+        return clauses, params
+
 
 def _restrict(current: set[str] | None, values: set[str]) -> set[str]:
     return set(values) if current is None else current & values

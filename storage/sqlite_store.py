@@ -556,16 +556,8 @@ class SQLiteStore(Store):
         hi = floor_hour(query.until.timestamp()) if query.until else None
         if lo is not None and hi is not None and lo >= hi:
             return self._scan_timeline(query, interval, split)
-        clauses: list[str] = []
-        params: list[Any] = []
-        for column, values in (
-            ("source", f.source),
-            ("sentiment", f.sentiment),
-            ("language", f.language),
-        ):
-            if values is not None:
-                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
-                params.extend(sorted(values))
+        clauses, values = f.value_clauses()
+        params: list[Any] = list(values)
         if split == "topic":
             clauses.append("topic != ''")
         else:
@@ -856,15 +848,9 @@ class SQLiteStore(Store):
         }[field]
         rollup = rollup_filter(query)
         if rollup is not None and column != "author":
-            clauses, params = ["topic = ?"], [rollup.topic or ""]
-            for col, values in (
-                ("source", rollup.source),
-                ("sentiment", rollup.sentiment),
-                ("language", rollup.language),
-            ):
-                if values is not None:
-                    clauses.append(f"{col} IN ({','.join('?' * len(values))})")
-                    params.extend(sorted(values))
+            clauses, params = rollup.value_clauses()
+            clauses.append("topic = ?")
+            params.append(rollup.topic or "")
             if query.since or query.until:
                 if column == "language":
                     return self._scan_top(column, query, limit)

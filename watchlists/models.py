@@ -28,7 +28,21 @@ def _check_span(since: datetime | None, until: datetime | None) -> None:
         raise ValueError("`since` must be before `until`")
 
 
-class WatchlistCreate(BaseModel):
+class _QueryAndSpan(BaseModel):
+    """Checks shared by creating and updating: a query that parses, a span in UTC."""
+
+    @field_validator("query", check_fields=False)
+    @classmethod
+    def _query(cls, value: str | None) -> str | None:
+        return _check_query(value)
+
+    @field_validator("since", "until", check_fields=False)
+    @classmethod
+    def _tz(cls, value: datetime | None) -> datetime | None:
+        return _aware(value) if value else None
+
+
+class WatchlistCreate(_QueryAndSpan):
     """What a user supplies to save a watchlist."""
 
     name: str = Field(min_length=1, max_length=200, description="unique, human-readable name")
@@ -46,23 +60,13 @@ class WatchlistCreate(BaseModel):
             raise ValueError("name must not be blank")
         return value
 
-    @field_validator("query")
-    @classmethod
-    def _query(cls, value: str | None) -> str | None:
-        return _check_query(value)
-
-    @field_validator("since", "until")
-    @classmethod
-    def _tz(cls, value: datetime | None) -> datetime | None:
-        return _aware(value) if value else None
-
     @model_validator(mode="after")
     def _span(self) -> WatchlistCreate:
         _check_span(self.since, self.until)
         return self
 
 
-class WatchlistUpdate(BaseModel):
+class WatchlistUpdate(_QueryAndSpan):
     """Fields to change; omitted fields keep their value (send null to clear a span end)."""
 
     name: str | None = Field(None, min_length=1, max_length=200)
@@ -71,16 +75,6 @@ class WatchlistUpdate(BaseModel):
     until: datetime | None = None
     owner: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=2000)
-
-    @field_validator("query")
-    @classmethod
-    def _query(cls, value: str | None) -> str | None:
-        return _check_query(value)
-
-    @field_validator("since", "until")
-    @classmethod
-    def _tz(cls, value: datetime | None) -> datetime | None:
-        return _aware(value) if value else None
 
 
 class Watchlist(WatchlistCreate):

@@ -20,11 +20,10 @@ def key_headers(app: Any, scope: Scope = "admin", name: str = "test") -> dict[st
 
 import itertools  # noqa: E402
 import random  # noqa: E402
-import threading  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
 
 from core.models import Analysis, Entity, Post, Scored, Sentiment  # noqa: E402
+from tests.conftest import Hook  # noqa: E402,F401  (re-exported for the api tests)
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 VOCAB = [f"từ{i}" for i in range(300)]
@@ -66,29 +65,3 @@ def background(rng: random.Random, n: int, at: datetime) -> list[Post]:
         )
         for i in range(n)
     ]
-
-
-class Hook:
-    """A real HTTP server on 127.0.0.1 recording POSTs (headers, body); answers 200."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[dict[str, str], bytes]] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                hook.requests.append(({k: v for k, v in self.headers.items()}, body))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook?token=abc"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()

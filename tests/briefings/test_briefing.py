@@ -6,10 +6,8 @@ from __future__ import annotations
 import base64
 import json
 import subprocess
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +27,7 @@ from insights.delivery import SIGNATURE_HEADER, TIMESTAMP_HEADER, DeliveryConfig
 from storage.sqlite_store import SQLiteStore
 from tests.api.conftest import key_headers
 from tests.briefings.corpus import NOV_START, corpus
-from tests.conftest import require_tool
+from tests.conftest import Hook, require_tool
 from watchlists.models import Watchlist, WatchlistCreate
 from watchlists.repository import WatchlistRepository
 from watchlists.service import create_watchlist
@@ -184,35 +182,10 @@ def test_brief_endpoint_html_pdf_json(client: TestClient, watchlists: dict[str, 
     )
 
 
-class _Hook:
-    def __init__(self) -> None:
-        self.requests: list[tuple[dict[str, str], bytes]] = []
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                hook.requests.append((dict(self.headers.items()), body))
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/brief"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_schedule_delivers_a_signed_webhook_once_per_period(
     store: SQLiteStore, watchlists: dict[str, Watchlist]
 ) -> None:
-    hook = _Hook()
+    hook = Hook()
     try:
         repo = ScheduleRepository(store.path)
         target = WebhookTarget(url=hook.url)
