@@ -122,6 +122,12 @@ class Settings(BaseSettings):
     smtp_user: str | None = Field(None, description="SMTP login (none: no AUTH)")
     sources_file: Path | None = Field(None, description="YAML list of sources for `duluan run`")
     store: Literal["sqlite", "elasticsearch"] = Field("sqlite", description="store backend")
+    store_postings_cache_mb: int = Field(
+        256,
+        ge=0,
+        description="memory per process for SQLite's in-memory match lists of text queries"
+        " (counts, timelines and splits of common terms); 0 turns it off",
+    )
     store_path: Path | None = Field(
         None, description="SQLite store file; default DATA_DIR/duluan.db"
     )

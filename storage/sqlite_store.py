@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from core.highlight import snippet
 from core.ids import content_hash
 from core.logging import get_logger
@@ -29,11 +31,18 @@ from core.text import clean_control, fold
 from storage.base import Bucket, SearchHit, SearchPage, SourceRun, Store, StoreError
 from storage.sqlite_compile import US, Compiler, Plan, time_rowid
 from storage.sqlite_facets import FACETS_SQL, KIND_OF, facets_of, fts_any
+from storage.sqlite_postings import (
+    CHANGES_SCHEMA,
+    PostingsCache,
+    count_between,
+    intersect,
+    log_changes,
+)
 from storage.sqlite_rollup import RollupFilter, ceil_hour, floor_hour, rollup_filter
 
 log = get_logger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _FTS_TABLE = """CREATE VIRTUAL TABLE IF NOT EXISTS posts_fts USING fts5(
   body, facets, tokenize = 'unicode61 remove_diacritics 2'
 );"""
@@ -99,6 +108,21 @@ _FACET_INDEX: dict[str, tuple[str, str, str]] = {
 }
 
 
+def _bucket_starts(seconds: np.ndarray, interval: Interval) -> np.ndarray:
+    """Bucket start (epoch seconds) of each time, as `_bucket_sql` computes it in SQL."""
+    if interval in _BUCKET_SECONDS:
+        size = _BUCKET_SECONDS[interval]
+        out: np.ndarray = seconds // size * size
+        return out
+    if interval == "week":  # Monday on or before the day; 1970-01-01 was a Thursday
+        days = seconds // 86400
+        out = (days - (days + 3) % 7) * 86400
+        return out
+    months = seconds.astype("datetime64[s]").astype("datetime64[M]")
+    out = months.astype("datetime64[s]").astype(np.int64)
+    return out
+
+
 def _ts(value: datetime) -> float:
     return value.timestamp()
 
@@ -138,8 +162,11 @@ def _rollup_keys_of(post: Post, created: float) -> list[tuple[int, str, str, str
 class SQLiteStore(Store):
     """One SQLite file (WAL): one writer process and many readers (a connection per thread)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, postings_cache_mb: int = 256) -> None:
         self.path = Path(path)
+        self._postings = (
+            PostingsCache(postings_cache_mb * 2**20) if postings_cache_mb > 0 else None
+        )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._local = threading.local()
@@ -148,7 +175,7 @@ class SQLiteStore(Store):
         self._version_conn: sqlite3.Connection | None = None
         self._version_lock = threading.Lock()  # not the write lock: never wait for a write
         with self._lock:
-            self._conn.executescript(_SCHEMA)
+            self._conn.executescript(_SCHEMA + CHANGES_SCHEMA)
             row = self._conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is None:
                 self._conn.executescript(_FTS_TABLE)
@@ -160,6 +187,12 @@ class SQLiteStore(Store):
                 row = self._conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if int(row[0]) == 2:
                 self._migrate_2_to_3()
+                row = (3,)
+            if int(row[0]) == 3:  # 4 adds post_changes, created above: new writes fill it
+                self._conn.execute(
+                    "UPDATE meta SET value = ? WHERE key = 'schema' AND value = '3'",
+                    (str(SCHEMA_VERSION),),
+                )
             elif int(row[0]) != SCHEMA_VERSION:
                 raise StoreError(
                     f"{self.path} has schema {row[0]}, this duluan needs {SCHEMA_VERSION}: "
@@ -183,9 +216,7 @@ class SQLiteStore(Store):
                     " FROM posts_fts_v2_content c JOIN posts p ON p.rowid = c.id ORDER BY c.id"
                 )
                 self._conn.execute("DROP TABLE posts_fts_v2")
-                self._conn.execute(
-                    "UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION),)
-                )
+                self._conn.execute("UPDATE meta SET value = '3' WHERE key = 'schema'")
             self._conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self._conn.execute("ROLLBACK")
@@ -227,7 +258,7 @@ class SQLiteStore(Store):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SQLiteStore:
-        return cls(settings.resolved_store_path)
+        return cls(settings.resolved_store_path, settings.store_postings_cache_mb)
 
     # -- writes ---------------------------------------------------------------------------
     def upsert(self, posts: Sequence[Post]) -> int:
@@ -238,8 +269,8 @@ class SQLiteStore(Store):
         with self._lock:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
-                for post in latest.values():
-                    self._upsert_one(post, now)
+                touched = [self._upsert_one(post, now) for post in latest.values()]
+                log_changes(self._conn, touched)
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
                 self._conn.execute("ROLLBACK")
@@ -279,7 +310,7 @@ class SQLiteStore(Store):
                 rowid += 1
         return rowid
 
-    def _upsert_one(self, post: Post, now: float) -> None:
+    def _upsert_one(self, post: Post, now: float) -> int:
         a = post.analysis
         created = _ts(post.created_at)
         old = self._conn.execute(
@@ -343,6 +374,7 @@ class SQLiteStore(Store):
                 [(rowid, r) for r in dict.fromkeys(a.rule_topics)],
             )
         self._bump(_rollup_keys_of(post, created), 1)
+        return rowid
 
     def _delete_rowids(self, rowids: list[int]) -> None:
         for i in range(0, len(rowids), 500):
@@ -355,6 +387,7 @@ class SQLiteStore(Store):
             for table in ("post_topics", "post_keywords", "post_rules"):
                 self._conn.execute(f"DELETE FROM {table} WHERE post IN ({marks})", chunk)
             self._conn.execute(f"DELETE FROM posts WHERE rowid IN ({marks})", chunk)
+            log_changes(self._conn, chunk)
 
     def _audit(self, action: str, target: str, count: int, actor: str | None) -> None:
         self._conn.execute(
@@ -418,15 +451,22 @@ class SQLiteStore(Store):
         rollup = rollup_filter(query)
         if rollup is not None:
             return sum(b.count for b in self._rollup_timeline(rollup, query, "month", None))
-        src, params = self._plan(query).source_sql()
+        plan = self._plan(query)
+        if self._cached(plan) and plan.fts:
+            return self._fts_counts(plan, plan.fts, None, None)[0][1]
+        src, params = plan.source_sql()
         return int(self._r.execute(f"SELECT COUNT(*) {src}", params).fetchone()[0])
+
+    def _cached(self, plan: Plan) -> bool:
+        """Whether the plan's matches can come from the postings cache (FTS5 alone decides)."""
+        return self._postings is not None and plan.fts is not None and not plan.needs_posts
 
     # Past this many matches of a text query that also filters on post fields, search totals
     # are a lower bound (`total_exact=False`), as Elasticsearch's track_total_hits does.
     TOTAL_CAP = 10_000
 
     def _search_total(self, query: SearchQuery, plan: Plan) -> tuple[int, bool]:
-        if not (plan.fts and plan.filtered):
+        if not (plan.fts and plan.filtered) or self._cached(plan):
             return self.count(query), True
         src, params = plan.source_sql()
         n = int(
@@ -680,10 +720,19 @@ class SQLiteStore(Store):
         return range(start, hi, step)
 
     def _fts_counts(
-        self, plan: Plan, expr: str, interval: Interval | None, starts: range | None
+        self,
+        plan: Plan,
+        expr: str,
+        interval: Interval | None,
+        starts: range | None,
+        facet: str | None = None,
     ) -> list[tuple[int, int]]:
-        """Matches of an FTS5 expression in the plan's rowid range per bucket start (seconds),
-        or all of them under bucket 0 when `interval` is None."""
+        """Matches of an FTS5 expression (and `facet`, if given) in the plan's rowid range per
+        bucket start (seconds), or all of them under bucket 0 when `interval` is None."""
+        if self._postings is not None:
+            return self._cached_counts(plan, expr, interval, facet)
+        if facet is not None:
+            expr = f"({expr}) AND ({facet})"
         src, params = replace(plan, fts=expr, where="1", params=[]).source_sql()
         if interval is None:
             return [(0, int(self._r.execute(f"SELECT COUNT(*) {src}", params).fetchone()[0]))]
@@ -710,6 +759,26 @@ class SQLiteStore(Store):
         rows = json.loads(self._r.execute(sql, args).fetchone()[0])
         return [(int(b), int(n)) for b, n in rows if n]
 
+    def _cached_counts(
+        self, plan: Plan, expr: str, interval: Interval | None, facet: str | None
+    ) -> list[tuple[int, int]]:
+        """`_fts_counts` from the postings cache: binary searches on sorted rowid arrays."""
+        assert self._postings is not None
+        rows = self._postings.rows(self._r, expr)
+        if facet is not None:
+            rows = intersect(rows, self._postings.rows(self._r, facet))
+        if interval is None:
+            return [(0, count_between(rows, plan.lo, plan.hi))]
+        lo = int(np.searchsorted(rows, plan.lo)) if plan.lo is not None else 0
+        hi = int(np.searchsorted(rows, plan.hi)) if plan.hi is not None else len(rows)
+        if hi <= lo:
+            return []
+        b = _bucket_starts(rows[lo:hi] // US, interval)
+        cuts = np.flatnonzero(np.diff(b)) + 1
+        firsts = np.concatenate(([0], cuts))
+        sizes = np.diff(np.concatenate((firsts, [len(b)])))
+        return list(zip(b[firsts].tolist(), sizes.tolist(), strict=True))
+
     def _facet_split(
         self, plan: Plan, kind: str, interval: Interval | None, totals: bool
     ) -> tuple[dict[tuple[int, str], int], dict[int, int] | None] | None:
@@ -724,8 +793,7 @@ class SQLiteStore(Store):
         starts = self._buckets(plan, interval) if interval is not None else None
         counts: dict[tuple[int, str], int] = {}
         for v in values:
-            expr = f"({plan.fts}) AND ({fts_any(kind, {v})})"
-            for b, n in self._fts_counts(plan, expr, interval, starts):
+            for b, n in self._fts_counts(plan, plan.fts, interval, starts, fts_any(kind, {v})):
                 if n:
                     counts[(b, v)] = n
         per_bucket = None
@@ -762,6 +830,11 @@ class SQLiteStore(Store):
             faceted = self._facet_timeline(plan, interval, split)
             if faceted is not None:
                 return faceted
+        elif self._cached(plan) and plan.fts:
+            return [
+                Bucket(start=_dt(b), count=n)
+                for b, n in self._fts_counts(plan, plan.fts, interval, None)
+            ]
         seconds = f"({plan.key}.rowid / {US})"
         bucket = self._bucket_sql(interval, seconds)
         src, params = plan.source_sql(with_posts=split in ("sentiment", "source"))

@@ -183,7 +183,7 @@ def test_a_schema_2_store_is_migrated_on_open(tmp_path: Path) -> None:
 
     store = SQLiteStore(path)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == ("3",)
+        assert conn.execute("SELECT value FROM meta WHERE key='schema'").fetchone() == ("4",)
         facets = dict(
             conn.execute("SELECT p.id, f.facets FROM posts_fts f JOIN posts p ON p.rowid = f.rowid")
         )
