@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -161,6 +164,58 @@ def run_load(url: str, kind: str, n: int, clients: int, until: str) -> dict[str,
     }
 
 
+class Ingest:
+    """Writes `rate` posts/s into the store while the load runs, as the pipeline would: every
+    write invalidates the query cache and makes the postings cache catch up."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        from bench.synthetic import synthetic_posts
+
+        self.rate = args.ingest
+        self.stop = threading.Event()
+        self.written = 0
+        if args.store == "sqlite":
+            from storage.sqlite_store import SQLiteStore
+
+            self.store: Any = SQLiteStore(args.db, postings_cache_mb=0)
+        else:
+            from storage.elasticsearch_store import ElasticsearchStore
+
+            self.store = ElasticsearchStore(args.es_url, args.es_index)
+        end = datetime.fromisoformat(args.until.replace("Z", "+00:00"))
+        self.posts = (
+            p.model_copy(
+                update={
+                    "id": f"bench-live:{i}",
+                    "author": "bench-live",
+                    "created_at": end - timedelta(seconds=random.random() * 86400),
+                }
+            )
+            for i, p in enumerate(synthetic_posts(10**7, seed=99))
+        )
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        tick = 0.2
+        batch = max(1, round(self.rate * tick))
+        while not self.stop.wait(tick):
+            self.store.upsert([next(self.posts) for _ in range(batch)])
+            self.written += batch
+
+    def __enter__(self) -> Ingest:
+        if self.rate > 0:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        if self.thread.is_alive():
+            self.thread.join()
+        removed = self.store.delete_by_author("bench-live", actor="bench_api")
+        print(f"  ingest: {self.written} posts written during the load, {removed} removed after")
+        self.store.close()
+
+
 def api_bench(args: argparse.Namespace) -> None:
     modes = ["off", "on"] if args.cache == "both" else [args.cache]
     for mode in modes:
@@ -181,6 +236,7 @@ def api_bench_one(args: argparse.Namespace, cache: str) -> None:
         total = httpx.get(url + "/readyz", timeout=60).json().get("posts")
         print(
             f"store={args.store} posts={total} clients={args.clients} workers={args.workers} "
+            f"warm-up={args.warmup} ingest={args.ingest:g}/s "
             f"query cache={cache}" + (f" (ttl {ttl} s)" if cache == "on" else ""),
             flush=True,
         )
@@ -198,9 +254,10 @@ def api_bench_one(args: argparse.Namespace, cache: str) -> None:
                         f"  trends cold q={q!r}: {(time.perf_counter() - t0) * 1000:.0f} ms",
                         flush=True,
                     )
-            else:
-                run_load(url, kind, 20, args.clients, args.until)  # warm caches
-            s = run_load(url, kind, args.requests, args.clients, args.until)
+            else:  # warm: the same mix once, as a long-running server would be
+                run_load(url, kind, args.warmup, args.clients, args.until)
+            with Ingest(args) if args.ingest > 0 else contextlib.nullcontext():
+                s = run_load(url, kind, args.requests, args.clients, args.until)
             print(
                 f"  {kind:<9} n={s['n']:<5} errors={s['errors']:<3} p50={s['p50']:7.1f} ms  "
                 f"p95={s['p95']:7.1f} ms  max={s['max']:7.1f} ms  {s['rps']:6.1f} req/s  "
@@ -291,6 +348,12 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=20)
     ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     ap.add_argument("--requests", type=int, default=400, help="per endpoint")
+    ap.add_argument(
+        "--warmup", type=int, default=20, help="untimed requests per endpoint first (same mix)"
+    )
+    ap.add_argument(
+        "--ingest", type=float, default=0, help="posts/s written into the store during the load"
+    )
     ap.add_argument("--until", default="2026-11-28T00:00:00Z", help="end of the trends window")
     ap.add_argument("--cache", choices=["off", "on", "both"], default="both", help="query cache")
     ap.add_argument("--cache-ttl", type=float, default=10.0, help="query cache TTL when on")

@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     api_live_heartbeat_s: float = Field(15.0, gt=0, description="SSE heartbeat comment period")
     api_live_poll_s: float = Field(1.0, gt=0, description="how often /v1/live polls the store")
     api_port: int = Field(8000, description="port `duluan api` binds")
+    api_workers: int = Field(
+        1,
+        ge=1,
+        description="processes serving `duluan api` (use the cores; each keeps its own query"
+        " caches and rate-limit counts)",
+    )
     api_public_url: str | None = Field(
         None, description="external base URL for links in alerts; default http://host:port"
     )

@@ -59,9 +59,21 @@ def _err(msg: str) -> None:
     typer.echo(msg, err=True)
 
 
-def _serve(settings: Settings, host: str, port: int, store: Any = None) -> None:
+def _serve(
+    settings: Settings, host: str, port: int, store: Any = None, workers: int = 1
+) -> None:
     import uvicorn
 
+    if workers > 1 and store is None:  # each process builds the app from the same settings
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+        return
     from api.app import create_app
 
     uvicorn.run(create_app(settings, store=store), host=host, port=port, log_level="warning")
@@ -71,12 +83,16 @@ def _serve(settings: Settings, host: str, port: int, store: Any = None) -> None:
 def api(
     host: str = typer.Option(None, "--host", help="bind address (default DULUAN_API_HOST)"),
     port: int = typer.Option(None, "--port", help="port (default DULUAN_API_PORT)"),
+    workers: int = typer.Option(
+        None, "--workers", min=1, help="server processes (default DULUAN_API_WORKERS)"
+    ),
 ) -> None:
     """Serve the query API and dashboard over whatever the store holds."""
     settings = _settings()
     host, port = host or settings.api_host, port or settings.api_port
-    _err(f"duluan API on http://{host}:{port}/  (docs: /docs)")
-    _serve(settings, host, port)
+    workers = workers or settings.api_workers
+    _err(f"duluan API on http://{host}:{port}/  (docs: /docs; {workers} process(es))")
+    _serve(settings, host, port, workers=workers)
 
 
 def _run_worker(stage: str, max_idle: float | None, max_messages: int | None) -> None:

@@ -57,14 +57,38 @@ def _head(conn: sqlite3.Connection) -> tuple[int, int | None]:
     return int(row[0] or 0), (int(row[1]) if row[1] is not None else None)
 
 
+def catch_up(conn: sqlite3.Connection, seq: int) -> tuple[str, int]:
+    """What something current to change `seq` (-1: never built) needs now: "hit", "refresh"
+    (every later change is still in the log) or "build"; and the newest change's seq, read
+    before any data, so that changes racing the caller are seen again next time."""
+    head, oldest = _head(conn)
+    if seq == head:
+        return "hit", head
+    if seq >= 0 and oldest is not None and oldest <= seq + 1:
+        return "refresh", head
+    return "build", head
+
+
+def changed_since(conn: sqlite3.Connection, seq: int) -> np.ndarray:
+    """The distinct rowids written or deleted after change `seq`, ascending."""
+    return np.unique(
+        _ints(conn, "SELECT json_group_array(post) FROM post_changes WHERE seq > ?", (seq,))
+    )
+
+
 def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Rowids in both sorted arrays: the smaller one binary-searched in the larger."""
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
-    if not len(small) or not len(large):
+    """Rowids in both sorted arrays of distinct rowids."""
+    if not len(a) or not len(b):
         return _EMPTY
-    pos = np.searchsorted(large, small)
-    pos[pos == len(large)] = 0
-    out: np.ndarray = small[large[pos] == small]
+    if min(len(a), len(b)) * 64 < max(len(a), len(b)):  # one is small: binary-search it
+        small, large = (a, b) if len(a) <= len(b) else (b, a)
+        pos = np.searchsorted(large, small)
+        pos[pos == len(large)] = 0
+        found: np.ndarray = small[large[pos] == small]
+        return found
+    both = np.concatenate((a, b))
+    both.sort(kind="stable")  # timsort: two sorted runs, one linear merge
+    out: np.ndarray = both[:-1][both[1:] == both[:-1]]
     return out
 
 
@@ -90,20 +114,32 @@ class PostingsCache:
         self._lock = threading.Lock()
         self.stats = {"hits": 0, "refreshes": 0, "builds": 0, "evictions": 0}
 
-    def rows(self, conn: sqlite3.Connection, expr: str) -> np.ndarray:
-        """Every rowid matching the FTS5 expression now, ascending (do not modify)."""
+    def rows_and(self, conn: sqlite3.Connection, expr: str, other: str) -> np.ndarray:
+        """Rowids matching both expressions, kept as an entry of its own so that a split
+        asked for again costs no intersection; built from the two arrays, not from FTS5."""
+        return self.rows(conn, f"({expr}) AND ({other})", parts=(expr, other))
+
+    def rows(
+        self, conn: sqlite3.Connection, expr: str, parts: tuple[str, str] | None = None
+    ) -> np.ndarray:
+        """Every rowid matching the FTS5 expression now, ascending (do not modify).
+        `parts`: two expressions whose AND `expr` is, to build it from their arrays."""
         with self._lock:
             entry = self._entries.get(expr)
             if entry is None:
                 entry = self._entries[expr] = _Entry()
             self._entries.move_to_end(expr)
         with entry.lock:
-            head, oldest = _head(conn)
-            if entry.seq == head:
+            state, head = catch_up(conn, entry.seq)
+            if state == "hit":
                 self.stats["hits"] += 1
-            elif entry.seq >= 0 and oldest is not None and oldest <= entry.seq + 1:
+            elif state == "refresh":
                 self._refresh(conn, expr, entry, head)
                 self.stats["refreshes"] += 1
+            elif parts is not None:  # both arrays are current to `head` or later
+                entry.rows = intersect(self.rows(conn, parts[0]), self.rows(conn, parts[1]))
+                entry.seq = head
+                self.stats["builds"] += 1
             else:
                 entry.rows = _ints(
                     conn,
@@ -111,7 +147,7 @@ class PostingsCache:
                     " (SELECT rowid FROM posts_fts WHERE posts_fts MATCH ? ORDER BY rowid)",
                     (expr,),
                 )
-                entry.seq = head  # read before the build: later changes are re-matched
+                entry.seq = head
                 self.stats["builds"] += 1
             rows = entry.rows
         self._evict(keep=expr)
@@ -120,13 +156,7 @@ class PostingsCache:
     @staticmethod
     def _refresh(conn: sqlite3.Connection, expr: str, entry: _Entry, head: int) -> None:
         """Take the changed rowids out, put back those that match now (idempotent)."""
-        changed = np.unique(
-            _ints(
-                conn,
-                "SELECT json_group_array(post) FROM post_changes WHERE seq > ?",
-                (entry.seq,),
-            )
-        )
+        changed = changed_since(conn, entry.seq)
         matched = _ints(
             conn,
             "SELECT json_group_array(rowid) FROM (SELECT rowid FROM posts_fts"

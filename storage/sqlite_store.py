@@ -13,7 +13,7 @@ import base64
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,10 +35,15 @@ from storage.sqlite_postings import (
     CHANGES_SCHEMA,
     PostingsCache,
     count_between,
-    intersect,
     log_changes,
 )
-from storage.sqlite_rollup import RollupFilter, ceil_hour, floor_hour, rollup_filter
+from storage.sqlite_rollup import (
+    HourlyCache,
+    RollupFilter,
+    ceil_hour,
+    floor_hour,
+    rollup_filter,
+)
 
 log = get_logger(__name__)
 
@@ -87,6 +92,9 @@ CREATE TABLE IF NOT EXISTS post_counts (
   topic TEXT NOT NULL, n INTEGER NOT NULL,
   PRIMARY KEY (hour, topic, source, sentiment, language)
 ) WITHOUT ROWID;
+-- timelines read one topic ('' = all posts) over a range of hours: this index holds just that
+CREATE INDEX IF NOT EXISTS post_counts_topic
+  ON post_counts(topic, hour, source, sentiment, language, n);
 CREATE TABLE IF NOT EXISTS source_runs (
   source TEXT NOT NULL, started_at REAL NOT NULL, finished_at REAL NOT NULL,
   items INTEGER NOT NULL, errors INTEGER NOT NULL, ok INTEGER NOT NULL, message TEXT
@@ -120,6 +128,19 @@ def _bucket_starts(seconds: np.ndarray, interval: Interval) -> np.ndarray:
         return out
     months = seconds.astype("datetime64[s]").astype("datetime64[M]")
     out = months.astype("datetime64[s]").astype(np.int64)
+    return out
+
+
+def _bucket_edges(first: int, last: int, interval: Interval) -> np.ndarray:
+    """Starts (epoch seconds) of every bucket from the one holding `first` to the one holding
+    `last`, then the end of that last bucket."""
+    if interval == "month":
+        m0, m1 = np.array([first, last], dtype="datetime64[s]").astype("datetime64[M]")
+        out: np.ndarray = np.arange(m0, m1 + 2).astype("datetime64[s]").astype(np.int64)
+        return out
+    b0, b1 = _bucket_starts(np.array([first, last], dtype=np.int64), interval).tolist()
+    size = 7 * 86400 if interval == "week" else _BUCKET_SECONDS[interval]
+    out = np.arange(b0, b1 + 2 * size, size, dtype=np.int64)
     return out
 
 
@@ -167,6 +188,7 @@ class SQLiteStore(Store):
         self._postings = (
             PostingsCache(postings_cache_mb * 2**20) if postings_cache_mb > 0 else None
         )
+        self._hourly = HourlyCache() if postings_cache_mb > 0 else None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._local = threading.local()
@@ -603,22 +625,27 @@ class SQLiteStore(Store):
         else:
             clauses.append("topic = ?")
             params.append(f.topic or "")
-        if lo is not None:
-            clauses.append("hour >= ?")
-            params.append(lo)
-        if hi is not None:
-            clauses.append("hour < ?")
-            params.append(hi)
-        bucket = self._bucket_sql(interval, "hour")
         col = {"sentiment": "sentiment", "source": "source", "topic": "topic"}.get(
             split or "", "NULL"
         )
-        sql = (
-            f"SELECT {bucket} AS b, {col}, SUM(n) FROM post_counts WHERE {' AND '.join(clauses)}"
-            " GROUP BY b, 2 HAVING SUM(n) > 0"
-        )
+        rows: Iterable[tuple[int, Any, int]]
+        if self._hourly is not None:
+            rows = self._cached_hours(" AND ".join(clauses), params, col, lo, hi, interval)
+        else:
+            if lo is not None:
+                clauses.append("hour >= ?")
+                params.append(lo)
+            if hi is not None:
+                clauses.append("hour < ?")
+                params.append(hi)
+            bucket = self._bucket_sql(interval, "hour")
+            rows = self._r.execute(
+                f"SELECT {bucket} AS b, {col}, SUM(n) FROM post_counts"
+                f" WHERE {' AND '.join(clauses)} GROUP BY b, 2 HAVING SUM(n) > 0",
+                params,
+            )
         buckets: dict[int, Bucket] = {}
-        for b, key, n in self._r.execute(sql, params):
+        for b, key, n in rows:
             self._add(buckets, int(b), key, int(n), split)
         if split == "topic":  # the per-post totals (a post has one or more topics)
             totals_q = query.model_copy(update={"topics": []})
@@ -643,11 +670,35 @@ class SQLiteStore(Store):
                 bk.count = sum(bk.split.values())
         return [buckets[k] for k in sorted(buckets) if buckets[k].count or buckets[k].split]
 
+    def _cached_hours(
+        self,
+        where: str,
+        params: list[Any],
+        column: str,
+        lo: int | None,
+        hi: int | None,
+        interval: Interval,
+    ) -> list[tuple[int, Any, int]]:
+        """The rollup query's (bucket, value, count) rows from the hourly cache."""
+        assert self._hourly is not None
+        hours = self._hourly.hours(self._r, where, params, column)
+        picked = sorted(h for h in hours if (lo is None or h >= lo) and (hi is None or h < hi))
+        if not picked:
+            return []
+        starts = _bucket_starts(np.asarray(picked, dtype=np.int64), interval).tolist()
+        sums: dict[tuple[int, Any], int] = {}
+        for hour, b in zip(picked, starts, strict=True):
+            for value, n in hours[hour]:
+                sums[(b, value)] = sums.get((b, value), 0) + n
+        return [(b, value, n) for (b, value), n in sums.items() if n > 0]
+
     @staticmethod
     def _add(
         buckets: dict[int, Bucket], b: int, key: str | None, n: int, split: Split | None
     ) -> None:
-        bk = buckets.setdefault(b, Bucket(start=_dt(b), count=0))
+        bk = buckets.get(b)
+        if bk is None:
+            bk = buckets[b] = Bucket(start=_dt(b), count=0)
         if split is None:
             bk.count += n
         else:
@@ -764,20 +815,21 @@ class SQLiteStore(Store):
     ) -> list[tuple[int, int]]:
         """`_fts_counts` from the postings cache: binary searches on sorted rowid arrays."""
         assert self._postings is not None
-        rows = self._postings.rows(self._r, expr)
-        if facet is not None:
-            rows = intersect(rows, self._postings.rows(self._r, facet))
+        if facet is None:
+            rows = self._postings.rows(self._r, expr)
+        else:
+            rows = self._postings.rows_and(self._r, expr, facet)
         if interval is None:
             return [(0, count_between(rows, plan.lo, plan.hi))]
         lo = int(np.searchsorted(rows, plan.lo)) if plan.lo is not None else 0
         hi = int(np.searchsorted(rows, plan.hi)) if plan.hi is not None else len(rows)
         if hi <= lo:
             return []
-        b = _bucket_starts(rows[lo:hi] // US, interval)
-        cuts = np.flatnonzero(np.diff(b)) + 1
-        firsts = np.concatenate(([0], cuts))
-        sizes = np.diff(np.concatenate((firsts, [len(b)])))
-        return list(zip(b[firsts].tolist(), sizes.tolist(), strict=True))
+        rows = rows[lo:hi]
+        edges = _bucket_edges(int(rows[0]) // US, int(rows[-1]) // US, interval)
+        sizes = np.diff(np.searchsorted(rows, edges * US))  # rows are sorted: one search a bucket
+        full = sizes > 0
+        return list(zip(edges[:-1][full].tolist(), sizes[full].tolist(), strict=True))
 
     def _facet_split(
         self, plan: Plan, kind: str, interval: Interval | None, totals: bool

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core.highlight import snippet
 
 
@@ -20,8 +22,10 @@ def test_text_whose_folding_changes_length_keeps_marks_on_the_right_characters()
     # "İ" lower-cases to two characters and decomposed accents fold to nothing
     text = "İstanbul và Vie\u0302\u0323t Nam, <b>xăng</b>"
     got = snippet(text, ["viet", "xang", "istanbul"])
-    assert got == ("<mark>İstanbul</mark> và <mark>Vie\u0302\u0323t</mark> Nam, "
-                   "&lt;b&gt;<mark>xăng</mark>&lt;/b&gt;")
+    assert got == (
+        "<mark>İstanbul</mark> và <mark>Vie\u0302\u0323t</mark> Nam, "
+        "&lt;b&gt;<mark>xăng</mark>&lt;/b&gt;"
+    )
 
 
 def test_long_text_is_cut_around_the_first_match() -> None:
@@ -29,3 +33,22 @@ def test_long_text_is_cut_around_the_first_match() -> None:
     got = snippet(text, ["xăng"], width=80)
     assert got.startswith("…") and got.endswith("…")
     assert "<mark>xăng</mark>" in got and len(got) < 140
+
+
+def test_folding_map_is_the_same_with_a_full_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the table's size limit characters are folded one by one, with the same result."""
+    import core.highlight as hl
+    from core.text import fold
+
+    def reference(text: str) -> tuple[str, list[int]]:
+        parts = [fold(ch) for ch in text]
+        return "".join(parts), [i for i, f in enumerate(parts) for _ in f]
+
+    texts = ["Giá XĂNG tăng", "İstanbul ǅ a\u0301 ﬁ ß Đà Nẵng", "", "😀 xăng ﬀ"]
+    for limit in (0, 3, 65_536):
+        monkeypatch.setattr(hl, "_FOLD", {})
+        monkeypatch.setattr(hl, "_NOT_ONE", set())
+        monkeypatch.setattr(hl, "_FOLD_MAX", limit)
+        for text in texts:
+            folded, index = hl._folded_with_map(text)
+            assert (folded, list(index)) == reference(text), (limit, text)

@@ -1,4 +1,4 @@
-"""SQLite's postings cache: after any mix of writes (new posts, re-analysis, moved times, deletes,
+"""SQLite's postings and hourly caches: after any mix of writes (new posts, re-analysis, moved times, deletes,
 from this process or another) its counts, timelines and splits equal FTS5's own answers."""
 
 from __future__ import annotations
@@ -26,6 +26,11 @@ QUERIES = [
     SearchQuery(q="dau sentiment:negative", since=T0 + timedelta(days=1)),
     SearchQuery(q="gia", topics=["law", "sports"], until=T0 + timedelta(days=3, hours=5)),
     SearchQuery(q="xa*", since=T0 + timedelta(hours=30), until=T0 + timedelta(hours=80)),
+    # no text: hourly rollups (the hourly cache), partial hours at the edges from posts
+    SearchQuery(),
+    SearchQuery(q="source:voz"),
+    SearchQuery(sentiments=["negative", "neutral"], since=T0 + timedelta(hours=20, minutes=7)),
+    SearchQuery(q="topic:law", until=T0 + timedelta(days=2, minutes=30)),
 ]
 
 
@@ -164,3 +169,13 @@ def test_an_older_duluan_refuses_a_newer_store(tmp_path: Path) -> None:
 
     with pytest.raises(StoreError, match="schema 5"):
         SQLiteStore(path)
+
+
+@pytest.mark.parametrize("sizes", [(0, 5), (3, 5000), (4000, 5000), (5000, 7), (1, 1)])
+def test_intersect_equals_numpy(sizes: tuple[int, int]) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(sum(sizes))
+    pool = rng.choice(10**9, 20_000, replace=False)
+    a, b = (np.sort(rng.choice(pool, n, replace=False)).astype(np.int64) for n in sizes)
+    assert postings.intersect(a, b).tolist() == np.intersect1d(a, b).tolist()
