@@ -10,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from api.deps import get_store, search_query
 from api.schemas import DryRunResponse, Hit, SearchResponse
 from api.security import READ
+from api.services.json_body import JsonBody
 from api.services.query_cache import QueryCache, get_query_cache
 from core.export import stream_export
 from core.query import SearchQuery
@@ -30,21 +31,23 @@ def search(
     sort: Annotated[Literal["newest", "oldest", "relevance"], Query()] = "newest",
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     cursor: Annotated[str | None, Query(max_length=500, description="from next_cursor")] = None,
-) -> SearchResponse:
+) -> JsonBody:
     """One page of matches with highlighted snippets; follow `next_cursor` for more."""
     q = query.model_copy(update={"sort": sort, "limit": limit, "cursor": cursor})
 
-    def answer() -> SearchResponse:
+    def answer() -> bytes:
         page = store.search(q)
-        return SearchResponse(
-            total=page.total,
-            total_exact=page.total_exact,
-            hits=[Hit(post=h.post, score=h.score, snippet=h.snippet) for h in page.hits],
-            next_cursor=page.next_cursor,
+        return JsonBody.of(
+            SearchResponse(
+                total=page.total,
+                total_exact=page.total_exact,
+                hits=[Hit(post=h.post, score=h.score, snippet=h.snippet) for h in page.hits],
+                next_cursor=page.next_cursor,
+            )
         )
 
     try:
-        return cache.get(store, "search|" + q.model_dump_json(), answer)
+        return JsonBody(content=cache.get(store, "search|" + q.model_dump_json(), answer))
     except ValueError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
 

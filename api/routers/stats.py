@@ -17,6 +17,7 @@ from api.schemas import (
     TopResponse,
 )
 from api.security import READ
+from api.services.json_body import JsonBody
 from api.services.query_cache import QueryCache, get_query_cache
 from api.services.share import ShareOfVoiceResponse, share_of_voice
 from core.models import SENTIMENT_LABELS
@@ -36,15 +37,23 @@ def timeline(
     cache: CacheDep,
     interval: Annotated[Literal["minute", "hour", "day", "week", "month"], Query()] = "day",
     split: Annotated[Literal["sentiment", "source", "topic"] | None, Query()] = None,
-) -> TimelineResponse:
+) -> JsonBody:
     """Volume over time (UTC buckets), optionally split by sentiment, source or topic."""
+
+    def answer() -> bytes:
+        buckets = store.timeline(query, interval, split)
+        return JsonBody.of(
+            TimelineResponse(
+                interval=interval,
+                split=split,
+                buckets=[
+                    TimelineBucket(start=b.start, count=b.count, split=b.split) for b in buckets
+                ],
+            )
+        )
+
     key = f"timeline|{interval}|{split}|{query.model_dump_json()}"
-    buckets = cache.get(store, key, lambda: store.timeline(query, interval, split))
-    return TimelineResponse(
-        interval=interval,
-        split=split,
-        buckets=[TimelineBucket(start=b.start, count=b.count, split=b.split) for b in buckets],
-    )
+    return JsonBody(content=cache.get(store, key, answer))
 
 
 @router.get("/sentiment", response_model=SentimentResponse, summary="Sentiment breakdown")

@@ -127,3 +127,48 @@ def test_every_command_has_help(tmp_path: Path) -> None:
         r = duluan(cmd, tmp_path / "var")
         assert r.returncode == 0, (cmd, r.stderr)
         assert "Usage" in r.stdout
+
+
+def test_api_serves_from_several_processes(tmp_path: Path, posts_file: Path) -> None:
+    """`duluan api --workers 2`: uvicorn's worker processes each open the store and answer."""
+    import socket
+    import time
+
+    import httpx
+
+    data = tmp_path / "var"
+    assert duluan(["import", str(posts_file)], data).returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "DULUAN_DATA_DIR": str(data), "DULUAN_LOG_LEVEL": "WARNING"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "duluan.cli", "api", "--port", str(port), "--workers", "2"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        totals = set()
+        for _ in range(12):  # new connections: the kernel spreads them over both processes
+            r = httpx.get(url + "/v1/search", params={"q": "xăng"}, timeout=10)
+            assert r.status_code == 200, r.text
+            totals.add(r.json()["total"])
+        assert totals == {2}  # "Giá xăng" and "gia xang": folded alike
+        ps = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(proc.pid)], capture_output=True, text=True
+        )
+        assert len(ps.stdout.split()) >= 2, ps.stdout  # two workers under the supervisor
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert b"Traceback" not in err, err.decode()[-2000:]
