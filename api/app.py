@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import sqlite3
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
-from prometheus_client import Histogram
 
-from api.ratelimit import RateLimiter, retry_after
+from api.middleware import LimitAndTime
+from api.ratelimit import RateLimiter
 from api.routers import (
     alerts,
     briefings,
@@ -27,38 +26,12 @@ from api.routers import (
     trends,
     watchlists,
 )
-from api.security import get_keys, presented_key
 from core.logging import get_logger
 from core.settings import Settings, get_settings
 from storage.base import Store, StoreError
 
 log = get_logger(__name__)
 STATIC = Path(__file__).parent / "static"
-REQUEST_SECONDS = Histogram(
-    "duluan_http_request_seconds",
-    "API request latency",
-    ["method", "route", "status"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2, 5),
-)
-
-
-UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})
-
-
-def _client(request: Request, settings: Settings) -> str:
-    """Rate-limit identity: the verified API key, else the client address."""
-    if presented_key(request):
-        try:
-            key = get_keys(request).verify(presented_key(request) or "")
-        except Exception:  # the key table is unreadable: fall back to the address
-            key = None
-        if key is not None:
-            return f"key:{key.id}"
-    if settings.api_trust_proxy:
-        forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
-        if forwarded:
-            return f"ip:{forwarded}"
-    return f"ip:{request.client.host if request.client else 'unknown'}"
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -92,38 +65,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     limiter = RateLimiter(settings.api_rate_limit_per_minute, settings.api_rate_limit_burst)
     app.state.rate_limiter = limiter
 
-    @app.middleware("http")
-    async def rate_limit(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if not limiter.enabled or request.url.path in UNLIMITED or request.method == "OPTIONS":
-            return await call_next(request)
-        who = _client(request, settings)
-        wait = limiter.take(who)
-        if wait > 0:
-            per_min = settings.api_rate_limit_per_minute
-            return JSONResponse(
-                status_code=429,
-                content={
-                    "detail": f"rate limit exceeded ({per_min:g} requests per minute, bursts of "
-                    f"{settings.api_rate_limit_burst}); retry in {retry_after(wait)} s"
-                },
-                headers={"Retry-After": retry_after(wait)},
-            )
-        return await call_next(request)
-
-    @app.middleware("http")
-    async def timing(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        REQUEST_SECONDS.labels(request.method, path, str(response.status_code)).observe(
-            time.perf_counter() - started
-        )
-        return response
+    app.add_middleware(LimitAndTime, limiter=limiter, settings=settings)
 
     @app.exception_handler(StoreError)
     async def store_down(request: Request, exc: StoreError) -> JSONResponse:
