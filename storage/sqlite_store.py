@@ -986,6 +986,14 @@ class SQLiteStore(Store):
                         if k != "unknown":
                             counts[k] = counts.get(k, 0) + v
                 return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+            if self._hourly is not None:
+                hours = self._hourly.hours(self._r, " AND ".join(clauses), params, column)
+                totals: dict[str, int] = {}
+                for rows in hours.values():
+                    for value, n in rows:
+                        totals[value] = totals.get(value, 0) + n
+                found = [(v, n) for v, n in totals.items() if n > 0 and v != "unknown"]
+                return sorted(found, key=lambda kv: (-kv[1], kv[0]))[:limit]
             sql = (
                 f"SELECT {column} AS v, SUM(n) AS c FROM post_counts WHERE {' AND '.join(clauses)}"
                 " AND v != 'unknown' GROUP BY v HAVING c > 0 ORDER BY c DESC, v LIMIT ?"

@@ -45,7 +45,7 @@ def answers(store: SQLiteStore) -> list[Any]:
         for split in ("sentiment", "source", "topic"):
             buckets = store.timeline(q, "day", split)  # type: ignore[arg-type]
             out.append([(b.start, b.count, sorted(b.split.items())) for b in buckets])
-        out.append(store.top_values("sentiment", q))
+        out.extend(store.top_values(f, q) for f in ("sentiment", "source", "language"))
         out.append(store.top_topics(q))
     return out
 
