@@ -7,7 +7,10 @@
 The server runs as its own process (`uvicorn api.app:create_app --factory`) on loopback, rate
 limiting off; N keep-alive connections in one asyncio loop send a fixed mix of searches, timelines and trends.
 `--cache` runs it with the query cache off (every request computed), on (identical requests
-reuse an answer while the store is unchanged), or both, one server each, labelled.
+reuse an answer while the store is unchanged), or both, one server each, labelled. Before each
+measured run the same mix runs once untimed (`--warmup`, as a long-running server would have
+seen it); `--ingest N` writes N posts/s into the store during the measured runs, as the pipeline
+would, so caches keep catching up; `--workers` serves with several uvicorn processes.
 """
 
 from __future__ import annotations
@@ -254,8 +257,8 @@ def api_bench_one(args: argparse.Namespace, cache: str) -> None:
                         f"  trends cold q={q!r}: {(time.perf_counter() - t0) * 1000:.0f} ms",
                         flush=True,
                     )
-            else:  # warm: the same mix once, as a long-running server would be
-                run_load(url, kind, args.warmup, args.clients, args.until)
+            # warm: the same mix once, as a long-running server (every worker process) would be
+            run_load(url, kind, args.warmup, args.clients, args.until)
             with Ingest(args) if args.ingest > 0 else contextlib.nullcontext():
                 s = run_load(url, kind, args.requests, args.clients, args.until)
             print(
