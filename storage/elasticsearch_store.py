@@ -451,7 +451,9 @@ class ElasticsearchStore(Store):
         next_cursor = _encode_cursor(raw[-1]["sort"]) if more and raw else None
         total = res["hits"]["total"]
         return SearchPage(
-            hits=hits, total=int(total["value"]), next_cursor=next_cursor,
+            hits=hits,
+            total=int(total["value"]),
+            next_cursor=next_cursor,
             total_exact=total.get("relation", "eq") == "eq",
         )
 

@@ -33,6 +33,7 @@ from storage.sqlite_compile import US, Compiler, Plan, time_rowid
 from storage.sqlite_facets import FACETS_SQL, KIND_OF, facets_of, fts_any
 from storage.sqlite_postings import (
     CHANGES_SCHEMA,
+    MIN_MATCHES,
     PostingsCache,
     count_between,
     log_changes,
@@ -183,10 +184,17 @@ def _rollup_keys_of(post: Post, created: float) -> list[tuple[int, str, str, str
 class SQLiteStore(Store):
     """One SQLite file (WAL): one writer process and many readers (a connection per thread)."""
 
-    def __init__(self, path: Path | str, postings_cache_mb: int = 256) -> None:
+    def __init__(
+        self,
+        path: Path | str,
+        postings_cache_mb: int = 256,
+        postings_min_matches: int = MIN_MATCHES,
+    ) -> None:
         self.path = Path(path)
         self._postings = (
-            PostingsCache(postings_cache_mb * 2**20) if postings_cache_mb > 0 else None
+            PostingsCache(postings_cache_mb * 2**20, lambda: self._r, postings_min_matches)
+            if postings_cache_mb > 0
+            else None
         )
         self._hourly = HourlyCache() if postings_cache_mb > 0 else None
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -488,7 +496,11 @@ class SQLiteStore(Store):
     TOTAL_CAP = 10_000
 
     def _search_total(self, query: SearchQuery, plan: Plan) -> tuple[int, bool]:
-        if not (plan.fts and plan.filtered) or self._cached(plan):
+        if self._cached(plan) and plan.fts:
+            got = self._cached_counts(plan, plan.fts, None, None)
+            if got is not None:  # held in memory: the exact total costs nothing
+                return got[0][1], True
+        if not (plan.fts and plan.filtered):
             return self.count(query), True
         src, params = plan.source_sql()
         n = int(
@@ -496,6 +508,8 @@ class SQLiteStore(Store):
                 f"SELECT COUNT(*) FROM (SELECT 1 {src} LIMIT ?)", [*params, self.TOTAL_CAP + 1]
             ).fetchone()[0]
         )
+        if self._postings is not None and self._cached(plan) and plan.fts:
+            self._postings.note(plan.fts, n)
         return min(n, self.TOTAL_CAP), n <= self.TOTAL_CAP
 
     def search(self, query: SearchQuery) -> SearchPage:
@@ -781,7 +795,25 @@ class SQLiteStore(Store):
         """Matches of an FTS5 expression (and `facet`, if given) in the plan's rowid range per
         bucket start (seconds), or all of them under bucket 0 when `interval` is None."""
         if self._postings is not None:
-            return self._cached_counts(plan, expr, interval, facet)
+            got = self._cached_counts(plan, expr, interval, facet)
+            if got is not None:
+                return got
+            counts = self._fts_counts_sql(plan, expr, interval, starts, facet)
+            total = sum(n for _, n in counts)  # a lower bound for each part's matches
+            for part in (expr, facet):
+                if part is not None:
+                    self._postings.note(part, total)
+            return counts
+        return self._fts_counts_sql(plan, expr, interval, starts, facet)
+
+    def _fts_counts_sql(
+        self,
+        plan: Plan,
+        expr: str,
+        interval: Interval | None,
+        starts: range | None,
+        facet: str | None,
+    ) -> list[tuple[int, int]]:
         if facet is not None:
             expr = f"({expr}) AND ({facet})"
         src, params = replace(plan, fts=expr, where="1", params=[]).source_sql()
@@ -812,13 +844,16 @@ class SQLiteStore(Store):
 
     def _cached_counts(
         self, plan: Plan, expr: str, interval: Interval | None, facet: str | None
-    ) -> list[tuple[int, int]]:
-        """`_fts_counts` from the postings cache: binary searches on sorted rowid arrays."""
+    ) -> list[tuple[int, int]] | None:
+        """`_fts_counts` from the postings cache: binary searches on sorted rowid arrays.
+        None when the cache declines (an expression's first request)."""
         assert self._postings is not None
         if facet is None:
             rows = self._postings.rows(self._r, expr)
         else:
             rows = self._postings.rows_and(self._r, expr, facet)
+        if rows is None:
+            return None
         if interval is None:
             return [(0, count_between(rows, plan.lo, plan.hi))]
         lo = int(np.searchsorted(rows, plan.lo)) if plan.lo is not None else 0
@@ -1058,6 +1093,8 @@ class SQLiteStore(Store):
         ]
 
     def close(self) -> None:
+        if self._postings is not None:
+            self._postings.close()
         with self._lock:
             for conn in self._readers:
                 conn.close()
