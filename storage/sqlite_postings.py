@@ -8,9 +8,7 @@ binary search and a split is an intersection. Every write appends the rowids it 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -109,12 +107,6 @@ def count_between(rows: np.ndarray, lo: int | None, hi: int | None) -> int:
     return max(0, stop - start)
 
 
-def _background_priority() -> None:
-    """Builds are for later requests: on Linux, let the kernel run request threads first."""
-    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-
-
 @dataclass
 class _Entry:
     rows: np.ndarray = field(default_factory=lambda: _EMPTY)
@@ -144,9 +136,8 @@ class PostingsCache:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
-        self._builder = ThreadPoolExecutor(
-            1, thread_name_prefix="duluan-postings", initializer=_background_priority
-        )
+        # normal priority: a lower one starved the builds under exactly the load they help
+        self._builder = ThreadPoolExecutor(1, thread_name_prefix="duluan-postings")
         self.stats = {"hits": 0, "refreshes": 0, "builds": 0, "evictions": 0, "declined": 0}
 
     def rows(self, conn: sqlite3.Connection, expr: str) -> np.ndarray | None:
