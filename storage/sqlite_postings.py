@@ -262,7 +262,3 @@ class PostingsCache:
                     continue
                 total -= self._entries.pop(key).rows.nbytes
                 self.stats["evictions"] += 1
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
