@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     api_live_poll_s: float = Field(1.0, gt=0, description="how often /v1/live polls the store")
     api_port: int = Field(8000, description="port `duluan api` binds")
     api_threads: int = Field(
-        8,
+        4,
         ge=1,
         description="threads per API process running requests (more wait in line): few"
         " threads contend less for the interpreter, which kept p95 down under 20 clients",
