@@ -482,22 +482,26 @@ class SQLiteStore(Store):
         if rollup is not None:
             return sum(b.count for b in self._rollup_timeline(rollup, query, "month", None))
         plan = self._plan(query)
-        if self._cached(plan) and plan.fts:
-            return self._fts_counts(plan, plan.fts, None, None)[0][1]
+        if expr := self._cacheable(plan):
+            return self._fts_counts(plan, expr, None, None)[0][1]
         src, params = plan.source_sql()
         return int(self._r.execute(f"SELECT COUNT(*) {src}", params).fetchone()[0])
 
-    def _cached(self, plan: Plan) -> bool:
-        """Whether the plan's matches can come from the postings cache (FTS5 alone decides)."""
-        return self._postings is not None and plan.fts is not None and not plan.needs_posts
+    def _cacheable(self, plan: Plan) -> str | None:
+        """The plan's FTS5 expression when its matches can come from the postings cache (FTS5
+        alone decides them and the cache is on); None otherwise."""
+        if self._postings is None or plan.needs_posts:
+            return None
+        return plan.fts
 
     # Past this many matches of a text query that also filters on post fields, search totals
     # are a lower bound (`total_exact=False`), as Elasticsearch's track_total_hits does.
     TOTAL_CAP = 10_000
 
     def _search_total(self, query: SearchQuery, plan: Plan) -> tuple[int, bool]:
-        if self._cached(plan) and plan.fts:
-            got = self._cached_counts(plan, plan.fts, None, None)
+        expr = self._cacheable(plan)
+        if expr:
+            got = self._cached_counts(plan, expr, None, None)
             if got is not None:  # held in memory: the exact total costs nothing
                 return got[0][1], True
         if not (plan.fts and plan.filtered):
@@ -508,8 +512,8 @@ class SQLiteStore(Store):
                 f"SELECT COUNT(*) FROM (SELECT 1 {src} LIMIT ?)", [*params, self.TOTAL_CAP + 1]
             ).fetchone()[0]
         )
-        if self._postings is not None and self._cached(plan) and plan.fts:
-            self._postings.note(plan.fts, n)
+        if expr and self._postings is not None:
+            self._postings.note(expr, n)
         return min(n, self.TOTAL_CAP), n <= self.TOTAL_CAP
 
     def search(self, query: SearchQuery) -> SearchPage:
@@ -917,10 +921,10 @@ class SQLiteStore(Store):
             faceted = self._facet_timeline(plan, interval, split)
             if faceted is not None:
                 return faceted
-        elif self._cached(plan) and plan.fts:
+        elif expr := self._cacheable(plan):
             return [
                 Bucket(start=_dt(b), count=n)
-                for b, n in self._fts_counts(plan, plan.fts, interval, None)
+                for b, n in self._fts_counts(plan, expr, interval, None)
             ]
         seconds = f"({plan.key}.rowid / {US})"
         bucket = self._bucket_sql(interval, seconds)
