@@ -175,8 +175,12 @@ class PostingsCache:
         key = f"({expr}) AND ({other})"
         with self._lock:
             entry = self._entries.get(key)
+            parts = [self._entries.get(p) for p in (expr, other)]
         if entry is not None and entry.seq >= 0:
             return self.rows(conn, key)
+        if any(p is None or p.seq < 0 for p in parts):  # not both arrays yet: FTS5 answers
+            self.stats["declined"] += 1
+            return None
         head, _ = _head(conn)  # before the parts are read: later changes are re-matched
         first, second = self.rows(conn, expr), self.rows(conn, other)
         if first is None or second is None:

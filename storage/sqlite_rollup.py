@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.query import And, FieldMatch, MatchAll, Node, SearchQuery
+from storage.sqlite_compile import US
 from storage.sqlite_postings import catch_up, changed_since
 
 HOUR = 3600
@@ -129,13 +130,18 @@ class HourlyCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.MAX_ENTRIES:
                 self._entries.popitem(last=False)
+        seq = entry.seq
+        if catch_up(conn, seq)[0] == "hit":  # the common case: no lock (hours, then seq move)
+            hours = entry.hours
+            if entry.seq == seq:
+                return hours
         sql = f"SELECT hour, {column}, SUM(n) FROM post_counts WHERE {where}"
         with entry.lock:
             state, head = catch_up(conn, entry.seq)
             if state == "build":
                 entry.hours = _group(conn.execute(f"{sql} GROUP BY hour, 2", params))
             elif state == "refresh":
-                seconds = (changed_since(conn, entry.seq) // 1_000_000).tolist()
+                seconds = (changed_since(conn, entry.seq) // US).tolist()
                 # rowids are created_at in µs, nudged up by a few µs on a collision
                 touched = sorted(
                     {floor_hour(s) for s in seconds} | {floor_hour(s - 1) for s in seconds}
