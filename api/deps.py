@@ -1,4 +1,9 @@
-"""Request-scoped helpers: the Store, and query parameters parsed into a SearchQuery."""
+"""Request-scoped helpers: the Store, and query parameters parsed into a SearchQuery.
+
+Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency on the
+request thread pool, and six such hops per request queued behind other requests' store calls
+(`api_threads` is small on purpose), which was most of a search's latency under load.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from core.models import SENTIMENT_LABELS
 from core.query import QuerySyntaxError, SearchQuery, parse_query
@@ -18,12 +24,12 @@ from storage.meta import meta_db_path
 from watchlists.service import WatchlistNotFound, resolve_query
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def filter_query(
+async def filter_query(
     source: Annotated[list[str] | None, Query(description="only these sources")] = None,
     author: Annotated[list[str] | None, Query(description="only these authors")] = None,
     topic: Annotated[list[str] | None, Query(description="only these topics")] = None,
@@ -66,7 +72,7 @@ def check_query_text(q: str | None) -> str | None:
     return q
 
 
-def search_query(
+async def search_query(
     request: Request,
     filters: Annotated[SearchQuery, Depends(filter_query)],
     q: Annotated[
@@ -85,8 +91,9 @@ def search_query(
     q = check_query_text(q)
     if not watchlist:
         return filters.model_copy(update={"q": q})
-    try:
-        return resolve_query(
+    try:  # a watchlist is read from the database: on the thread pool
+        return await run_in_threadpool(
+            resolve_query,
             request.app.state.store,
             settings=request.app.state.settings,
             q=q,
@@ -103,9 +110,13 @@ def search_query(
         raise HTTPException(status_code=404, detail=str(exc)) from exc
 
 
-def get_settings(request: Request) -> Settings:
+def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def get_settings(request: Request) -> Settings:
+    return settings_of(request)
 
 
 def get_alert_repo(request: Request) -> AlertRepository:
@@ -113,7 +124,7 @@ def get_alert_repo(request: Request) -> AlertRepository:
     repo: AlertRepository | None = getattr(request.app.state, "alerts", None)
     if repo is None:
         store = getattr(request.app.state, "store", None)
-        settings = get_settings(request)
+        settings = settings_of(request)
         repo = AlertRepository(meta_db_path(settings, store), secret_key=settings.secret_key)
         request.app.state.alerts = repo
     return repo
@@ -122,7 +133,7 @@ def get_alert_repo(request: Request) -> AlertRepository:
 def get_delivery_config(request: Request) -> DeliveryConfig:
     """How test sends deliver (tests may set app.state.delivery_config)."""
     config: DeliveryConfig | None = getattr(request.app.state, "delivery_config", None)
-    return config or DeliveryConfig.from_settings(get_settings(request))
+    return config or DeliveryConfig.from_settings(settings_of(request))
 
 
 def public_url(settings: Settings) -> str:

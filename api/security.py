@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from api.keys import ApiKey, ApiKeyRepository
 from core.settings import Settings
@@ -57,13 +58,21 @@ def identify(request: Request) -> ApiKey | None:
     return key
 
 
-def require_read(
+async def _identified(request: Request) -> ApiKey | None:
+    """`identify` on the event loop when no key is sent (no I/O); a key is looked up in the
+    database on the thread pool."""
+    if presented_key(request) is None:
+        return identify(request)
+    return await run_in_threadpool(identify, request)
+
+
+async def require_read(
     request: Request,
     _b: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
     _h: Annotated[str | None, Depends(_header)] = None,
 ) -> ApiKey | None:
     """Open unless `api_require_key_for_reads`; then any live key (read or admin)."""
-    key = identify(request)
+    key = await _identified(request)
     settings: Settings = request.app.state.settings
     if key is None and settings.api_require_key_for_reads:
         raise HTTPException(
@@ -75,13 +84,13 @@ def require_read(
     return key
 
 
-def require_admin(
+async def require_admin(
     request: Request,
     _b: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
     _h: Annotated[str | None, Depends(_header)] = None,
 ) -> ApiKey:
     """An `admin` key, or 401 (no key) / 403 (a read-only key)."""
-    key = identify(request)
+    key = await _identified(request)
     if key is None:
         raise HTTPException(
             401,

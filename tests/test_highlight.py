@@ -52,3 +52,34 @@ def test_folding_map_is_the_same_with_a_full_table(monkeypatch: pytest.MonkeyPat
         for text in texts:
             folded, index = hl._folded_with_map(text)
             assert (folded, list(index)) == reference(text), (limit, text)
+
+
+def test_matching_the_original_text_finds_what_matching_folded_text_finds() -> None:
+    """The fast path (character classes over the original) must agree with the folding path."""
+    import random
+
+    import core.highlight as hl
+
+    rng = random.Random(11)
+    alphabet = list("aăâeêoôơuưyđAĂÂĐEÊÔƠƯáàảãạắằẳẵặấầẩẫậếềểễệíìịóòỏõọốồộớờợúùụứừựýỳ")
+    alphabet += list("gnhxtcml   ,.;_-09<>&'\"ß…“”–ΣσςЁё\u00a0\t")
+    alphabet += ["xăng", "XĂNG", "giá", "Gia", "dầu", " a ", "e_1", "ss", "Σ"]
+    terms = [["xăng"], ["gia", "DẦU"], ["giá xăng"], ["xăn*"], ["ss"], ["a a"], ["σ"], ["e_1"], ["ё"]]
+    checked = 0
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert hl._classes()[1].search(text) is None  # every character has a class
+        for t in terms:
+            direct = hl.match_spans(text, t, direct=True)
+            assert direct == hl.match_spans(text, t, direct=False), (text, t)
+            checked += bool(direct)
+    assert checked > 300  # the texts really contain matches
+
+
+def test_text_with_characters_outside_the_classes_takes_the_folding_path() -> None:
+    import core.highlight as hl
+
+    for text in ("Vie\u0302\u0323t", "ﬁx", "😀 xăng"):
+        assert hl._classes()[1].search(text) is not None, text
+    assert hl.match_spans("😀 xăng", ["xang"]) == [(2, 6)]
+    assert hl.match_spans("Vie\u0302\u0323t Nam", ["viet"]) == [(0, 6)]

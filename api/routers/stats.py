@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from api.deps import check_query_text, filter_query, get_store, search_query
@@ -12,7 +13,6 @@ from api.schemas import (
     EntitiesResponse,
     EntityCount,
     SentimentResponse,
-    TimelineBucket,
     TimelineResponse,
     TopResponse,
 )
@@ -41,17 +41,12 @@ def timeline(
     """Volume over time (UTC buckets), optionally split by sentiment, source or topic."""
 
     def answer() -> bytes:
+        # the store's buckets are typed already, and an hourly month is 720 of them: orjson
+        # writes TimelineResponse's JSON (byte for byte, a test holds it) ~10x faster than
+        # building the models and dumping them
         buckets = store.timeline(query, interval, split)
-        # the store's buckets are typed already: construct, do not validate 720 of them again
-        return JsonBody.of(
-            TimelineResponse.model_construct(
-                interval=interval,
-                split=split,
-                buckets=[
-                    TimelineBucket.model_construct(start=b.start, count=b.count, split=b.split)
-                    for b in buckets
-                ],
-            )
+        return orjson.dumps(
+            {"interval": interval, "split": split, "buckets": buckets}, option=orjson.OPT_UTC_Z
         )
 
     key = f"timeline|{interval}|{split}|{query.model_dump_json()}"

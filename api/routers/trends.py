@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
-from api.deps import get_settings, get_store, search_query
+from api.deps import get_settings, get_store, search_query, settings_of
 from api.security import READ
 from api.services.cache import StaleWhileRevalidate
 from api.services.trends import (
@@ -27,12 +27,12 @@ QueryDep = Annotated[SearchQuery, Depends(search_query)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_trends_cache(request: Request) -> StaleWhileRevalidate[TrendsResponse]:
+async def get_trends_cache(request: Request) -> StaleWhileRevalidate[TrendsResponse]:
     cache: StaleWhileRevalidate[TrendsResponse] | None = getattr(
         request.app.state, "trends_cache", None
     )
     if cache is None:
-        ttl = get_settings(request).trends_cache_ttl_s
+        ttl = settings_of(request).trends_cache_ttl_s
         cache = StaleWhileRevalidate(ttl_s=ttl, max_stale_s=ttl * 10)
         request.app.state.trends_cache = cache
     return cache

@@ -33,7 +33,7 @@ class QueryCache:
         return cast(T, value)
 
 
-def get_query_cache(request: Request) -> QueryCache:
+async def get_query_cache(request: Request) -> QueryCache:
     """The app's cache, made on first use with `api_query_cache_ttl_s` (tests may set one)."""
     cache: QueryCache | None = getattr(request.app.state, "query_cache", None)
     if cache is None:

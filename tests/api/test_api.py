@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.schemas import TimelineResponse
 from core.models import Analysis, Post, Scored, Sentiment
 from core.settings import Settings
 from storage.base import SourceRun
@@ -122,7 +123,11 @@ def test_post_with_thread_context(client: TestClient) -> None:
 
 
 def test_timeline_sentiment_and_tops(client: TestClient) -> None:
-    tl = client.get("/v1/timeline", params={"interval": "hour", "split": "sentiment"}).json()
+    r = client.get("/v1/timeline", params={"interval": "hour", "split": "sentiment"})
+    # written without the response model: still exactly the model's JSON
+    assert TimelineResponse.model_validate_json(r.content).model_dump_json().encode() == r.content
+    tl = r.json()
+    assert tl["buckets"][0]["start"].endswith("Z")
     assert sum(b["count"] for b in tl["buckets"]) == 33
     assert sum(b["split"].get("negative", 0) for b in tl["buckets"]) == 1
     s = client.get("/v1/sentiment", params={"q": "xang"}).json()
