@@ -8,7 +8,6 @@ binary search and a split is an intersection. Every write appends the rowids it 
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -83,6 +82,38 @@ def changed_since(conn: sqlite3.Connection, seq: int) -> np.ndarray:
     return np.unique(
         _ints(conn, "SELECT group_concat(post) FROM post_changes WHERE seq > ?", (seq,))
     )
+
+
+# FTS5 costs ~0.25 ms a query plus ~0.25 us a match it walks: changed rows closer together
+# than this many known matches are re-matched by one range query, not one query each
+RANGE_GAP_MATCHES = 1_000
+_RANGES_PER_STATEMENT = 400  # under SQLite's 500 terms in one compound SELECT
+
+
+def rematch(
+    conn: sqlite3.Connection, expr: str, changed: np.ndarray, known: np.ndarray
+) -> np.ndarray:
+    """Which of the `changed` rowids match `expr` now, ascending. FTS5 answers `rowid IN (...)`
+    with one doclist seek per rowid (~0.3 ms each for a common term: 15 ms for a 50-post
+    batch), so nearby rowids are grouped into ranges, split where the array of `known`
+    matches shows many matches between them, and each range is one seek and a short walk."""
+    if not len(changed):
+        return _EMPTY
+    between = np.diff(np.searchsorted(known, changed))  # known matches between neighbours
+    cuts = np.flatnonzero(between > RANGE_GAP_MATCHES) + 1
+    starts = changed[np.concatenate(([0], cuts))]
+    ends = changed[np.concatenate((cuts - 1, [len(changed) - 1]))]
+    found = []
+    for i in range(0, len(starts), _RANGES_PER_STATEMENT):
+        lo, hi = starts[i : i + _RANGES_PER_STATEMENT], ends[i : i + _RANGES_PER_STATEMENT]
+        union = " UNION ALL ".join(
+            ["SELECT rowid FROM posts_fts WHERE posts_fts MATCH ?1 AND rowid BETWEEN ? AND ?"]
+            * len(lo)
+        )
+        bounds = [int(v) for pair in zip(lo, hi, strict=True) for v in pair]
+        found.append(_ints(conn, f"SELECT group_concat(rowid) FROM ({union})", (expr, *bounds)))
+    hits = np.unique(np.concatenate(found))
+    return hits[np.isin(hits, changed, assume_unique=True)]
 
 
 def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -241,13 +272,7 @@ class PostingsCache:
     def _refresh(conn: sqlite3.Connection, expr: str, entry: _Entry, head: int) -> None:
         """Take the changed rowids out, put back those that match now (idempotent)."""
         changed = changed_since(conn, entry.seq)
-        matched = _ints(
-            conn,
-            "SELECT group_concat(rowid) FROM (SELECT rowid FROM posts_fts"
-            " WHERE posts_fts MATCH ? AND rowid IN (SELECT value FROM json_each(?))"
-            " ORDER BY rowid)",
-            (expr, json.dumps(changed.tolist())),
-        )
+        matched = rematch(conn, expr, changed, entry.rows)
         rows = entry.rows
         pos = np.searchsorted(rows, changed)
         inside = pos < len(rows)

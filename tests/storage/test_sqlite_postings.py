@@ -193,3 +193,33 @@ def test_intersect_equals_numpy(sizes: tuple[int, int]) -> None:
     pool = rng.choice(10**9, 20_000, replace=False)
     a, b = (np.sort(rng.choice(pool, n, replace=False)).astype(np.int64) for n in sizes)
     assert postings.intersect(a, b).tolist() == np.intersect1d(a, b).tolist()
+
+
+@pytest.mark.parametrize("gap", [0, 3, 10**9])
+def test_rematch_by_ranges_equals_fts5(
+    tmp_path: Path, gap: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Changed rowids grouped into ranges (few or many, over several statements) re-match
+    exactly as FTS5 does, also where the array that guides the grouping is out of date."""
+    import numpy as np
+
+    path = tmp_path / "store.db"
+    store = SQLiteStore(path, postings_cache_mb=0)
+    posts = corpus(1500, seed=9)
+    store.upsert(posts)
+    conn = sqlite3.connect(path)
+    expr = '"xang"'
+    sql = "SELECT group_concat(rowid) FROM posts_fts WHERE posts_fts MATCH ?"
+    stale = np.sort(postings._ints(conn, sql, (expr,)))
+    rng = random.Random(gap)
+    store.upsert([reanalysed(p, rng) for p in rng.sample(posts, 300)])  # texts change
+    now = np.sort(postings._ints(conn, sql, (expr,)))
+    every = np.sort(postings._ints(conn, "SELECT group_concat(rowid) FROM posts", ()))
+    monkeypatch.setattr(postings, "RANGE_GAP_MATCHES", gap)
+    monkeypatch.setattr(postings, "_RANGES_PER_STATEMENT", 7)
+    for k in (0, 1, 40, 900):
+        changed = np.unique(np.array(rng.sample(every.tolist(), k) + [1, 2**62], dtype=np.int64))
+        got = postings.rematch(conn, expr, changed, stale)
+        assert got.tolist() == np.intersect1d(changed, now).tolist(), (gap, k)
+    assert len(np.setxor1d(stale, now)) > 0  # the guiding array really was out of date
+    store.close()
