@@ -218,7 +218,9 @@ def test_rematch_by_ranges_equals_fts5(
     monkeypatch.setattr(postings, "RANGE_GAP_MATCHES", gap)
     monkeypatch.setattr(postings, "_RANGES_PER_STATEMENT", 7)
     for k in (0, 1, 40, 900):
-        changed = np.unique(np.array(rng.sample(every.tolist(), k) + [1, 2**62], dtype=np.int64))
+        # with a rowid that is gone (1) and the newest match (the last range's end)
+        picked = [*rng.sample(every.tolist(), k), 1, int(now[-1])]
+        changed = np.unique(np.array(picked, dtype=np.int64))
         got = postings.rematch(conn, expr, changed, stale)
         assert got.tolist() == np.intersect1d(changed, now).tolist(), (gap, k)
     assert len(np.setxor1d(stale, now)) > 0  # the guiding array really was out of date
