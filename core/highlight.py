@@ -47,7 +47,9 @@ def _classes() -> tuple[dict[str, str], re.Pattern[str]]:
             ranges[-1] = (ranges[-1][0], cp)
         else:
             ranges.append((cp, cp))
-    other = "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges)
+    other = "".join(
+        re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges
+    )
     return classes, re.compile(f"[^{other}]")
 
 
@@ -93,7 +95,9 @@ def _folded_with_map(text: str) -> tuple[str, Sequence[int]]:
     return "".join(parts), index
 
 
-def match_spans(text: str, terms: Sequence[str], *, direct: bool | None = None) -> list[tuple[int, int]]:
+def match_spans(
+    text: str, terms: Sequence[str], *, direct: bool | None = None
+) -> list[tuple[int, int]]:
     """(start, end) in `text` of every match of every term, sorted; `direct` forces a path."""
     if direct is None:
         direct = _classes()[1].search(text) is None

@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     crawl_state_dir: Path | None = Field(None, description="crawler memory; default DATA_DIR/crawl")
     data_dir: Path = Field(Path("var"), description="where embedded state lives")
     dead_letter_topic: str = Field("posts.dead", description="bus topic for poison messages")
+    elasticsearch_cold_timelines: int = Field(
+        512,
+        ge=0,
+        description="timelines whose buckets older than two days are kept in memory per process"
+        " until a write touches that period (Elasticsearch store); 0 turns it off",
+    )
     elasticsearch_index: str = Field("duluan-posts", description="index alias / name prefix")
     elasticsearch_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch node URL")
     enriched_topic: str = Field("posts.enriched", description="bus topic: analysed posts")

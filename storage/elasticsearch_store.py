@@ -11,7 +11,7 @@ import base64
 import contextlib
 import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,7 +35,14 @@ from storage.base import (
     Store,
     StoreError,
 )
-from storage.es_compile import AUDIT_MAPPINGS, MAPPINGS, RUNS_MAPPINGS, compile_query
+from storage.es_cold import ChangeWatch, ColdTimelines, marks_from
+from storage.es_compile import (
+    AUDIT_MAPPINGS,
+    CHANGES_MAPPINGS,
+    MAPPINGS,
+    RUNS_MAPPINGS,
+    compile_query,
+)
 
 log = get_logger(__name__)
 
@@ -66,6 +73,12 @@ def _decode_cursor(cursor: str) -> list[Any]:
         raise ValueError("invalid cursor") from exc
 
 
+def _earliest(created: Iterable[str | None]) -> datetime | None:
+    """The earliest of stored created_at values; None (all time) if one is missing."""
+    times = [datetime.fromisoformat(c) if c else None for c in created]
+    return None if not times or None in times else min(t for t in times if t is not None)
+
+
 def _ms_to_dt(ms: float) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC)
 
@@ -86,6 +99,7 @@ class ElasticsearchStore(Store):
         max_backoff: float = 15.0,
         request_timeout: float = 60.0,
         client: Elasticsearch | None = None,
+        cold_timelines: int = 512,
     ) -> None:
         self.url = url
         self.prefix = prefix
@@ -93,6 +107,7 @@ class ElasticsearchStore(Store):
         base = prefix.removesuffix("-posts")
         self.runs_index = f"{base}-source-runs"
         self.audit_index = f"{base}-audit"
+        self.changes_index = f"{base}-changes"
         self.template = f"{prefix}-template"
         self.shards = shards
         self.replicas = replicas
@@ -112,10 +127,20 @@ class ElasticsearchStore(Store):
             },
         )
         self._ready = False
+        self._watch = ChangeWatch(self._change_marks)
+        self._cold = (
+            ColdTimelines(self._timeline_live, self._watch, cold_timelines)
+            if cold_timelines > 0
+            else None
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ElasticsearchStore:
-        return cls(settings.elasticsearch_url, settings.elasticsearch_index)
+        return cls(
+            settings.elasticsearch_url,
+            settings.elasticsearch_index,
+            cold_timelines=settings.elasticsearch_cold_timelines,
+        )
 
     # -- plumbing --------------------------------------------------------------------------
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -171,6 +196,7 @@ class ElasticsearchStore(Store):
         for index, mappings in (
             (self.runs_index, RUNS_MAPPINGS),
             (self.audit_index, AUDIT_MAPPINGS),
+            (self.changes_index, CHANGES_MAPPINGS),
         ):
             self._create_index(index, {"settings": settings, "mappings": mappings})
         self._ready = True
@@ -226,6 +252,10 @@ class ElasticsearchStore(Store):
 
     def _current_indices(self, ids: list[str]) -> dict[str, list[str]]:
         """Where these ids are stored now (an id whose created_at month changed is elsewhere)."""
+        return {pid: [i for i, _ in where] for pid, where in self._locate(ids).items()}
+
+    def _locate(self, ids: list[str]) -> dict[str, list[tuple[str, str | None]]]:
+        """(index, stored created_at) of each copy of these ids."""
         if not ids:
             return {}
         res = self._call(
@@ -233,14 +263,62 @@ class ElasticsearchStore(Store):
             self.es.search,
             index=self.alias,
             query={"ids": {"values": ids}},
-            source=False,
+            source=["created_at"],
             size=len(ids) * 2,
             **_NOT_FOUND_OK,
         )
-        found: dict[str, list[str]] = {}
+        found: dict[str, list[tuple[str, str | None]]] = {}
         for hit in res["hits"]["hits"]:
-            found.setdefault(hit["_id"], []).append(hit["_index"])
+            created = (hit.get("_source") or {}).get("created_at")
+            found.setdefault(hit["_id"], []).append((hit["_index"], created))
         return found
+
+    def _note_change(self, what: str, min_created: datetime | None) -> None:
+        """Leave a trace of a change that `indexed_at` cannot show (a post gone, or moved in
+        time), so kept timeline parts from before `min_created` (None: all) are dropped."""
+        self._call(
+            "note change",
+            self.es.index,
+            index=self.changes_index,
+            refresh=True,
+            document={
+                "at": datetime.now(UTC).isoformat(),
+                "min_created": min_created.isoformat() if min_created else None,
+                "what": what,
+            },
+        )
+        self._watch.expire()
+
+    def _change_marks(self, since: float) -> list[tuple[float, float]]:
+        """(when, earliest created_at touched) of the writes since `since` (epoch seconds)."""
+        since_ms = int(since * 1000)
+        posts = self._call(
+            "read changes",
+            self.es.search,
+            index=self.alias,
+            size=0,
+            query={"range": {"indexed_at": {"gte": since_ms, "format": "epoch_millis"}}},
+            aggs={
+                "s": {
+                    "date_histogram": {
+                        "field": "indexed_at",
+                        "fixed_interval": "1s",
+                        "min_doc_count": 1,
+                    },
+                    "aggs": {"m": {"min": {"field": "created_at"}}},
+                }
+            },
+            **_NOT_FOUND_OK,
+        )
+        changes = self._call(
+            "read changes",
+            self.es.search,
+            index=self.changes_index,
+            size=10_000,
+            query={"range": {"at": {"gte": since_ms, "format": "epoch_millis"}}},
+            **_NOT_FOUND_OK,
+        )
+        return marks_from(dict(posts), dict(changes))
 
     def upsert(self, posts: Sequence[Post]) -> int:
         """Bulk index by post id; 429s and node outages are retried, bad documents reported."""
@@ -250,10 +328,16 @@ class ElasticsearchStore(Store):
         latest: dict[str, Post] = {p.id: p for p in posts}
         now = datetime.now(UTC).isoformat()
         target = {pid: self.month_index(p.created_at) for pid, p in latest.items()}
-        stale = {
-            pid: [i for i in where if i != target[pid]]
-            for pid, where in self._current_indices(list(latest)).items()
-        }
+        located = self._locate(list(latest))
+        stale = {pid: [i for i, _ in where if i != target[pid]] for pid, where in located.items()}
+        moved = [  # an earlier created_at no longer counts where it did
+            created
+            for pid, where in located.items()
+            for _, created in where
+            if not created or datetime.fromisoformat(created) != latest[pid].created_at
+        ]
+        if moved:
+            self._note_change("moved", _earliest(moved))
         actions: dict[str, list[dict[str, Any]]] = {}
         for pid, post in latest.items():
             ops: list[dict[str, Any]] = [
@@ -306,9 +390,10 @@ class ElasticsearchStore(Store):
         self._call(
             "refresh",
             self.es.indices.refresh,
-            index=[self.alias, self.runs_index, self.audit_index],
+            index=[self.alias, self.runs_index, self.audit_index, self.changes_index],
             **_NOT_FOUND_OK,
         )
+        self._watch.expire()
 
     def _audit(self, action: str, target: str, count: int, actor: str | None) -> None:
         self.ensure_ready()
@@ -331,9 +416,11 @@ class ElasticsearchStore(Store):
     def delete(self, post_id: str, actor: str | None = None) -> bool:
         self.ensure_ready()
         self.refresh()
-        where = self._current_indices([post_id]).get(post_id, [])
-        for index in where:
+        where = self._locate([post_id]).get(post_id, [])
+        for index, _ in where:
             self._call("delete", self.es.delete, index=index, id=post_id, refresh=True)
+        if where:
+            self._note_change("delete_post", _earliest(c for _, c in where))
         self._audit("delete_post", post_id, len(where[:1]), actor)
         return bool(where)
 
@@ -346,13 +433,16 @@ class ElasticsearchStore(Store):
         filters: list[dict[str, Any]] = [{"term": {"author_lc": author.lower()}}]
         if source:
             filters.append({"term": {"source": source}})
-        targets = list(self._scan({"bool": {"filter": filters}}, source=False))
+        targets = list(self._scan({"bool": {"filter": filters}}, source=["created_at"]))
         deleted = 0
         for i in range(0, len(targets), 1000):
             chunk = targets[i : i + 1000]
             ops = [{"delete": {"_index": h["_index"], "_id": h["_id"]}} for h in chunk]
             res = self._call("bulk delete", self.es.bulk, operations=ops, refresh=True)
             deleted += sum(1 for it in res["items"] if it["delete"].get("status") == 200)
+        if targets:
+            created = (h.get("_source", {}).get("created_at") for h in targets)
+            self._note_change("delete_author", _earliest(created))
         self._audit("delete_author", f"{source or '*'}:{author}", deleted, actor)
         return deleted
 
@@ -387,16 +477,20 @@ class ElasticsearchStore(Store):
         for index in dropped:
             self._call("drop index", self.es.indices.delete, index=index)
             log.info("es.index_dropped", index=index)
+        if dropped:
+            self._note_change("drop_before", None)
         return dropped
 
     def drop_all(self) -> None:
         """Delete every index and the template this store created (tests, `duluan reset`)."""
-        for index in [*self.post_indices(), self.runs_index, self.audit_index]:
+        indices = [*self.post_indices(), self.runs_index, self.audit_index, self.changes_index]
+        for index in indices:
             with contextlib.suppress(NotFoundError):
                 self._call("drop index", self.es.indices.delete, index=index)
         with contextlib.suppress(NotFoundError):
             self._call("drop template", self.es.indices.delete_index_template, name=self.template)
         self._ready = False
+        self._watch.expire()
 
     # -- reads -----------------------------------------------------------------------------
     def get(self, post_id: str) -> Post | None:
@@ -532,6 +626,13 @@ class ElasticsearchStore(Store):
 
     def timeline(
         self, query: SearchQuery, interval: Interval = "day", split: Split | None = None
+    ) -> list[Bucket]:
+        if self._cold is None:
+            return self._timeline_live(query, interval, split)
+        return self._cold.timeline(query, interval, split)
+
+    def _timeline_live(
+        self, query: SearchQuery, interval: Interval, split: Split | None
     ) -> list[Bucket]:
         hist: dict[str, Any] = {
             "date_histogram": {

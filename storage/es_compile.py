@@ -79,6 +79,15 @@ RUNS_MAPPINGS: dict[str, Any] = {
     },
 }
 
+CHANGES_MAPPINGS: dict[str, Any] = {
+    "dynamic": False,
+    "properties": {
+        "at": {"type": "date"},
+        "min_created": {"type": "date"},
+        "what": _KW,
+    },
+}
+
 AUDIT_MAPPINGS: dict[str, Any] = {
     "dynamic": False,
     "properties": {

@@ -1,0 +1,181 @@
+"""Timelines of closed periods kept between requests, for the Elasticsearch store.
+
+Under steady ingest every refresh (1 s) empties the node's request cache for the month being
+written, so each dashboard timeline is aggregated again over the whole month: 30-100 ms of node
+CPU for a common term. Almost all of it is for days nobody is writing to. A timeline is split
+at a cut (the start of the day two days back): buckets before it come from memory, buckets after
+it from the node. A kept part is dropped when posts created before its cut change: writes stamp
+`indexed_at` on each post, and deletes, retention and moved times leave a row in a small
+changes index; both are read at most once a second, for all requests together.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from core.query import Interval, SearchQuery, Split
+from storage.base import Bucket
+
+HOT = timedelta(days=2)  # buckets newer than this (rounded to a day) are always aggregated live
+MARGIN_S = 30.0  # writes are searchable ~1 s after they happen; clocks may differ a little
+TTL_S = 600.0  # a kept part is recomputed after this, whatever the change traces say
+POLL_S = 1.0  # change traces are read at most this often
+
+
+def cut_for(interval: Interval, now: datetime) -> datetime:
+    """Where the kept part ends: a day start two days back, on a bucket boundary."""
+    day = (now - HOT).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if interval == "week":
+        return day - timedelta(days=day.weekday())  # Elasticsearch weeks start on Monday
+    if interval == "month":
+        return day.replace(day=1)
+    return day
+
+
+def ceil_bucket(t: datetime, interval: Interval) -> datetime:
+    """The first bucket boundary at or after `t` (UTC calendar buckets)."""
+    t = t.astimezone(UTC)
+    if interval == "minute":
+        floor = t.replace(second=0, microsecond=0)
+        step = timedelta(minutes=1)
+    elif interval == "hour":
+        floor = t.replace(minute=0, second=0, microsecond=0)
+        step = timedelta(hours=1)
+    elif interval == "day":
+        floor = t.replace(hour=0, minute=0, second=0, microsecond=0)
+        step = timedelta(days=1)
+    elif interval == "week":
+        day = t.replace(hour=0, minute=0, second=0, microsecond=0)
+        floor = day - timedelta(days=day.weekday())
+        step = timedelta(days=7)
+    else:
+        floor = t.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        if floor == t:
+            return t
+        return (
+            floor.replace(year=floor.year + 1, month=1)
+            if floor.month == 12
+            else floor.replace(month=floor.month + 1)
+        )
+    return floor if floor == t else floor + step
+
+
+class ChangeWatch:
+    """When posts created before a given time last changed, read from the writes' traces."""
+
+    def __init__(self, read: Callable[[float], list[tuple[float, float]]]) -> None:
+        # read(since_epoch_s) -> [(changed_at_s, min_created_at_s), ...]
+        self._read = read
+        self._lock = threading.Lock()
+        self._polled = -1e18
+        self._marks: list[tuple[float, float]] = []
+
+    def changed_before(self, cut: float, since: float) -> bool:
+        """True if posts created before `cut` may have changed at or after `since` (epoch s)."""
+        now = time.time()
+        with self._lock:
+            if now - self._polled >= POLL_S:
+                self._marks = self._read(now - TTL_S - MARGIN_S)
+                self._polled = now
+            marks = self._marks
+        low = since - MARGIN_S
+        return any(at >= low and created < cut for at, created in marks)
+
+    def expire(self) -> None:
+        """Read the traces again on the next question (this process just wrote)."""
+        with self._lock:
+            self._polled = -1e18
+
+
+@dataclass
+class _Part:
+    computed_at: float
+    buckets: list[Bucket]
+
+
+class ColdTimelines:
+    """`timeline` = kept buckets before the cut + live buckets after it (and the partial
+    bucket at a window's start); the answer equals one aggregation over the whole range."""
+
+    def __init__(
+        self,
+        live: Callable[[SearchQuery, Interval, Split | None], list[Bucket]],
+        watch: ChangeWatch,
+        max_entries: int = 512,
+    ) -> None:
+        self._live = live
+        self._watch = watch
+        self._max = max_entries
+        self._parts: OrderedDict[str, _Part] = OrderedDict()
+        self._lock = threading.Lock()
+        self.stats = {"hits": 0, "misses": 0, "kept": 0}
+
+    def timeline(self, query: SearchQuery, interval: Interval, split: Split | None) -> list[Bucket]:
+        now = datetime.now(UTC)
+        cut = cut_for(interval, now)
+        if (query.until is not None and query.until <= cut) or (
+            query.since is not None and query.since >= cut
+        ):  # nothing to split: the whole window is on one side
+            return self._live(query, interval, split)
+        start = ceil_bucket(query.since, interval) if query.since is not None else None
+        if start is not None and start >= cut:
+            return self._live(query, interval, split)
+        cold = self._cold(query, interval, split, cut)
+        out: list[Bucket] = []
+        if query.since is not None and start is not None and query.since < start:
+            out += self._live(query.model_copy(update={"until": start}), interval, split)
+        out += [b for b in cold if start is None or b.start >= start]
+        out += self._live(query.model_copy(update={"since": cut}), interval, split)
+        return out
+
+    def _cold(
+        self, query: SearchQuery, interval: Interval, split: Split | None, cut: datetime
+    ) -> list[Bucket]:
+        """Every bucket before `cut` for the query without its window (kept or computed)."""
+        whole = query.model_copy(update={"since": None, "until": cut, "cursor": None})
+        key = f"{interval}|{split}|{whole.model_dump_json(exclude={'limit', 'sort'})}"
+        cut_s = cut.timestamp()
+        with self._lock:
+            part = self._parts.get(key)
+            if part is not None:
+                self._parts.move_to_end(key)
+        now = time.time()
+        if (
+            part is not None
+            and now - part.computed_at < TTL_S
+            and not self._watch.changed_before(cut_s, part.computed_at)
+        ):
+            self.stats["hits"] += 1
+            return part.buckets
+        self.stats["misses"] += 1
+        settled = not self._watch.changed_before(cut_s, now)
+        buckets = self._live(whole, interval, split)
+        if settled:  # no change before the cut is still becoming searchable: keep it
+            with self._lock:
+                self._parts[key] = _Part(now, buckets)
+                self._parts.move_to_end(key)
+                while len(self._parts) > self._max:
+                    self._parts.popitem(last=False)
+            self.stats["kept"] += 1
+        return buckets
+
+
+def marks_from(posts: dict[str, Any], changes: dict[str, Any]) -> list[tuple[float, float]]:
+    """(changed_at, min created_at) pairs from the two trace searches' responses."""
+    marks: list[tuple[float, float]] = []
+    for b in posts.get("aggregations", {}).get("s", {}).get("buckets", []):
+        low = b["m"]["value"]
+        if low is not None:  # a second-long bucket: its end is the latest write in it
+            marks.append((b["key"] / 1000 + 1, low / 1000))
+    for hit in changes.get("hits", {}).get("hits", []):
+        s = hit["_source"]
+        at = datetime.fromisoformat(s["at"]).timestamp()
+        low_s = s.get("min_created")
+        marks.append((at, datetime.fromisoformat(low_s).timestamp() if low_s else 0.0))
+    return marks
