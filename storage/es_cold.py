@@ -26,6 +26,7 @@ HOT = timedelta(days=2)  # buckets newer than this (rounded to a day) are always
 MARGIN_S = 30.0  # writes are searchable ~1 s after they happen; clocks may differ a little
 TTL_S = 600.0  # a kept part is recomputed after this, whatever the change traces say
 POLL_S = 1.0  # change traces are read at most this often
+MAX_BUCKETS = 200_000  # kept in all parts together (~300 bytes each with a split)
 
 
 def cut_for(interval: Interval, now: datetime) -> datetime:
@@ -100,8 +101,8 @@ class _Part:
 
 
 class ColdTimelines:
-    """`timeline` = kept buckets before the cut + live buckets after it (and the partial
-    bucket at a window's start); the answer equals one aggregation over the whole range."""
+    """`timeline` = kept whole buckets from the window's start to the cut + live buckets after
+    it (and the partial bucket a window may start with); equal to one aggregation over it all."""
 
     def __init__(
         self,
@@ -113,55 +114,55 @@ class ColdTimelines:
         self._watch = watch
         self._max = max_entries
         self._parts: OrderedDict[str, _Part] = OrderedDict()
+        self._buckets = 0  # kept in all parts
         self._lock = threading.Lock()
         self.stats = {"hits": 0, "misses": 0, "kept": 0}
 
     def timeline(self, query: SearchQuery, interval: Interval, split: Split | None) -> list[Bucket]:
         now = datetime.now(UTC)
         cut = cut_for(interval, now)
-        if (query.until is not None and query.until <= cut) or (
-            query.since is not None and query.since >= cut
-        ):  # nothing to split: the whole window is on one side
-            return self._live(query, interval, split)
         start = ceil_bucket(query.since, interval) if query.since is not None else None
-        if start is not None and start >= cut:
+        if (
+            interval == "minute"  # minute charts cover short, recent windows
+            or (query.until is not None and query.until <= cut)
+            or (start is not None and start >= cut)
+        ):  # nothing to split: the whole window is on one side of the cut
             return self._live(query, interval, split)
-        cold = self._cold(query, interval, split, cut)
         out: list[Bucket] = []
         if query.since is not None and start is not None and query.since < start:
             out += self._live(query.model_copy(update={"until": start}), interval, split)
-        out += [b for b in cold if start is None or b.start >= start]
+        out += self._cold(query.model_copy(update={"since": start, "until": cut}), interval, split)
         out += self._live(query.model_copy(update={"since": cut}), interval, split)
         return out
 
-    def _cold(
-        self, query: SearchQuery, interval: Interval, split: Split | None, cut: datetime
-    ) -> list[Bucket]:
-        """Every bucket before `cut` for the query without its window (kept or computed)."""
-        whole = query.model_copy(update={"since": None, "until": cut, "cursor": None})
-        key = f"{interval}|{split}|{whole.model_dump_json(exclude={'limit', 'sort'})}"
-        cut_s = cut.timestamp()
+    def _cold(self, part: SearchQuery, interval: Interval, split: Split | None) -> list[Bucket]:
+        """The buckets of whole-bucket window `part` (it ends at the cut), kept or computed."""
+        key = f"{interval}|{split}|{part.model_dump_json(exclude={'limit', 'sort', 'cursor'})}"
+        assert part.until is not None
+        cut_s = part.until.timestamp()
         with self._lock:
-            part = self._parts.get(key)
-            if part is not None:
+            kept = self._parts.get(key)
+            if kept is not None:
                 self._parts.move_to_end(key)
         now = time.time()
         if (
-            part is not None
-            and now - part.computed_at < TTL_S
-            and not self._watch.changed_before(cut_s, part.computed_at)
+            kept is not None
+            and now - kept.computed_at < TTL_S
+            and not self._watch.changed_before(cut_s, kept.computed_at)
         ):
             self.stats["hits"] += 1
-            return part.buckets
+            return kept.buckets
         self.stats["misses"] += 1
         settled = not self._watch.changed_before(cut_s, now)
-        buckets = self._live(whole, interval, split)
+        buckets = self._live(part, interval, split)
         if settled:  # no change before the cut is still becoming searchable: keep it
             with self._lock:
+                old = self._parts.pop(key, None)
+                self._buckets -= len(old.buckets) if old else 0
                 self._parts[key] = _Part(now, buckets)
-                self._parts.move_to_end(key)
-                while len(self._parts) > self._max:
-                    self._parts.popitem(last=False)
+                self._buckets += len(buckets)
+                while self._parts and (len(self._parts) > self._max or self._buckets > MAX_BUCKETS):
+                    self._buckets -= len(self._parts.popitem(last=False)[1].buckets)
             self.stats["kept"] += 1
         return buckets
 

@@ -98,6 +98,8 @@ def test_kept_parts_are_used_and_dropped_when_their_period_changes(
     hits = cold.stats["hits"]
     assert answers(cached) == answers(plain)
     assert cold.stats["hits"] > hits  # the second round used them
+    minute = SearchQuery(q="xang", since=NOW - timedelta(days=3, minutes=7))  # not split
+    assert cached.timeline(minute, "minute") == plain.timeline(minute, "minute")
 
     rng = random.Random(9)
     # a new post after the cut: kept parts stay valid
@@ -127,3 +129,15 @@ def test_kept_parts_are_used_and_dropped_when_their_period_changes(
         after = answers(plain)
         assert after != before  # the write changed something the timelines show
         assert answers(cached) == after
+
+
+def test_a_small_budget_evicts_and_stays_right(
+    stores: tuple[ElasticsearchStore, ElasticsearchStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cached, plain = stores
+    monkeypatch.setattr(es_cold, "MAX_BUCKETS", 40)
+    settle()
+    assert answers(cached) == answers(plain)
+    assert answers(cached) == answers(plain)
+    cold = cached._cold
+    assert cold is not None and cold._buckets <= 40
