@@ -71,7 +71,8 @@ class ChangeWatch:
     """When posts created before a given time last changed, read from the writes' traces."""
 
     def __init__(self, read: Callable[[float], list[tuple[float, float]]]) -> None:
-        # read(since_epoch_s) -> [(changed_at_s, min_created_at_s), ...]
+        # read(since_epoch_s) -> [(changed_at_s, min_created_at_s), ...] for traces at or after
+        # since (a second-long histogram bucket is read when its start is)
         self._read = read
         self._lock = threading.Lock()
         self._polled = -1e18
@@ -82,7 +83,14 @@ class ChangeWatch:
         now = time.time()
         with self._lock:
             if now - self._polled >= POLL_S:
-                self._marks = self._read(now - TTL_S - MARGIN_S)
+                # only the last MARGIN_S (+ a poll) is read again: traces older than that were
+                # searchable at the previous read, so a busy node is not re-aggregating 10 minutes
+                # of writes every second
+                horizon = now - TTL_S - MARGIN_S
+                start = max(horizon, self._polled - MARGIN_S - POLL_S)
+                # (a second-long bucket marked at its end may be read again in part: keep both)
+                kept = [m for m in self._marks if horizon <= m[0] < start + 1]
+                self._marks = kept + self._read(start)
                 self._polled = now
             marks = self._marks
         low = since - MARGIN_S

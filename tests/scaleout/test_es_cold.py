@@ -141,3 +141,32 @@ def test_a_small_budget_evicts_and_stays_right(
     assert answers(cached) == answers(plain)
     cold = cached._cold
     assert cold is not None and cold._buckets <= 40
+
+
+def test_the_change_watch_reads_only_recent_traces_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each poll asks for the last margin of traces, and answers as one full read would."""
+    clock = [1_000_000.0]
+    monkeypatch.setattr(es_cold.time, "time", lambda: clock[0])
+    monkeypatch.setattr(es_cold, "POLL_S", 0.0)  # read on every question: compare with a full read
+    traces: list[tuple[float, float]] = []  # (at, min created), searchable from `at`
+    asked: list[float] = []  # how far back each read reached
+
+    def read(since: float) -> list[tuple[float, float]]:
+        asked.append(clock[0] - since)
+        return [t for t in traces if t[0] >= since and t[0] <= clock[0]]
+
+    watch = es_cold.ChangeWatch(read)
+    rng = random.Random(3)
+    for step in range(2000):
+        clock[0] += rng.choice([0.3, 1.0, 2.5])
+        if rng.random() < 0.03:  # sparse: answers often hinge on one older trace
+            traces.append((clock[0] - rng.random(), clock[0] - rng.choice([10, 1e5, 1e6])))
+        cut, since = clock[0] - 5e4, clock[0] - rng.choice([5, 60, 500])
+        full = any(
+            at >= since - es_cold.MARGIN_S and c < cut
+            for at, c in traces
+            if at >= clock[0] - es_cold.TTL_S - es_cold.MARGIN_S
+        )
+        assert watch.changed_before(cut, since) == full, step
+    assert asked[0] > es_cold.TTL_S  # the first read covers every kept part's lifetime
+    assert max(asked[1:]) < es_cold.MARGIN_S + 10  # later ones only the last margin or so
