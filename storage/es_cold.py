@@ -21,6 +21,7 @@ from typing import Any
 
 from core.query import Interval, SearchQuery, Split
 from storage.base import Bucket
+from storage.buckets import ceil_bucket, floor_bucket
 
 HOT = timedelta(days=2)  # buckets newer than this (rounded to a day) are always aggregated live
 MARGIN_S = 30.0  # writes are searchable ~1 s after they happen; clocks may differ a little
@@ -31,40 +32,7 @@ MAX_BUCKETS = 200_000  # kept in all parts together (~300 bytes each with a spli
 
 def cut_for(interval: Interval, now: datetime) -> datetime:
     """Where the kept part ends: a day start two days back, on a bucket boundary."""
-    day = (now - HOT).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    if interval == "week":
-        return day - timedelta(days=day.weekday())  # Elasticsearch weeks start on Monday
-    if interval == "month":
-        return day.replace(day=1)
-    return day
-
-
-def ceil_bucket(t: datetime, interval: Interval) -> datetime:
-    """The first bucket boundary at or after `t` (UTC calendar buckets)."""
-    t = t.astimezone(UTC)
-    if interval == "minute":
-        floor = t.replace(second=0, microsecond=0)
-        step = timedelta(minutes=1)
-    elif interval == "hour":
-        floor = t.replace(minute=0, second=0, microsecond=0)
-        step = timedelta(hours=1)
-    elif interval == "day":
-        floor = t.replace(hour=0, minute=0, second=0, microsecond=0)
-        step = timedelta(days=1)
-    elif interval == "week":
-        day = t.replace(hour=0, minute=0, second=0, microsecond=0)
-        floor = day - timedelta(days=day.weekday())
-        step = timedelta(days=7)
-    else:
-        floor = t.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        if floor == t:
-            return t
-        return (
-            floor.replace(year=floor.year + 1, month=1)
-            if floor.month == 12
-            else floor.replace(month=floor.month + 1)
-        )
-    return floor if floor == t else floor + step
+    return floor_bucket(now - HOT, interval if interval in ("week", "month") else "day")
 
 
 class ChangeWatch:

@@ -29,6 +29,7 @@ from core.query import Interval, SearchQuery, Split, positive_terms
 from core.settings import Settings
 from core.text import clean_control, fold
 from storage.base import Bucket, SearchHit, SearchPage, SourceRun, Store, StoreError
+from storage.buckets import BUCKET_SECONDS, bucket_edges, bucket_starts
 from storage.sqlite_compile import US, Compiler, Plan, time_rowid
 from storage.sqlite_facets import FACETS_SQL, KIND_OF, facets_of, fts_any
 from storage.sqlite_postings import (
@@ -107,7 +108,6 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 """
 
-_BUCKET_SECONDS = {"minute": 60, "hour": 3600, "day": 86400}
 # kind -> (table, value column, rowid column), each with an index on (value, rowid)
 _FACET_INDEX: dict[str, tuple[str, str, str]] = {
     "source": ("posts", "source", "rowid"),
@@ -115,34 +115,6 @@ _FACET_INDEX: dict[str, tuple[str, str, str]] = {
     "lang": ("posts", "language", "rowid"),
     "topic": ("post_topics", "topic", "post"),
 }
-
-
-def _bucket_starts(seconds: np.ndarray, interval: Interval) -> np.ndarray:
-    """Bucket start (epoch seconds) of each time, as `_bucket_sql` computes it in SQL."""
-    if interval in _BUCKET_SECONDS:
-        size = _BUCKET_SECONDS[interval]
-        out: np.ndarray = seconds // size * size
-        return out
-    if interval == "week":  # Monday on or before the day; 1970-01-01 was a Thursday
-        days = seconds // 86400
-        out = (days - (days + 3) % 7) * 86400
-        return out
-    months = seconds.astype("datetime64[s]").astype("datetime64[M]")
-    out = months.astype("datetime64[s]").astype(np.int64)
-    return out
-
-
-def _bucket_edges(first: int, last: int, interval: Interval) -> np.ndarray:
-    """Starts (epoch seconds) of every bucket from the one holding `first` to the one holding
-    `last`, then the end of that last bucket."""
-    if interval == "month":
-        m0, m1 = np.array([first, last], dtype="datetime64[s]").astype("datetime64[M]")
-        out: np.ndarray = np.arange(m0, m1 + 2).astype("datetime64[s]").astype(np.int64)
-        return out
-    b0, b1 = _bucket_starts(np.array([first, last], dtype=np.int64), interval).tolist()
-    size = 7 * 86400 if interval == "week" else _BUCKET_SECONDS[interval]
-    out = np.arange(b0, b1 + 2 * size, size, dtype=np.int64)
-    return out
 
 
 def _ts(value: datetime) -> float:
@@ -610,8 +582,8 @@ class SQLiteStore(Store):
 
     @staticmethod
     def _bucket_sql(interval: Interval, seconds: str) -> str:
-        if interval in _BUCKET_SECONDS:
-            size = _BUCKET_SECONDS[interval]
+        if interval in BUCKET_SECONDS:
+            size = BUCKET_SECONDS[interval]
             return f"(({seconds}) / {size}) * {size}"
         if interval == "week":
             return (
@@ -703,7 +675,7 @@ class SQLiteStore(Store):
         picked = sorted(h for h in hours if (lo is None or h >= lo) and (hi is None or h < hi))
         if not picked:
             return []
-        starts = _bucket_starts(np.asarray(picked, dtype=np.int64), interval).tolist()
+        starts = bucket_starts(np.asarray(picked, dtype=np.int64), interval).tolist()
         sums: dict[tuple[int, Any], int] = {}
         for hour, b in zip(picked, starts, strict=True):
             for value, n in hours[hour]:
@@ -771,7 +743,7 @@ class SQLiteStore(Store):
     def _buckets(self, plan: Plan, interval: Interval) -> range | None:
         """Fixed-size bucket starts (µs) covering the plan's rowid range, when few enough to
         count one by one; None otherwise (week, month, or many buckets)."""
-        if interval not in _BUCKET_SECONDS:
+        if interval not in BUCKET_SECONDS:
             return None
         lo, hi = plan.lo, plan.hi
         if lo is None or hi is None:
@@ -782,7 +754,7 @@ class SQLiteStore(Store):
                 return None
             lo = int(first) if lo is None else lo
             hi = int(last) + 1 if hi is None else hi
-        step = _BUCKET_SECONDS[interval] * US
+        step = BUCKET_SECONDS[interval] * US
         start = lo // step * step
         if hi <= start or (hi - start) // step > self.MAX_RANGE_BUCKETS:
             return None
@@ -865,7 +837,7 @@ class SQLiteStore(Store):
         if hi <= lo:
             return []
         rows = rows[lo:hi]
-        edges = _bucket_edges(int(rows[0]) // US, int(rows[-1]) // US, interval)
+        edges = bucket_edges(int(rows[0]) // US, int(rows[-1]) // US, interval)
         sizes = np.diff(np.searchsorted(rows, edges * US))  # rows are sorted: one search a bucket
         full = sizes > 0
         return list(zip(edges[:-1][full].tolist(), sizes[full].tolist(), strict=True))
