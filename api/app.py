@@ -29,9 +29,9 @@ from api.routers import (
     trends,
     watchlists,
 )
-from core.logging import get_logger
-from core.settings import Settings, get_settings
-from storage.base import Store, StoreError
+from duluan.core.logging import get_logger
+from duluan.core.settings import Settings, get_settings
+from duluan.storage.base import Store, StoreError
 
 log = get_logger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
             sys.setswitchinterval(settings.api_gil_switch_ms / 1000)
         owned = store is None
         if owned:
-            from storage.factory import make_store
+            from duluan.storage.factory import make_store
 
             app.state.store = make_store(settings)
         # Some 170k objects exist once the app is up, and a full garbage-collection pass over

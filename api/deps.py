@@ -14,14 +14,14 @@ from fastapi import Depends, HTTPException, Query, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from core.models import SENTIMENT_LABELS
-from core.query import QuerySyntaxError, SearchQuery, parse_query
-from core.settings import Settings
-from insights.alert_store import AlertRepository
-from insights.delivery import DeliveryConfig
-from storage.base import Store
-from storage.meta import meta_db_path
-from watchlists.service import WatchlistNotFound, resolve_query
+from duluan.alerts.delivery import DeliveryConfig
+from duluan.alerts.repository import AlertRepository
+from duluan.core.models import SENTIMENT_LABELS
+from duluan.core.query import QuerySyntaxError, SearchQuery, parse_query
+from duluan.core.settings import Settings
+from duluan.meta.database import meta_db_path
+from duluan.storage.base import Store
+from duluan.watchlists.service import WatchlistNotFound, resolve_query
 
 
 async def get_store(request: Request) -> Store:

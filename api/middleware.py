@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.ratelimit import RateLimiter, retry_after
 from api.security import get_keys, presented_key
-from core.settings import Settings
+from duluan.core.settings import Settings
 
 REQUEST_SECONDS = Histogram(
     "duluan_http_request_seconds",

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from core.models import Post
+from duluan.core.models import Post
 
 
 class Hit(BaseModel):

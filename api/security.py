@@ -13,9 +13,9 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from api.keys import ApiKey, ApiKeyRepository
-from core.settings import Settings
-from storage.meta import meta_db_path
+from duluan.apikeys.repository import ApiKey, ApiKeyRepository
+from duluan.core.settings import Settings
+from duluan.meta.database import meta_db_path
 
 _bearer = HTTPBearer(auto_error=False, description="an API key: `Bearer dlk_...`")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="an API key `dlk_...`")

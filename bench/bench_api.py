@@ -178,11 +178,11 @@ class Ingest:
         self.stop = threading.Event()
         self.written = 0
         if args.store == "sqlite":
-            from storage.sqlite_store import SQLiteStore
+            from duluan.storage.sqlite.store import SQLiteStore
 
             self.store: Any = SQLiteStore(args.db, postings_cache_mb=0)
         else:
-            from storage.elasticsearch_store import ElasticsearchStore
+            from duluan.storage.elasticsearch.store import ElasticsearchStore
 
             self.store = ElasticsearchStore(args.es_url, args.es_index)
         end = datetime.fromisoformat(args.until.replace("Z", "+00:00"))
@@ -274,11 +274,11 @@ def api_bench_one(args: argparse.Namespace, cache: str) -> None:
 
 def alert_latency(args: argparse.Namespace) -> None:
     """Publish a burst into the embedded pipeline; time until the AlertRunner records it."""
-    from core.models import Analysis, Post, Sentiment
-    from core.settings import Settings
-    from duluan.commands.alerts_cmds import make_alert_runner
+    from duluan.alerts.models import Subscription, VolumeRule
+    from duluan.cli.alerts import make_alert_runner
+    from duluan.core.models import Analysis, Post, Sentiment
+    from duluan.core.settings import Settings
     from duluan.pipeline import Pipeline
-    from insights.alert_rules import Subscription, VolumeRule
 
     tmp = Path(tempfile.mkdtemp(prefix="duluan-alert-bench-"))
     settings = Settings(data_dir=tmp, worker_poll_timeout=0.1)

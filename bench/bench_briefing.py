@@ -17,13 +17,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_store import load
-from briefings.builder import build_briefing
-from briefings.period import make_period
-from briefings.render_html import render_html
-from briefings.render_pdf import render_pdf
-from core.query import SearchQuery
-from storage.sqlite_store import SQLiteStore
-from watchlists.models import Watchlist
+from duluan.briefings.builder import build_briefing
+from duluan.briefings.period import make_period
+from duluan.briefings.render_html import render_html
+from duluan.briefings.render_pdf import render_pdf
+from duluan.core.query import SearchQuery
+from duluan.storage.sqlite.store import SQLiteStore
+from duluan.watchlists.models import Watchlist
 
 END = datetime(2026, 11, 28, tzinfo=UTC)
 WATCHLISTS = {

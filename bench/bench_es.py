@@ -22,9 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synthetic import synthetic_posts
-from core.models import Post
-from core.query import SearchQuery
-from storage.elasticsearch_store import ElasticsearchStore
+from duluan.core.models import Post
+from duluan.core.query import SearchQuery
+from duluan.storage.elasticsearch.store import ElasticsearchStore
 
 
 def timed(fn: object, repeat: int = 20) -> tuple[float, float]:

@@ -22,9 +22,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_store import pct
 from bench.synthetic import synthetic_posts
-from core.models import Post
-from core.query import SearchQuery
-from core.settings import Settings
+from duluan.core.models import Post
+from duluan.core.query import SearchQuery
+from duluan.core.settings import Settings
 from duluan.pipeline import Pipeline
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "nlp" / "uit-victsd"

@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT))
 
 from bench.bench_pipeline import make_posts, texts  # noqa: E402
 from bench.bench_store import pct  # noqa: E402
-from core.query import SearchQuery  # noqa: E402
-from core.settings import Settings  # noqa: E402
-from storage.elasticsearch_store import ElasticsearchStore  # noqa: E402
+from duluan.core.query import SearchQuery  # noqa: E402
+from duluan.core.settings import Settings  # noqa: E402
+from duluan.storage.elasticsearch.store import ElasticsearchStore  # noqa: E402
 from streaming.kafka_bus import KafkaBus  # noqa: E402
 
 

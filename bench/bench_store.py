@@ -18,8 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synthetic import ENTITIES, SOURCES, SYLLABLES, synthetic_posts
-from core.query import SearchQuery
-from storage.sqlite_store import SQLiteStore
+from duluan.core.query import SearchQuery
+from duluan.storage.sqlite.store import SQLiteStore
 
 END = datetime(2026, 11, 28, tzinfo=UTC)
 

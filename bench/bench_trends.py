@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.models import Analysis, Entity, Post
-from insights.terms import fallback_keywords
-from insights.trends import TrendConfig, TrendDetector, window_floor
+from duluan.core.models import Analysis, Entity, Post
+from duluan.trends.detector import TrendConfig, TrendDetector, window_floor
+from duluan.trends.terms import fallback_keywords
 
 WINDOW = timedelta(hours=1)
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
@@ -257,11 +257,11 @@ def bench_store(
 ) -> None:
     """End to end on a real SQLite store: `trends_from_store` for the last window."""
     try:
-        from storage.sqlite_store import SQLiteStore
+        from duluan.storage.sqlite.store import SQLiteStore
     except ImportError as exc:
         print(f"store: skipped ({exc})")
         return
-    from insights.trends import trends_from_store
+    from duluan.trends.detector import trends_from_store
 
     rng = random.Random(7)
     events = [Event("burstterm", "spike", windows - 1, 1, 0.08)]

@@ -6,7 +6,7 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from core.models import Analysis, Post, Scored, Sentiment
+from duluan.core.models import Analysis, Post, Scored, Sentiment
 from nlp.lexicon import TOPIC_IDS
 
 SYLLABLES = [

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 
-from core.models import Post
 from crawlers.config import api_base, duluan_settings, flag
 from crawlers.state import CrawlState
+from duluan.core.models import Post
 
 if TYPE_CHECKING:
     from typing import Self

@@ -11,7 +11,7 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
-from core.settings import Settings
+from duluan.core.settings import Settings
 
 TRUE = {"1", "true", "yes", "on"}
 

@@ -18,8 +18,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from core.text import fold
 from crawlers.text import VN_TZ
+from duluan.core.text import fold
 
 SITE_ID = 1000000
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from scrapy.exporters import JsonItemExporter, JsonLinesItemExporter
 
-from core.models import Post
+from duluan.core.models import Post
 
 
 class PostJsonLinesItemExporter(JsonLinesItemExporter):

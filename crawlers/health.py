@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
 
-from core.logging import get_logger
 from crawlers.config import duluan_settings, flag
 from crawlers.text import utc_now
+from duluan.core.logging import get_logger
 
 if TYPE_CHECKING:
     from typing import Self
@@ -73,7 +73,7 @@ class SourceHealthExtension:
             log.error("could not write crawl stats", path=self.stats_file, error=str(exc))
 
     def _record(self, source: str, summary: dict[str, Any], reason: str) -> None:
-        from storage.base import SourceRun
+        from duluan.storage.base import SourceRun
 
         ok = reason == "finished" and (summary["errors"] == 0 or summary["items"] > 0)
         run = SourceRun(
@@ -86,7 +86,7 @@ class SourceHealthExtension:
             message=f"{reason}; requests={summary['requests']} dropped={summary['dropped']}",
         )
         try:
-            from storage.factory import make_store
+            from duluan.storage.factory import make_store
 
             with make_store(duluan_settings(self.crawler.settings)) as store:
                 store.record_source_run(run)

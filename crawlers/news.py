@@ -12,10 +12,10 @@ from scrapy import Request
 from scrapy.http import Response, TextResponse
 from scrapy.utils.sitemap import Sitemap
 
-from core.ids import normalize_url, post_id
-from core.models import Post
 from crawlers.base import DuluanSpider
 from crawlers.text import html_to_text, parse_time
+from duluan.core.ids import normalize_url, post_id
+from duluan.core.models import Post
 
 Info = dict[str, Any]
 

@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import DropItem
 from scrapy.utils.misc import load_object
 
-from core.logging import get_logger
-from core.models import Post
-from core.settings import Settings
 from crawlers.config import duluan_settings, flag
+from duluan.core.logging import get_logger
+from duluan.core.models import Post
+from duluan.core.settings import Settings
 
 if TYPE_CHECKING:
     from typing import Self

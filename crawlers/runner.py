@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from core.logging import get_logger
+from duluan.core.logging import get_logger
 
 log = get_logger(__name__)
 

@@ -6,7 +6,7 @@ robots.txt, AutoThrottle, delays and per-domain limits at once (benchmarks, loca
 
 from __future__ import annotations
 
-from core.settings import get_settings
+from duluan.core.settings import get_settings
 
 BOT_NAME = "duluan"
 SPIDER_MODULES = ["crawlers.spiders"]

@@ -10,7 +10,7 @@ from typing import Any
 import lxml.html
 from w3lib.html import remove_tags, replace_entities
 
-from core.text import clean_control
+from duluan.core.text import clean_control
 
 VN_TZ = timezone(timedelta(hours=7), "+07:00")
 

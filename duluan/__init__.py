@@ -1,1 +1,1 @@
-"""The composition root: the `duluan` CLI wires every stage together."""
+"""duluan: monitor Vietnamese public opinion. Domains live in one folder each under this package."""

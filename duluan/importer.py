@@ -11,9 +11,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from core.models import Analysis, Post
-from core.text import clean_control
-from storage.base import Store
+from duluan.core.models import Analysis, Post
+from duluan.core.text import clean_control
+from duluan.storage.base import Store
 
 POST_FIELDS = set(Post.model_fields) - {"analysis"}
 

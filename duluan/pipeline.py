@@ -13,11 +13,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from core.logging import configure_logging, get_logger
-from core.models import Analysis
-from core.settings import Settings
-from storage.base import Store
-from storage.factory import make_store
+from duluan.core.logging import configure_logging, get_logger
+from duluan.core.models import Analysis
+from duluan.core.settings import Settings
+from duluan.storage.base import Store
+from duluan.storage.factory import make_store
 from streaming.bus import Bus
 from streaming.factory import make_bus
 from streaming.indexer import Indexer

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from core.models import Analysis
+from duluan.core.models import Analysis
 from nlp.analyzer import Analyzer
 from nlp.lexicon import ASPECT_IDS, TOPIC_IDS, TOPIC_NAMES
 
@@ -29,7 +29,7 @@ def default_analyzer() -> Analyzer:
     if _default is None:
         with _lock:
             if _default is None:
-                from core.settings import Settings, get_settings
+                from duluan.core.settings import Settings, get_settings
 
                 settings: Settings | None
                 try:

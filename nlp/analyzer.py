@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sklearn.utils import murmurhash3_32
 
-from core.logging import get_logger
-from core.models import (
+from duluan.core.logging import get_logger
+from duluan.core.models import (
     SENTIMENT_LABELS,
     Analysis,
     AspectSentiment,
@@ -38,7 +38,7 @@ from nlp.rules import RuleSet
 from nlp.segment import Segmenter
 
 if TYPE_CHECKING:
-    from core.settings import Settings
+    from duluan.core.settings import Settings
 
 log = get_logger(__name__)
 

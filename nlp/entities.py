@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from core.models import Entity
+from duluan.core.models import Entity
 from nlp.lexicon import LOCATIONS, ORG_CUES, PERSON_TITLES, VI_SURNAMES
 
 _CAP_WORD = re.compile(r"^[^\W\d_]", re.UNICODE)

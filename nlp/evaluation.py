@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
-from core.models import SENTIMENT_LABELS
+from duluan.core.models import SENTIMENT_LABELS
 from nlp import datasets as ds
 from nlp.artifacts import ClassicalModel, default_model_dir
 from nlp.lexicon import ASPECT_IDS, TOPIC_IDS

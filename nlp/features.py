@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction import FeatureHasher
 
-from core.text import fold
+from duluan.core.text import fold
 from nlp.opinion import opinion_features
 
 N_FEATURES = 2**20

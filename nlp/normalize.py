@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from core.text import clean_control
+from duluan.core.text import clean_control
 from nlp.lexicon import EMOJI_CLASSES, EMOTICONS, TEENCODE
 from nlp.underthesea_light import import_light
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from core.text import fold
+from duluan.core.text import fold
 from nlp.lexicon import HARSH_WORDS, NEGATIVE_WORDS, NEGATORS, POSITIVE_WORDS
 
 _TOKEN = re.compile(r"\w+|[.,;!?…]", re.UNICODE)

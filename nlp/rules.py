@@ -20,9 +20,9 @@ from typing import Any
 
 import yaml
 
-from core.logging import get_logger
-from core.query import And, FieldMatch, MatchAll, Node, Not, Or, Phrase, Term, parse_query
-from core.text import fold
+from duluan.core.logging import get_logger
+from duluan.core.query import And, FieldMatch, MatchAll, Node, Not, Or, Phrase, Term, parse_query
+from duluan.core.text import fold
 
 log = get_logger(__name__)
 _WORDS = re.compile(r"\w+", re.UNICODE)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from core.logging import get_logger
+from duluan.core.logging import get_logger
 from nlp.underthesea_light import import_light
 
 log = get_logger(__name__)

@@ -19,9 +19,9 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
-from core.logging import get_logger
-from core.models import SENTIMENT_LABELS
-from core.text import fold
+from duluan.core.logging import get_logger
+from duluan.core.models import SENTIMENT_LABELS
+from duluan.core.text import fold
 from nlp import datasets as ds
 from nlp.artifacts import ClassicalModel, toxic_stack_inputs
 from nlp.features import Featurizer

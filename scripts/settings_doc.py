@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.settings import Settings  # noqa: E402
+from duluan.core.settings import Settings  # noqa: E402
 
 START, END = "<!-- settings:start -->", "<!-- settings:end -->"
 

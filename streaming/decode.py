@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from core.models import Post
+from duluan.core.models import Post
 from streaming.bus import Message
 
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024

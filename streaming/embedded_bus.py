@@ -15,8 +15,8 @@ import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from core.logging import get_logger
-from core.settings import Settings
+from duluan.core.logging import get_logger
+from duluan.core.settings import Settings
 from streaming.bus import Bus, BusError, Consumer, Message
 
 log = get_logger(__name__)

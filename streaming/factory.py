@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.settings import Settings, get_settings
+from duluan.core.settings import Settings, get_settings
 from streaming.bus import Bus
 
 

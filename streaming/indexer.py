@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from core.logging import get_logger
-from core.metrics import PUBLISH_TO_INDEX
-from core.settings import Settings
-from storage.base import RejectedPosts, Store
+from duluan.core.logging import get_logger
+from duluan.core.metrics import PUBLISH_TO_INDEX
+from duluan.core.settings import Settings
+from duluan.storage.base import RejectedPosts, Store
 from streaming.bus import Bus, Message
 from streaming.decode import decode_posts
 from streaming.worker import Worker

@@ -23,8 +23,8 @@ from kafka.errors import (
 )
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
-from core.logging import get_logger
-from core.settings import Settings
+from duluan.core.logging import get_logger
+from duluan.core.settings import Settings
 from streaming.bus import Bus, BusError, Consumer, Message
 
 log = get_logger(__name__)

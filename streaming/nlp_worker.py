@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
-from core.logging import get_logger
-from core.models import Analysis
-from core.settings import Settings
+from duluan.core.logging import get_logger
+from duluan.core.models import Analysis
+from duluan.core.settings import Settings
 from streaming.bus import Bus, Message
 from streaming.decode import decode_posts
 from streaming.worker import Worker

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import FrameType
 
-from core.logging import get_logger
-from core.metrics import BATCH_SECONDS, CONSUMER_LAG, MESSAGES, RETRIES
-from storage.base import StoreError
+from duluan.core.logging import get_logger
+from duluan.core.metrics import BATCH_SECONDS, CONSUMER_LAG, MESSAGES, RETRIES
+from duluan.storage.base import StoreError
 from streaming.bus import Bus, BusError, Consumer, Message
 
 log = get_logger(__name__)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from core.settings import Settings
+from duluan.core.settings import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.highlight import snippet
+from duluan.core.highlight import snippet
 
 
 def test_terms_typed_without_accents_mark_the_accented_words() -> None:
@@ -37,8 +37,8 @@ def test_long_text_is_cut_around_the_first_match() -> None:
 
 def test_folding_map_is_the_same_with_a_full_table(monkeypatch: pytest.MonkeyPatch) -> None:
     """Past the table's size limit characters are folded one by one, with the same result."""
-    import core.highlight as hl
-    from core.text import fold
+    import duluan.core.highlight as hl
+    from duluan.core.text import fold
 
     def reference(text: str) -> tuple[str, list[int]]:
         parts = [fold(ch) for ch in text]
@@ -58,7 +58,7 @@ def test_matching_the_original_text_finds_what_matching_folded_text_finds() -> N
     """The fast path (character classes over the original) must agree with the folding path."""
     import random
 
-    import core.highlight as hl
+    import duluan.core.highlight as hl
 
     rng = random.Random(11)
     alphabet = list("aăâeêoôơuưyđAĂÂĐEÊÔƠƯáàảãạắằẳẵặấầẩẫậếềểễệíìịóòỏõọốồộớờợúùụứừựýỳ")
@@ -77,7 +77,7 @@ def test_matching_the_original_text_finds_what_matching_folded_text_finds() -> N
 
 
 def test_text_with_characters_outside_the_classes_takes_the_folding_path() -> None:
-    import core.highlight as hl
+    import duluan.core.highlight as hl
 
     for text in ("Vie\u0302\u0323t", "ﬁx", "😀 xăng"):
         assert hl._classes()[1].search(text) is not None, text

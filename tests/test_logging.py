@@ -9,8 +9,8 @@ import secrets
 import httpx
 import pytest
 
-from core.logging import configure_logging, get_logger
-from insights.delivery import DeliveryConfig, DeliveryResult, post_signed
+from duluan.alerts.delivery import DeliveryConfig, DeliveryResult, post_signed
+from duluan.core.logging import configure_logging, get_logger
 
 
 class Broken(httpx.BaseTransport):

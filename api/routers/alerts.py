@@ -11,14 +11,14 @@ from pydantic import BaseModel, Field, ValidationError
 from api.deps import get_alert_repo, get_delivery_config, get_settings, get_store, public_url
 from api.routers.watchlists import get_watchlists
 from api.security import ADMIN, READ
-from api.services import alerts as service
-from core.settings import Settings
-from insights.alert_eval import AlertEvent, EvalOptions, Evaluation, explain
-from insights.alert_store import AlertRepository
-from insights.delivery import DeliveryConfig, DeliveryResult, TargetRefused
-from storage.base import Store
-from watchlists.repository import WatchlistRepository
-from watchlists.service import WatchlistNotFound
+from duluan.alerts import service
+from duluan.alerts.delivery import DeliveryConfig, DeliveryResult, TargetRefused
+from duluan.alerts.evaluate import AlertEvent, EvalOptions, Evaluation, explain
+from duluan.alerts.repository import AlertRepository
+from duluan.core.settings import Settings
+from duluan.storage.base import Store
+from duluan.watchlists.repository import WatchlistRepository
+from duluan.watchlists.service import WatchlistNotFound
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 RepoDep = Annotated[AlertRepository, Depends(get_alert_repo)]

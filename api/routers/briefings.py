@@ -10,17 +10,17 @@ from pydantic import BaseModel
 from api.deps import get_store
 from api.routers.watchlists import RepoDep
 from api.security import ADMIN, READ
-from briefings.builder import build_briefing
-from briefings.model import Briefing
-from briefings.period import PeriodError, make_period
-from briefings.scheduler import BriefingScheduler
-from briefings.schedules import Schedule, ScheduleCreate, ScheduleRepository
-from briefings.service import briefing_options, briefing_timezone, render_briefing
-from core.settings import Settings
-from insights.alert_rules import WebhookTarget
-from insights.delivery import DeliveryConfig
-from storage.base import Store
-from watchlists.service import WatchlistNotFound, get_watchlist
+from duluan.alerts.delivery import DeliveryConfig
+from duluan.alerts.models import WebhookTarget
+from duluan.briefings.builder import build_briefing
+from duluan.briefings.models import Briefing
+from duluan.briefings.period import PeriodError, make_period
+from duluan.briefings.scheduler import BriefingScheduler
+from duluan.briefings.schedules import Schedule, ScheduleCreate, ScheduleRepository
+from duluan.briefings.service import briefing_options, briefing_timezone, render_briefing
+from duluan.core.settings import Settings
+from duluan.storage.base import Store
+from duluan.watchlists.service import WatchlistNotFound, get_watchlist
 
 router = APIRouter(prefix="/v1", tags=["briefings"], dependencies=READ)
 StoreDep = Annotated[Store, Depends(get_store)]

@@ -14,10 +14,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel
 
 from api.security import ADMIN
-from feedback import i18n
-from feedback.models import Campaign, CampaignCreate, CampaignUpdate
-from feedback.repository import SlugTaken
-from feedback.service import FeedbackService, Rejected, Submission
+from duluan.feedback import i18n
+from duluan.feedback.models import Campaign, CampaignCreate, CampaignUpdate
+from duluan.feedback.repository import SlugTaken
+from duluan.feedback.service import FeedbackService, Rejected, Submission
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))

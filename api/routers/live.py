@@ -15,9 +15,9 @@ from fastapi.responses import StreamingResponse
 from api.deps import get_settings, get_store, search_query
 from api.security import READ
 from api.services.live import poll, sse, start_cursor
-from core.query import SearchQuery
-from core.settings import Settings
-from storage.base import Store
+from duluan.core.query import SearchQuery
+from duluan.core.settings import Settings
+from duluan.storage.base import Store
 
 router = APIRouter(prefix="/v1", tags=["live"], dependencies=READ)
 StoreDep = Annotated[Store, Depends(get_store)]

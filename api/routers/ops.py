@@ -12,8 +12,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from api.deps import get_store, search_query
 from api.schemas import Health, SourceHealth
 from api.security import READ
-from core.query import And, FieldMatch, Node, Or, SearchQuery
-from storage.base import Store
+from duluan.core.query import And, FieldMatch, Node, Or, SearchQuery
+from duluan.storage.base import Store
 
 router = APIRouter(tags=["ops"])
 StoreDep = Annotated[Store, Depends(get_store)]

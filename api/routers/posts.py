@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from api.deps import get_store
 from api.schemas import DeleteResponse, PostDetail
 from api.security import READ, AdminKey
-from core.query import SearchQuery
-from storage.base import Store
+from duluan.core.query import SearchQuery
+from duluan.storage.base import Store
 
 router = APIRouter(prefix="/v1", tags=["posts"])
 StoreDep = Annotated[Store, Depends(get_store)]

@@ -12,9 +12,9 @@ from api.schemas import DryRunResponse, Hit, SearchResponse
 from api.security import READ
 from api.services.json_body import JsonBody
 from api.services.query_cache import QueryCache, get_query_cache
-from core.export import stream_export
-from core.query import SearchQuery
-from storage.base import Store
+from duluan.core.export import stream_export
+from duluan.core.query import SearchQuery
+from duluan.storage.base import Store
 
 router = APIRouter(prefix="/v1", tags=["search"], dependencies=READ)
 

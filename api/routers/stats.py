@@ -20,9 +20,9 @@ from api.security import READ
 from api.services.json_body import JsonBody
 from api.services.query_cache import QueryCache, get_query_cache
 from api.services.share import ShareOfVoiceResponse, share_of_voice
-from core.models import SENTIMENT_LABELS
-from core.query import SearchQuery
-from storage.base import Store
+from duluan.core.models import SENTIMENT_LABELS
+from duluan.core.query import SearchQuery
+from duluan.storage.base import Store
 
 router = APIRouter(prefix="/v1", tags=["stats"], dependencies=READ)
 StoreDep = Annotated[Store, Depends(get_store)]

@@ -8,8 +8,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from api.deps import get_settings, get_store, search_query, settings_of
 from api.security import READ
-from api.services.cache import StaleWhileRevalidate
-from api.services.trends import (
+from duluan.core.cache import StaleWhileRevalidate
+from duluan.core.query import SearchQuery
+from duluan.core.settings import Settings
+from duluan.storage.base import Store
+from duluan.trends.service import (
     TrendsResponse,
     WindowError,
     cache_key,
@@ -17,9 +20,6 @@ from api.services.trends import (
     parse_window,
     window_end,
 )
-from core.query import SearchQuery
-from core.settings import Settings
-from storage.base import Store
 
 router = APIRouter(prefix="/v1", tags=["trends"], dependencies=READ)
 StoreDep = Annotated[Store, Depends(get_store)]

@@ -9,11 +9,11 @@ from pydantic import BaseModel, Field
 
 from api.deps import get_store
 from api.security import ADMIN, READ
-from core.query import QuerySyntaxError
-from storage.base import Store
-from watchlists.models import Watchlist, WatchlistCreate, WatchlistUpdate
-from watchlists.repository import DuplicateName, WatchlistRepository
-from watchlists.service import (
+from duluan.core.query import QuerySyntaxError
+from duluan.storage.base import Store
+from duluan.watchlists.models import Watchlist, WatchlistCreate, WatchlistUpdate
+from duluan.watchlists.repository import DuplicateName, WatchlistRepository
+from duluan.watchlists.service import (
     WatchlistNotFound,
     create_watchlist,
     delete_watchlist,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from core.models import Post
-from core.query import SearchQuery
-from storage.base import Store
+from duluan.core.models import Post
+from duluan.core.query import SearchQuery
+from duluan.storage.base import Store
 
 
 @dataclass

@@ -8,9 +8,9 @@ from typing import TypeVar, cast
 
 from fastapi import Request
 
-from api.services.cache import StaleWhileRevalidate
-from core.settings import Settings
-from storage.base import Store
+from duluan.core.cache import StaleWhileRevalidate
+from duluan.core.settings import Settings
+from duluan.storage.base import Store
 
 T = TypeVar("T")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from core.query import Interval, SearchQuery
-from storage.base import Store
+from duluan.core.query import Interval, SearchQuery
+from duluan.storage.base import Store
 
 
 class VoiceBucket(BaseModel):

@@ -15,11 +15,11 @@ from urllib.parse import urlencode
 from scrapy import Request
 from scrapy.http import Response
 
-from core.ids import post_id
-from core.models import Post
 from crawlers.base import DuluanSpider, split_urls
 from crawlers.news import as_int
 from crawlers.text import from_unix, squash
+from duluan.core.ids import post_id
+from duluan.core.models import Post
 
 SOURCE = "reddit"
 Data = dict[str, Any]

@@ -8,10 +8,10 @@ from typing import Any
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
-from core.ids import content_hash, normalize_url, post_id
-from core.models import Post
 from crawlers.base import DuluanSpider, split_urls
 from crawlers.text import html_to_text, parse_time, squash
+from duluan.core.ids import content_hash, normalize_url, post_id
+from duluan.core.models import Post
 
 SOURCE = "rss"
 

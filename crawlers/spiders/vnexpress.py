@@ -15,10 +15,10 @@ from urllib.parse import urlencode
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
-from core.ids import post_id
-from core.models import Post
 from crawlers.news import Info, NewsSpider, as_int
 from crawlers.text import from_unix, html_to_text, loads_json_or_jsonp, split_reply_name
+from duluan.core.ids import post_id
+from duluan.core.models import Post
 
 SOURCE = "vnexpress"
 Item = Info

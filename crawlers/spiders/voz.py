@@ -14,10 +14,10 @@ import lxml.html
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
-from core.ids import post_id
-from core.models import Post
 from crawlers.base import DuluanSpider
 from crawlers.text import element_text, parse_time
+from duluan.core.ids import post_id
+from duluan.core.models import Post
 
 SOURCE = "voz"
 THREAD_URL = re.compile(r"^(?P<root>.*?/t/(?:[^/]*\.)?(?P<id>\d+))/?(?:page-(?P<page>\d+))?")

@@ -11,12 +11,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from scrapy import Request
 from scrapy.http import Response
 
-from core.ids import post_id
-from core.models import Post
 from crawlers.base import DuluanSpider, split_urls
 from crawlers.config import duluan_settings
 from crawlers.news import as_int
 from crawlers.text import html_to_text, parse_time, squash
+from duluan.core.ids import post_id
+from duluan.core.models import Post
 
 SOURCE = "youtube"
 Data = dict[str, Any]

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from core.logging import get_logger
-from core.models import SENTIMENT_LABELS
+from duluan.core.logging import get_logger
+from duluan.core.models import SENTIMENT_LABELS
 from nlp.backends.base import Backend
 from nlp.lexicon import TOPIC_IDS, VICTSD_TOPICS
 from nlp.preprocess import Prepared

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.keys import ApiKeyRepository, Scope
-from storage.meta import meta_db_path
+from duluan.apikeys.repository import ApiKeyRepository, Scope
+from duluan.meta.database import meta_db_path
 
 
 def key_headers(app: Any, scope: Scope = "admin", name: str = "test") -> dict[str, str]:
@@ -22,7 +22,7 @@ import itertools  # noqa: E402
 import random  # noqa: E402
 from datetime import UTC, datetime, timedelta  # noqa: E402
 
-from core.models import Analysis, Entity, Post, Scored, Sentiment  # noqa: E402
+from duluan.core.models import Analysis, Entity, Post, Scored, Sentiment  # noqa: E402
 from tests.conftest import Hook  # noqa: E402,F401  (re-exported for the api tests)
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)

@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from core.settings import Settings
-from duluan.commands.alerts_cmds import make_alert_runner
-from insights.delivery import verify_signature
-from storage.sqlite_store import SQLiteStore
+from duluan.alerts.delivery import verify_signature
+from duluan.cli.alerts import make_alert_runner
+from duluan.core.settings import Settings
+from duluan.storage.sqlite.store import SQLiteStore
 from tests.api.conftest import Hook, background, key_headers, make_post
 
 

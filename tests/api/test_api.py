@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.schemas import TimelineResponse
-from core.models import Analysis, Post, Scored, Sentiment
-from core.settings import Settings
-from storage.base import SourceRun
-from storage.sqlite_store import SQLiteStore
+from duluan.core.models import Analysis, Post, Scored, Sentiment
+from duluan.core.settings import Settings
+from duluan.storage.base import SourceRun
+from duluan.storage.sqlite.store import SQLiteStore
 from tests.api.conftest import key_headers
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from api.app import create_app
-from core.models import Analysis, Post, Scored, Sentiment
-from core.settings import Settings
-from insights.alert_rules import Subscription
-from insights.alert_store import AlertRepository
-from insights.delivery import make_test_event
-from storage.base import SourceRun
-from storage.sqlite_store import SQLiteStore
+from duluan.alerts.delivery import make_test_event
+from duluan.alerts.models import Subscription
+from duluan.alerts.repository import AlertRepository
+from duluan.core.models import Analysis, Post, Scored, Sentiment
+from duluan.core.settings import Settings
+from duluan.storage.base import SourceRun
+from duluan.storage.sqlite.store import SQLiteStore
 from tests.api.conftest import background, key_headers, make_post
 from tests.conftest import CHROMIUM_ARGS, REPO_ROOT, ServerThread
 

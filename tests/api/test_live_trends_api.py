@@ -15,8 +15,8 @@ import httpx
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from core.settings import Settings
-from storage.sqlite_store import SQLiteStore
+from duluan.core.settings import Settings
+from duluan.storage.sqlite.store import SQLiteStore
 from tests.api.conftest import T0, background, make_post
 from tests.conftest import ServerThread
 

@@ -14,8 +14,8 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, settings
 
 from api.app import create_app
-from core.settings import Settings
-from storage.sqlite_store import SQLiteStore
+from duluan.core.settings import Settings
+from duluan.storage.sqlite.store import SQLiteStore
 from tests.api.conftest import make_post
 
 pytestmark = pytest.mark.slow

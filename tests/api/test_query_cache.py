@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.services.query_cache import QueryCache
-from core.models import Analysis, Post, Sentiment
-from core.query import SearchQuery
-from core.settings import Settings
-from storage.base import Bucket
-from storage.sqlite_store import SQLiteStore
+from duluan.core.models import Analysis, Post, Sentiment
+from duluan.core.query import SearchQuery
+from duluan.core.settings import Settings
+from duluan.storage.base import Bucket
+from duluan.storage.sqlite.store import SQLiteStore
 
 
 def post(n: int, text: str) -> Post:

@@ -8,10 +8,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from api.keys import ApiKeyRepository, hash_key
 from api.ratelimit import RateLimiter
-from core.settings import Settings
-from storage.sqlite_store import SQLiteStore
+from duluan.apikeys.repository import ApiKeyRepository, hash_key
+from duluan.core.settings import Settings
+from duluan.storage.sqlite.store import SQLiteStore
 from tests.api.conftest import key_headers
 
 
@@ -96,8 +96,8 @@ def test_cors_only_for_configured_origins(tmp_path: Path) -> None:
 
 
 def test_apikey_cli_create_list_revoke(tmp_path: Path, monkeypatch: object) -> None:
-    from core.settings import get_settings
-    from duluan.cli import app
+    from duluan.cli.main import app
+    from duluan.core.settings import get_settings
 
     mp = monkeypatch
     mp.setenv("DULUAN_DATA_DIR", str(tmp_path))  # type: ignore[attr-defined]

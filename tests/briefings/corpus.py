@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from core.models import Analysis, Post, Scored, Sentiment
+from duluan.core.models import Analysis, Post, Scored, Sentiment
 
 TZ_OFFSET = timedelta(hours=7)
 OCT_START = datetime(2026, 10, 2, tzinfo=UTC) - TZ_OFFSET  # previous period of November

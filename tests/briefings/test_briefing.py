@@ -15,22 +15,27 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from briefings.builder import build_briefing
-from briefings.period import make_period
-from briefings.render_html import render_html
-from briefings.render_pdf import render_pdf
-from briefings.scheduler import BriefingScheduler
-from briefings.schedules import Schedule, ScheduleRepository
-from core.settings import Settings
-from insights.alert_rules import WebhookTarget
-from insights.delivery import SIGNATURE_HEADER, TIMESTAMP_HEADER, DeliveryConfig, verify_signature
-from storage.sqlite_store import SQLiteStore
+from duluan.alerts.delivery import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    DeliveryConfig,
+    verify_signature,
+)
+from duluan.alerts.models import WebhookTarget
+from duluan.briefings.builder import build_briefing
+from duluan.briefings.period import make_period
+from duluan.briefings.render_html import render_html
+from duluan.briefings.render_pdf import render_pdf
+from duluan.briefings.scheduler import BriefingScheduler
+from duluan.briefings.schedules import Schedule, ScheduleRepository
+from duluan.core.settings import Settings
+from duluan.storage.sqlite.store import SQLiteStore
+from duluan.watchlists.models import Watchlist, WatchlistCreate
+from duluan.watchlists.repository import WatchlistRepository
+from duluan.watchlists.service import create_watchlist
 from tests.api.conftest import key_headers
 from tests.briefings.corpus import NOV_START, corpus
 from tests.conftest import Hook, require_tool
-from watchlists.models import Watchlist, WatchlistCreate
-from watchlists.repository import WatchlistRepository
-from watchlists.service import create_watchlist
 
 QUERIES = {"all": None, "xang": '"giá xăng" OR "cắt điện" OR học'}
 
@@ -262,7 +267,7 @@ def test_email_delivery_attaches_the_pdf(
 
     from aiosmtpd.controller import Controller
 
-    from insights.delivery import SmtpConfig
+    from duluan.alerts.delivery import SmtpConfig
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -17,19 +17,24 @@ from structlog.testing import capture_logs
 from typer.testing import CliRunner
 
 from api.app import create_app
-from briefings.delivery import BriefingSender
-from briefings.scheduler import BriefingScheduler
-from briefings.schedules import Schedule, ScheduleRepository
-from core.settings import Settings, get_settings
-from insights.alert_rules import EmailTarget, Subscription, WebhookTarget
-from insights.alert_store import AlertRepository
-from insights.delivery import SIGNATURE_HEADER, TIMESTAMP_HEADER, DeliveryConfig, verify_signature
-from insights.secretbox import PREFIX, UNREADABLE_SECRET, key_file_for
-from storage.sqlite_store import SQLiteStore
+from duluan.alerts.delivery import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    DeliveryConfig,
+    verify_signature,
+)
+from duluan.alerts.models import EmailTarget, Subscription, WebhookTarget
+from duluan.alerts.repository import AlertRepository
+from duluan.briefings.delivery import BriefingSender
+from duluan.briefings.scheduler import BriefingScheduler
+from duluan.briefings.schedules import Schedule, ScheduleRepository
+from duluan.core.secretbox import PREFIX, UNREADABLE_SECRET, key_file_for
+from duluan.core.settings import Settings, get_settings
+from duluan.storage.sqlite.store import SQLiteStore
+from duluan.watchlists.models import Watchlist, WatchlistCreate
+from duluan.watchlists.repository import WatchlistRepository
+from duluan.watchlists.service import create_watchlist
 from tests.api.conftest import key_headers
-from watchlists.models import Watchlist, WatchlistCreate
-from watchlists.repository import WatchlistRepository
-from watchlists.service import create_watchlist
 
 SECRET = "plain-briefing-hook-secret-0123456789"
 KEY = "a-long-random-server-key-for-briefing-tests"
@@ -231,7 +236,7 @@ def test_the_api_keys_alert_secrets_with_its_own_settings(client: TestClient, db
 def test_callers_key_their_repositories_with_their_own_settings(
     db: Path, watchlist: Watchlist, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from duluan.commands.alerts_cmds import make_alert_runner
+    from duluan.cli.alerts import make_alert_runner
 
     monkeypatch.setenv("DULUAN_SECRET_KEY", "the-process-wide-key-xxxxxxxxxx")
     get_settings.cache_clear()  # the process-wide settings now hold a different key
@@ -259,7 +264,7 @@ def test_callers_key_their_repositories_with_their_own_settings(
 def test_cli_lists_schedules_with_secrets_masked(
     db: Path, watchlist: Watchlist, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from duluan.cli import app
+    from duluan.cli.main import app
 
     with ScheduleRepository(db, secret_key=KEY) as repo:
         saved = repo.save(schedule_for(watchlist))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import Settings
+from duluan.core.settings import Settings
 from streaming.bus import Bus, Consumer, Message
 
 BusFactory = Callable[[], Bus]

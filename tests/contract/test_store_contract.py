@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from core.models import Analysis, Post, Scored, Sentiment, Toxicity
-from core.query import SearchQuery
-from core.settings import Settings
-from storage.base import SourceRun, Store
+from duluan.core.models import Analysis, Post, Scored, Sentiment, Toxicity
+from duluan.core.query import SearchQuery
+from duluan.core.settings import Settings
+from duluan.storage.base import SourceRun, Store
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
@@ -21,14 +21,14 @@ T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     """SQLite with its postings cache (the default) and without it (every count in FTS5)."""
     if request.param.startswith("sqlite"):
-        from storage.sqlite_store import SQLiteStore
+        from duluan.storage.sqlite.store import SQLiteStore
 
         mb = 0 if request.param == "sqlite-nocache" else 256
         # every expression eligible for a match list, however few its matches
         s: Store = SQLiteStore(tmp_path / "store.db", postings_cache_mb=mb, postings_min_matches=0)
     else:
         url = request.getfixturevalue("elasticsearch_url")
-        from storage.elasticsearch_store import ElasticsearchStore
+        from duluan.storage.elasticsearch.store import ElasticsearchStore
 
         prefix = f"contract-{uuid.uuid4().hex[:8]}"
         s = ElasticsearchStore.from_settings(
@@ -312,7 +312,7 @@ def test_top_topics_keywords_and_values(loaded: Store) -> None:
 
 
 def test_top_entities_count_posts_newest_first(store: Store) -> None:
-    from core.models import Entity
+    from duluan.core.models import Entity
 
     def with_entities(n: int, hours: float, *names: str) -> Post:
         post = make_post(n, f"bài {n}", hours=hours)

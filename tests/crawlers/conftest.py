@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from crawl_localserver import LocalServer
 
-from core.models import Post
 from crawlers.runner import crawl
+from duluan.core.models import Post
 
 SHARED_SOURCES = Path(__file__).resolve().parents[3] / "shared" / "data" / "sources"
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from core.models import Post
 from crawlers.demo_site import build_site, serve_demo_site
 from crawlers.runner import crawl
-from duluan.commands.crawl_cmds import load_sources, parse_every
+from duluan.cli.crawl import load_sources, parse_every
+from duluan.core.models import Post
 
 
 def test_demo_site_content_is_varied() -> None:

@@ -12,12 +12,13 @@ from crawl_localserver import LocalServer
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-from core.models import Post
-from core.settings import Settings
+import duluan.storage.factory
 from crawlers.health import SourceHealthExtension
 from crawlers.pipelines import DedupPipeline, PublishPipeline
 from crawlers.state import CrawlState
 from crawlers.text import VN_TZ, html_to_text, loads_json_or_jsonp, parse_time, split_reply_name
+from duluan.core.models import Post
+from duluan.core.settings import Settings
 from streaming.bus import Bus, Consumer, Message
 
 
@@ -85,12 +86,11 @@ def test_publish_pipeline_off_with_setting() -> None:
 
 def test_health_extension_survives_a_broken_store(monkeypatch: pytest.MonkeyPatch,
                                                   tmp_path: Path) -> None:
-    import storage.factory
 
     def broken(settings: Settings) -> None:
         raise RuntimeError("store is down")
 
-    monkeypatch.setattr(storage.factory, "make_store", broken)
+    monkeypatch.setattr(duluan.storage.factory, "make_store", broken)
     crawler = get_crawler(settings_dict={"DULUAN_STATS_FILE": str(tmp_path / "s.json")})
     crawler.stats.set_value("item_scraped_count", 5)  # type: ignore[union-attr]
     ext = SourceHealthExtension(crawler)
@@ -103,7 +103,7 @@ def test_health_extension_survives_a_broken_store(monkeypatch: pytest.MonkeyPatc
 
 
 def test_health_extension_records_source_run(tmp_path: Path) -> None:
-    from storage.factory import make_store
+    from duluan.storage.factory import make_store
 
     crawler = get_crawler(settings_dict={"DULUAN_DATA_DIR": str(tmp_path)})
     crawler.stats.set_value("item_scraped_count", 7)  # type: ignore[union-attr]

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from core.settings import Settings
+from duluan.core.settings import Settings
 from nlp import TOPIC_IDS
 
 REPO = Path(__file__).resolve().parents[2]

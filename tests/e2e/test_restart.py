@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from core.models import Post
-from core.query import SearchQuery
-from core.settings import Settings
-from storage.sqlite_store import SQLiteStore
+from duluan.core.models import Post
+from duluan.core.query import SearchQuery
+from duluan.core.settings import Settings
+from duluan.storage.sqlite.store import SQLiteStore
 from streaming.embedded_bus import EmbeddedBus
 
 REPO = Path(__file__).resolve().parents[2]

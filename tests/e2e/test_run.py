@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from core.query import SearchQuery
-from core.settings import Settings
 from crawlers.demo_site import serve_demo_site
-from storage.sqlite_store import SQLiteStore
+from duluan.core.query import SearchQuery
+from duluan.core.settings import Settings
+from duluan.storage.sqlite.store import SQLiteStore
 
 REPO = Path(__file__).resolve().parents[2]
 

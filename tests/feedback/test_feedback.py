@@ -11,15 +11,21 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from core.settings import Settings
-from feedback.abuse import DuplicateGuard, FormStamp, RateLimiter, StampError, normalized_text
-from feedback.i18n import pick_lang
-from feedback.repository import CampaignRepository
-from feedback.service import FeedbackConfig, FeedbackService
-from storage.sqlite_store import SQLiteStore
+from duluan.core.settings import Settings
+from duluan.feedback.abuse import (
+    DuplicateGuard,
+    FormStamp,
+    RateLimiter,
+    StampError,
+    normalized_text,
+)
+from duluan.feedback.i18n import pick_lang
+from duluan.feedback.repository import CampaignRepository
+from duluan.feedback.service import FeedbackConfig, FeedbackService
+from duluan.storage.sqlite.store import SQLiteStore
+from duluan.watchlists.repository import WatchlistRepository
 from streaming.factory import make_bus
 from tests.api.conftest import key_headers
-from watchlists.repository import WatchlistRepository
 
 STAMP = re.compile(r'name="t" value="([^"]+)"')
 
@@ -186,7 +192,7 @@ def test_form_checks_answer_with_the_right_codes(
     r = client.post("/f/pho?lang=en", data={"text": "a" * 20_000}, follow_redirects=False)
     assert r.status_code == 413 and "too long" in r.text
     # exactly one Post published, anonymous, with category and contact only as given
-    from core.models import Post
+    from duluan.core.models import Post
 
     with make_bus(settings) as bus, bus.consumer(settings.raw_topic, "test-reader") as c:
         messages = c.poll(100, timeout=1.0)

@@ -13,14 +13,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from core.settings import Settings
+from duluan.core.settings import Settings
+from duluan.feedback.repository import CampaignRepository
+from duluan.feedback.service import FeedbackConfig, FeedbackService
 from duluan.pipeline import Pipeline
-from feedback.repository import CampaignRepository
-from feedback.service import FeedbackConfig, FeedbackService
+from duluan.watchlists.repository import WatchlistRepository
 from streaming.factory import make_bus
 from tests.api.conftest import key_headers
 from tests.conftest import CHROMIUM_ARGS, ServerThread
-from watchlists.repository import WatchlistRepository
 
 LATENCY_TARGET_S = 5.0  # publish -> searchable, the embedded pipeline's target
 STAMP = re.compile(r'name="t" value="([^"]+)"')

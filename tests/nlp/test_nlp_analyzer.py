@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from core.models import Analysis
+from duluan.core.models import Analysis
 from nlp import TOPIC_IDS, TOPIC_NAMES, Analyzer, analyze
 from nlp.lexicon import STOPWORDS
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from duluan.commands.nlp_cmds import analyze_cmd
+from duluan.cli.nlp import analyze_cmd
 
 app = typer.Typer()
 app.command("analyze")(analyze_cmd)

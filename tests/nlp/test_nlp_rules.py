@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.settings import Settings
+from duluan.core.settings import Settings
 from nlp import Analyzer
 from nlp.rules import RuleSet
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sklearn.metrics import f1_score
 
-from core.text import fold
+from duluan.core.text import fold
 from nlp import Analyzer
 from nlp.datasets import CHALLENGE, SOCIAL, challenge_file, load, read_tsv, repo_data_dir
 from nlp.lexicon import TOPIC_IDS

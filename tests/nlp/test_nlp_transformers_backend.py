@@ -60,7 +60,7 @@ def _tiny_checkpoint(path: Path, id2label: dict[int, str], favour: int) -> Path:
 
 
 def test_tiny_bert_replaces_the_sentiment_head(tmp_path: Path) -> None:
-    from core.settings import Settings
+    from duluan.core.settings import Settings
     from nlp import Analyzer
 
     texts = ["sản phẩm tốt quá", "hàng chán", "", "giao nhanh " * 200, "Sản phẩm tốt 😍"]
@@ -80,7 +80,7 @@ def test_tiny_bert_replaces_the_sentiment_head(tmp_path: Path) -> None:
 
 
 def test_tiny_bert_toxicity_checkpoint_maps_to_the_toxic_flag(tmp_path: Path) -> None:
-    from core.settings import Settings
+    from duluan.core.settings import Settings
     from nlp import Analyzer
 
     ckpt = _tiny_checkpoint(tmp_path / "tox", {0: "clean", 1: "toxic"}, 1)

@@ -12,8 +12,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scaleout_support import scaleout_settings
 
-from core.settings import Settings
-from storage.elasticsearch_store import ElasticsearchStore
+from duluan.core.settings import Settings
+from duluan.storage.elasticsearch.store import ElasticsearchStore
 from streaming.kafka_bus import KafkaBus
 
 

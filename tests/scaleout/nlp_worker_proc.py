@@ -13,8 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scaleout_support import analyze
 
-from core.logging import configure_logging
-from core.settings import Settings
+from duluan.core.logging import configure_logging
+from duluan.core.settings import Settings
 from streaming.factory import make_bus
 from streaming.nlp_worker import NlpWorker
 

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from core.models import Analysis, Post, Sentiment
-from core.settings import Settings
+from duluan.core.models import Analysis, Post, Sentiment
+from duluan.core.settings import Settings
 from streaming.bus import Message
 from streaming.kafka_bus import KafkaBus
 

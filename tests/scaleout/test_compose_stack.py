@@ -25,9 +25,9 @@ import typer
 import yaml
 from scaleout_support import REPO_ROOT, make_posts, publish_posts, wait_until
 
-from core.settings import Settings
-from duluan.cli import app as cli_app
-from storage.elasticsearch_store import ElasticsearchStore
+from duluan.cli.main import app as cli_app
+from duluan.core.settings import Settings
+from duluan.storage.elasticsearch.store import ElasticsearchStore
 from streaming.kafka_bus import KafkaBus
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-import storage.es_cold as es_cold
-from core.models import Analysis, Post, Sentiment
-from core.query import SearchQuery
-from storage.elasticsearch_store import ElasticsearchStore
+import duluan.storage.elasticsearch.cold as es_cold
+from duluan.core.models import Analysis, Post, Sentiment
+from duluan.core.query import SearchQuery
+from duluan.storage.elasticsearch.store import ElasticsearchStore
 
 pytestmark = pytest.mark.elasticsearch
 

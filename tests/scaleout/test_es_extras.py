@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from scaleout_support import analyze
 
-from core.models import Post
-from core.query import SearchQuery
-from storage.elasticsearch_store import ElasticsearchStore
+from duluan.core.models import Post
+from duluan.core.query import SearchQuery
+from duluan.storage.elasticsearch.store import ElasticsearchStore
 
 pytestmark = pytest.mark.elasticsearch
 

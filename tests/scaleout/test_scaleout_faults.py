@@ -31,10 +31,10 @@ from scaleout_support import (
     wait_until,
 )
 
-from core.models import Analysis, Post
-from core.query import SearchQuery
-from core.settings import Settings
-from storage.elasticsearch_store import ElasticsearchStore
+from duluan.core.models import Analysis, Post
+from duluan.core.query import SearchQuery
+from duluan.core.settings import Settings
+from duluan.storage.elasticsearch.store import ElasticsearchStore
 from streaming.indexer import Indexer
 from streaming.kafka_bus import KafkaBus
 from streaming.nlp_worker import NlpWorker

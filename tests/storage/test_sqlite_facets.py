@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from core.models import Analysis, Post, Scored, Sentiment
-from core.query import SearchQuery
-from core.text import fold
-from storage.sqlite_facets import facets_of
-from storage.sqlite_store import SQLiteStore
+from duluan.core.models import Analysis, Post, Scored, Sentiment
+from duluan.core.query import SearchQuery
+from duluan.core.text import fold
+from duluan.storage.sqlite.facets import facets_of
+from duluan.storage.sqlite.store import SQLiteStore
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC)
 WORDS = ["xăng", "dầu", "giá", "tăng", "đội", "tuyển", "mưa", "bão"]

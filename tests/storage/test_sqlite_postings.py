@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-import storage.sqlite_postings as postings
-from core.models import Analysis, Post, Scored, Sentiment
-from core.query import SearchQuery
-from storage.sqlite_store import SQLiteStore
+import duluan.storage.sqlite.postings as postings
+from duluan.core.models import Analysis, Post, Scored, Sentiment
+from duluan.core.query import SearchQuery
+from duluan.storage.sqlite.store import SQLiteStore
 from tests.storage.test_sqlite_facets import SOURCES, T0, TOPICS, WORDS, corpus
 
 QUERIES = [
@@ -179,7 +179,7 @@ def test_an_older_duluan_refuses_a_newer_store(tmp_path: Path) -> None:
     SQLiteStore(path)
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema'")
-    from storage.base import StoreError
+    from duluan.storage.base import StoreError
 
     with pytest.raises(StoreError, match="schema 5"):
         SQLiteStore(path)

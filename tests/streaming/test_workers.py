@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from core.models import Analysis, Post, Sentiment
-from core.query import SearchQuery
-from core.settings import Settings
-from storage.base import RejectedPosts
-from storage.sqlite_store import SQLiteStore
+from duluan.core.models import Analysis, Post, Sentiment
+from duluan.core.query import SearchQuery
+from duluan.core.settings import Settings
+from duluan.storage.base import RejectedPosts
+from duluan.storage.sqlite.store import SQLiteStore
 from streaming.embedded_bus import EmbeddedBus
 from streaming.indexer import Indexer
 from streaming.nlp_worker import NlpWorker
@@ -109,7 +109,7 @@ class FlakyStore(SQLiteStore):
     def upsert(self, posts: Sequence[Post]) -> int:
         if self.failures > 0:
             self.failures -= 1
-            from storage.base import StoreError
+            from duluan.storage.base import StoreError
 
             raise StoreError("store unavailable (simulated outage)")
         return super().upsert(posts)

@@ -12,15 +12,15 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
-from core.models import Analysis, Post, Sentiment
-from core.query import QuerySyntaxError
-from core.settings import Settings
-from duluan.commands.watchlist_cmds import watchlist_app
-from storage.meta import META_DB_NAME, meta_db_path
-from storage.sqlite_store import SQLiteStore
+from duluan.cli.watchlists import watchlist_app
+from duluan.core.models import Analysis, Post, Sentiment
+from duluan.core.query import QuerySyntaxError
+from duluan.core.settings import Settings
+from duluan.meta.database import META_DB_NAME, meta_db_path
+from duluan.storage.sqlite.store import SQLiteStore
+from duluan.watchlists.repository import WatchlistRepository
+from duluan.watchlists.service import WatchlistNotFound, combine_queries, resolve_query
 from tests.api.conftest import key_headers
-from watchlists.repository import WatchlistRepository
-from watchlists.service import WatchlistNotFound, combine_queries, resolve_query
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
 
@@ -85,8 +85,8 @@ def test_crud_over_the_api(client: TestClient, store: SQLiteStore) -> None:
 
 def test_resolve_query_ands_the_extra_query_and_intersects_spans(store: SQLiteStore) -> None:
     repo = WatchlistRepository(store.path)
-    from watchlists.models import WatchlistCreate
-    from watchlists.service import create_watchlist
+    from duluan.watchlists.models import WatchlistCreate
+    from duluan.watchlists.service import create_watchlist
 
     create_watchlist(
         repo, WatchlistCreate(name="xang", query="xăng OR học", since=NOW - timedelta(days=15))
@@ -112,7 +112,7 @@ def test_elasticsearch_deployments_keep_watchlists_in_a_meta_file(tmp_path: Path
 
 
 def test_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, store: SQLiteStore) -> None:
-    from core.settings import get_settings
+    from duluan.core.settings import get_settings
 
     monkeypatch.setenv("DULUAN_STORE_PATH", str(store.path))
     get_settings.cache_clear()

@@ -1,0 +1,1 @@
+"""Alerts: subscriptions (models), their persistence (repository), evaluation, delivery, runner."""

@@ -1,0 +1,1 @@
+"""API keys: random tokens shown once, stored as peppered hashes, with a scope."""

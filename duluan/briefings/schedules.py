@@ -1,0 +1,245 @@
+"""Briefing schedules (daily / weekly / monthly, to webhooks or email) and their persistence.
+
+Targets are the alert targets (`insights.alert_rules`): HMAC-signed webhooks and SMTP email.
+Tables `briefing_schedules` and `briefing_deliveries` live in the metadata SQLite file. Webhook
+secrets are stored encrypted like the alerts' (`insights.secretbox`); plain-text rows from older
+versions are encrypted on open.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import sqlite3
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from pydantic import BaseModel, Field, SecretStr
+
+from duluan.alerts.delivery import DeliveryResult
+from duluan.alerts.models import Target, redact_targets
+from duluan.briefings.period import DEFAULT_TIMEZONE, Period, zone
+from duluan.core.logging import get_logger
+from duluan.core.models import utcnow
+from duluan.core.secretbox import FROM_SETTINGS, BodySecrets, SecretBox, resolve_secret_key
+from duluan.meta.database import MetaRepository
+
+log = get_logger(__name__)
+
+Cadence = Literal["daily", "weekly", "monthly"]
+Format = Literal["html", "pdf"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS briefing_schedules (
+  id TEXT PRIMARY KEY,
+  watchlist_id TEXT NOT NULL,
+  enabled INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  last_period_end TEXT,
+  last_run_at TEXT,
+  last_status TEXT
+);
+CREATE TABLE IF NOT EXISTS briefing_deliveries (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  schedule_id TEXT NOT NULL,
+  period_start TEXT NOT NULL,
+  period_end TEXT NOT NULL,
+  body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS briefing_deliveries_schedule ON briefing_deliveries(schedule_id, id);
+"""
+
+
+class ScheduleCreate(BaseModel):
+    """A request to send a watchlist's briefing every day, week or month."""
+
+    watchlist: str = Field(min_length=1, description="watchlist id or name")
+    cadence: Cadence = "weekly"
+    format: Format = "pdf"
+    lang: Literal["vi", "en"] = "vi"
+    timezone: str = Field(DEFAULT_TIMEZONE, description="IANA zone for period boundaries")
+    send_hour: int = Field(7, ge=0, le=23, description="local hour after the period ends")
+    targets: list[Target] = Field(min_length=1, max_length=10)
+    enabled: bool = True
+
+
+class Schedule(BaseModel):
+    """A stored schedule; `last_period_end` is the end of the last period sent."""
+
+    id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    watchlist_id: str
+    cadence: Cadence = "weekly"
+    format: Format = "pdf"
+    lang: Literal["vi", "en"] = "vi"
+    timezone: str = DEFAULT_TIMEZONE
+    send_hour: int = Field(7, ge=0, le=23)
+    targets: list[Target] = Field(default_factory=list)
+    enabled: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+    last_period_end: datetime | None = None
+    last_run_at: datetime | None = None
+    last_status: str | None = None
+
+    def redacted(self) -> dict[str, Any]:
+        """JSON-ready, with webhook secrets masked."""
+        return redact_targets(self.model_dump(mode="json"))
+
+    def latest_period(self, now: datetime) -> Period:
+        """The last whole day / ISO week / calendar month that ended at or before `now`."""
+        tz = zone(self.timezone)
+        today = now.astimezone(tz).date()
+
+        def midnight(d: date) -> datetime:
+            return datetime(d.year, d.month, d.day, tzinfo=tz)
+
+        if self.cadence == "daily":
+            return Period(midnight(today - timedelta(days=1)), midnight(today))
+        if self.cadence == "weekly":
+            monday = today - timedelta(days=today.weekday())
+            return Period(midnight(monday - timedelta(days=7)), midnight(monday))
+        first = today.replace(day=1)
+        prev_first = (first - timedelta(days=1)).replace(day=1)
+        return Period(midnight(prev_first), midnight(first))
+
+    def send_at(self, period: Period) -> datetime:
+        return period.end + timedelta(hours=self.send_hour)
+
+    def due(self, now: datetime) -> Period | None:
+        """The period to send now, if any: ended, past the send hour, not sent, not stale."""
+        if not self.enabled:
+            return None
+        period = self.latest_period(now)
+        send_at = self.send_at(period)
+        if now < send_at or send_at < self.created_at:
+            return None
+        if self.last_period_end is not None and self.last_period_end >= period.end:
+            return None
+        return period
+
+
+class ScheduleRepository(MetaRepository):
+    """CRUD for schedules plus the briefing delivery log; thread-safe."""
+
+    schema = _SCHEMA
+
+    def __init__(
+        self, path: Path | str, *, secret_key: str | SecretStr | None = FROM_SETTINGS
+    ) -> None:
+        """`secret_key`: the key for webhook secrets (pass `settings.secret_key`); default the
+        global setting, for callers without a settings object."""
+        super().__init__(path)
+        self._secrets = BodySecrets(
+            SecretBox.for_db(path, resolve_secret_key(secret_key)), self._conn, self._lock,
+            "briefing_schedules", "schedule_id", "the schedule is recreated with a new secret", log,
+        )
+        self._secrets.migrate()
+
+    def save(self, schedule: Schedule) -> Schedule:
+        """Insert or replace the configuration (webhook secrets encrypted); run state is kept."""
+        data = schedule.model_dump(
+            mode="json", exclude={"last_period_end", "last_run_at", "last_status"}
+        )
+        self._secrets.encrypt(data)
+        body = json.dumps(data, ensure_ascii=False)
+        self._rows(
+            "INSERT INTO briefing_schedules(id, watchlist_id, enabled, body, created_at)"
+            " VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET watchlist_id=excluded.watchlist_id,"
+            " enabled=excluded.enabled, body=excluded.body",
+            (
+                schedule.id,
+                schedule.watchlist_id,
+                int(schedule.enabled),
+                body,
+                schedule.created_at.isoformat(),
+            ),
+        )
+        saved = self.get(schedule.id)
+        assert saved is not None
+        return saved
+
+    def get(self, schedule_id: str) -> Schedule | None:
+        rows = self._rows("SELECT * FROM briefing_schedules WHERE id = ?", (schedule_id,))
+        return self._schedule(rows[0]) if rows else None
+
+    def list(self, enabled_only: bool = False, watchlist_id: str | None = None) -> list[Schedule]:
+        sql, params = "SELECT * FROM briefing_schedules WHERE 1=1", []
+        if enabled_only:
+            sql += " AND enabled = 1"
+        if watchlist_id:
+            sql += " AND watchlist_id = ?"
+            params.append(watchlist_id)
+        return [
+            self._schedule(r) for r in self._rows(sql + " ORDER BY created_at, id", tuple(params))
+        ]
+
+    def delete(self, schedule_id: str) -> bool:
+        with self._lock:
+            cur = self._conn.execute("DELETE FROM briefing_schedules WHERE id = ?", (schedule_id,))
+            return cur.rowcount > 0
+
+    def mark_sent(self, schedule_id: str, period_end: datetime, at: datetime, status: str) -> None:
+        """Remember the period as handled (before delivering: a crash must not send it twice)."""
+        self._rows(
+            "UPDATE briefing_schedules SET last_period_end = ?, last_run_at = ?, last_status = ?"
+            " WHERE id = ?",
+            (period_end.isoformat(), at.isoformat(), status, schedule_id),
+        )
+
+    def set_status(self, schedule_id: str, status: str) -> None:
+        self._rows(
+            "UPDATE briefing_schedules SET last_status = ? WHERE id = ?",
+            (status[:500], schedule_id),
+        )
+
+    def _schedule(self, row: sqlite3.Row) -> Schedule:
+        """The schedule with its webhook secrets decrypted (legacy plain text passes)."""
+        data = json.loads(row["body"])
+        self._secrets.decrypt(row["id"], data)
+        data["enabled"] = bool(row["enabled"])
+        data["last_period_end"] = row["last_period_end"]
+        data["last_run_at"] = row["last_run_at"]
+        data["last_status"] = row["last_status"]
+        return Schedule.model_validate(data)
+
+    def record_delivery(self, schedule_id: str, period: Period, result: DeliveryResult) -> None:
+        self._rows(
+            "INSERT INTO briefing_deliveries(schedule_id, period_start, period_end, body)"
+            " VALUES (?,?,?,?)",
+            (
+                schedule_id,
+                period.start.isoformat(),
+                period.end.isoformat(),
+                result.model_dump_json(),
+            ),
+        )
+
+    def deliveries(
+        self, schedule_id: str | None = None, limit: int = 100
+    ) -> builtins.list[dict[str, Any]]:
+        """Newest first: period and the DeliveryResult fields."""
+        sql, params = "SELECT * FROM briefing_deliveries", cast(tuple[Any, ...], ())
+        if schedule_id:
+            sql, params = sql + " WHERE schedule_id = ?", (schedule_id,)
+        rows = self._rows(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [
+            {
+                "schedule_id": r["schedule_id"],
+                "period_start": r["period_start"],
+                "period_end": r["period_end"],
+                **json.loads(r["body"]),
+            }
+            for r in rows
+        ]
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> ScheduleRepository:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,439 @@
+"""The `duluan` command line: one entry point for every stage and both deployments."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from duluan.cli.alerts import alerts_cmd, apikey_app
+from duluan.cli.briefings import brief_cmd, briefing_app
+from duluan.cli.crawl import crawl_cmd
+from duluan.cli.nlp import analyze_cmd, eval_cmd, train_cmd
+from duluan.cli.watchlists import watchlist_app
+from duluan.core.logging import configure_logging, get_logger
+from duluan.core.settings import Settings, get_settings
+
+app = typer.Typer(
+    name="duluan",
+    help="Monitor Vietnamese public opinion: crawl, analyse, index, search and alert.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+worker_app = typer.Typer(help="Run one pipeline stage as its own process.", no_args_is_help=True)
+delete_app = typer.Typer(
+    help="Delete posts on request (privacy); deletions are audited.", no_args_is_help=True
+)
+dead_app = typer.Typer(help="Inspect and replay dead-lettered messages.", no_args_is_help=True)
+app.add_typer(worker_app, name="worker")
+app.add_typer(delete_app, name="delete")
+app.add_typer(dead_app, name="dead")
+app.command("crawl")(crawl_cmd)
+app.command("analyze")(analyze_cmd)
+app.command("train")(train_cmd)
+app.command("eval")(eval_cmd)
+app.command("alerts")(alerts_cmd)
+app.add_typer(apikey_app, name="apikey")
+app.add_typer(watchlist_app, name="watchlist")
+app.add_typer(briefing_app, name="briefing")
+app.command("brief")(brief_cmd)
+
+log = get_logger("duluan.cli")
+
+
+def _settings() -> Settings:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+def _err(msg: str) -> None:
+    typer.echo(msg, err=True)
+
+
+def _serve(
+    settings: Settings, host: str, port: int, store: Any = None, workers: int = 1
+) -> None:
+    import uvicorn
+
+    if workers > 1 and store is None:  # each process builds the app from the same settings
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+        return
+    from api.app import create_app
+
+    uvicorn.run(create_app(settings, store=store), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def api(
+    host: str = typer.Option(None, "--host", help="bind address (default DULUAN_API_HOST)"),
+    port: int = typer.Option(None, "--port", help="port (default DULUAN_API_PORT)"),
+    workers: int = typer.Option(
+        None, "--workers", min=1, help="server processes (default DULUAN_API_WORKERS)"
+    ),
+) -> None:
+    """Serve the query API and dashboard over whatever the store holds."""
+    settings = _settings()
+    host, port = host or settings.api_host, port or settings.api_port
+    workers = workers or settings.api_workers
+    _err(f"duluan API on http://{host}:{port}/  (docs: /docs; {workers} process(es))")
+    _serve(settings, host, port, workers=workers)
+
+
+def _run_worker(stage: str, max_idle: float | None, max_messages: int | None) -> None:
+    from duluan.storage.factory import make_store
+    from streaming.factory import make_bus
+    from streaming.indexer import Indexer
+    from streaming.nlp_worker import NlpWorker
+    from streaming.worker import Worker
+
+    settings = _settings()
+    bus = make_bus(settings)
+    store = None
+    worker: Worker
+    if stage == "nlp":
+        worker = NlpWorker(bus, settings)
+    else:
+        store = make_store(settings)
+        worker = Indexer(bus, store, settings)
+    worker.install_signal_handlers()
+    try:
+        stats = worker.run(max_idle=max_idle, max_messages=max_messages)
+    finally:
+        bus.close()
+        if store is not None:
+            store.close()
+    _err(
+        f"{stage}: processed {stats.processed}, dead-lettered {stats.dead}, retries {stats.retries}"
+    )
+
+
+MAX_IDLE = typer.Option(None, "--max-idle", help="exit after this many idle seconds")
+MAX_MESSAGES = typer.Option(None, "--max-messages", help="exit after this many messages")
+
+
+@worker_app.command("nlp")
+def worker_nlp(max_idle: float | None = MAX_IDLE, max_messages: int | None = MAX_MESSAGES) -> None:
+    """posts.raw → NLP → posts.enriched (run several for more throughput on Kafka)."""
+    _run_worker("nlp", max_idle, max_messages)
+
+
+@worker_app.command("index")
+def worker_index(
+    max_idle: float | None = MAX_IDLE, max_messages: int | None = MAX_MESSAGES
+) -> None:
+    """posts.enriched → the store (idempotent upsert by post id)."""
+    _run_worker("index", max_idle, max_messages)
+
+
+def _progress_printer(label: str) -> Any:
+    last = [0.0]
+
+    def show(raw: int, enriched: int, indexed: int) -> None:
+        if time.monotonic() - last[0] >= 1.0:
+            last[0] = time.monotonic()
+            _err(
+                f"  {label}: waiting for NLP {raw}, waiting for index {enriched}, indexed {indexed}"
+            )
+
+    return show
+
+
+@app.command()
+def demo(
+    host: str = typer.Option("127.0.0.1", "--host", help="API bind address"),
+    port: int = typer.Option(8000, "--port", help="API port"),
+    exit_after_ingest: bool = typer.Option(
+        False, "--exit-after-ingest", help="stop after ingest instead of serving (headless)"
+    ),
+) -> None:
+    """Crawl a built-in demo news site with the real vnexpress spider, analyse, index, serve."""
+    from crawlers.demo_site import serve_demo_site
+    from crawlers.runner import crawl
+    from duluan.pipeline import Pipeline
+
+    settings = _settings()
+    _err(f"duluan demo · data in {settings.data_dir.resolve()}")
+    server, base_url = serve_demo_site()
+    pipeline = Pipeline(settings)
+    pipeline.start()
+    _err("[1/4] NLP worker (its own process) and indexer started")
+    try:
+        _err(f"[2/4] crawling the demo site {base_url} with the vnexpress spider …")
+        env = {
+            f"DULUAN_{k.upper()}": str(v)
+            for k, v in {
+                "data_dir": settings.data_dir.resolve(),
+                "bus": settings.bus,
+                "store": settings.store,
+            }.items()
+        }
+        result = crawl(
+            "vnexpress",
+            start_urls=[f"{base_url}/rss/tin-moi-nhat.rss"],
+            overrides={
+                "VNEXPRESS_API_BASE": base_url,
+                "DULUAN_POLITE": False,
+            },
+            env=env,
+            timeout=600,
+        )
+        _err(f"      crawled {result.get('items', 0)} posts ({result.get('errors', 0)} errors)")
+        _err("[3/4] analysing and indexing …")
+        if not pipeline.wait_drained(timeout=600, progress=_progress_printer("pipeline")):
+            _err("      the pipeline did not drain within 10 minutes")
+            raise typer.Exit(1)
+        from duluan.core.query import SearchQuery
+
+        total = pipeline.store.count(SearchQuery())
+        sentiments = dict(pipeline.store.top_values("sentiment", SearchQuery()))
+        _err(
+            f"      store holds {total} posts; sentiment {sentiments}; "
+            f"dead-lettered {pipeline.nlp.stats.dead + pipeline.indexer.stats.dead}"
+        )
+    finally:
+        pipeline.stop()
+        server.shutdown()
+    if exit_after_ingest:
+        _err("[4/4] done (--exit-after-ingest)")
+        return
+    _err(
+        f"[4/4] dashboard: http://{host}:{port}/   API docs: http://{host}:{port}/docs   (Ctrl+C stops)"
+    )
+    _serve(settings, host, port)
+
+
+@app.command()
+def run(
+    sources: Path | None = typer.Option(None, "--sources", help="YAML list of sources to crawl"),
+    host: str = typer.Option(None, "--host", help="API bind address"),
+    port: int = typer.Option(None, "--port", help="API port"),
+    no_api: bool = typer.Option(False, "--no-api", help="don't serve the API"),
+) -> None:
+    """Every stage in one process: scheduled crawls, NLP, indexing, API."""
+    from duluan.cli.crawl import load_sources, run_source
+    from duluan.pipeline import Pipeline
+
+    settings = _settings()
+    stop = threading.Event()
+    pipeline = Pipeline(settings)
+    pipeline.start()
+    sources_path = sources or settings.sources_file
+    configs = load_sources(sources_path) if sources_path else []
+
+    def scheduler() -> None:
+        next_run = {c.name: 0.0 for c in configs}
+        while not stop.is_set():
+            for c in configs:
+                if time.monotonic() >= next_run[c.name]:
+                    try:
+                        run_source(c)
+                    except Exception as exc:  # a broken source must not stop the others
+                        log.error("crawl.failed", source=c.name, error=str(exc)[:500])
+                    next_run[c.name] = time.monotonic() + (c.interval_s or 600)
+            stop.wait(1.0)
+
+    def briefings_loop() -> None:
+        from duluan.briefings.scheduler import BriefingScheduler
+
+        scheduler_ = BriefingScheduler.from_settings(settings, pipeline.store)
+        interval = float(getattr(settings, "briefing_interval_s", 300))
+        while not stop.wait(interval):
+            try:
+                scheduler_.run_due()
+            except Exception as exc:  # a failed delivery must not stop the pipeline
+                log.error("briefings.failed", error=str(exc)[:500])
+
+    if configs:
+        threading.Thread(target=scheduler, name="duluan-scheduler", daemon=True).start()
+    threading.Thread(target=briefings_loop, name="duluan-briefings", daemon=True).start()
+    runner = None
+    if settings.alerts_in_run:
+        from duluan.cli.alerts import make_alert_runner
+
+        runner = make_alert_runner(settings, pipeline.store)
+        runner.start()
+    _err(
+        f"duluan run: {len(configs)} sources scheduled; NLP worker, indexer"
+        + (f" and alerts (every {runner.interval_s:g} s)" if runner else "")
+        + " running"
+    )
+    try:
+        if no_api:
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            while not stop.is_set():
+                stop.wait(1.0)
+        else:
+            h, p = host or settings.api_host, port or settings.api_port
+            _err(f"dashboard: http://{h}:{p}/")
+            _serve(settings, h, p, store=pipeline.store)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        if runner is not None:
+            runner.stop()
+        pipeline.stop()
+
+
+@app.command("import")
+def import_(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="JSONL or CSV of posts"),
+    format: str = typer.Option("auto", "--format", help="auto, jsonl or csv"),
+    strict: bool = typer.Option(False, "--strict", help="exit 1 if any row is rejected"),
+) -> None:
+    """Load posts (id, source, text, created_at at least) through NLP into the store."""
+    from duluan.importer import import_file
+    from duluan.storage.factory import make_store
+    from nlp import Analyzer
+
+    settings = _settings()
+    if format not in ("auto", "jsonl", "csv"):
+        raise typer.BadParameter("format must be auto, jsonl or csv")
+    analyzer = Analyzer.load(settings)
+    with make_store(settings) as store:
+        stats = import_file(
+            file,
+            store,
+            analyzer.analyze,
+            fmt=format,
+            progress=lambda s: (
+                _err(f"  imported {s.imported} of {s.read} read")
+                if s.imported % 5000 < 256
+                else None
+            ),
+        )
+    _err(f"imported {stats.imported}, rejected {stats.rejected} of {stats.read} rows")
+    if stats.rejects_path:
+        _err(f"rejected rows and their errors: {stats.rejects_path}")
+        if strict:
+            raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    query: str = typer.Option(None, "--query", "-q", help="query language text"),
+    format: str = typer.Option("jsonl", "--format", help="csv or jsonl"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="file (default stdout)"),
+    source: list[str] = typer.Option([], "--source", help="only these sources"),
+    since: str | None = typer.Option(None, "--since", help="ISO date/time"),
+    until: str | None = typer.Option(None, "--until", help="ISO date/time"),
+) -> None:
+    """Stream every post matching a query as CSV or JSONL (no row cap)."""
+    from pydantic import ValidationError
+
+    from duluan.core.export import stream_export
+    from duluan.core.query import QuerySyntaxError, SearchQuery
+    from duluan.storage.factory import make_store
+
+    settings = _settings()
+    if format not in ("csv", "jsonl"):
+        raise typer.BadParameter("format must be csv or jsonl")
+    try:
+        q = SearchQuery.model_validate(
+            {"q": query, "sources": source, "since": since, "until": until}
+        )
+    except (ValidationError, QuerySyntaxError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    out = output.open("wb") if output else sys.stdout.buffer
+    n = 0
+    with make_store(settings) as store:
+        for chunk in stream_export(store.iter_posts(q), format):
+            out.write(chunk)
+            n += 1
+    out.flush()
+    if output:
+        out.close()
+
+
+@delete_app.command("post")
+def delete_post(post_id: str = typer.Argument(..., help="e.g. vnexpress:comment:123")) -> None:
+    """Delete one post."""
+    from duluan.storage.factory import make_store
+
+    with make_store(_settings()) as store:
+        ok = store.delete(post_id, actor=os.environ.get("USER", "cli"))
+    _err("deleted" if ok else f"no post with id {post_id!r}")
+    if not ok:
+        raise typer.Exit(1)
+
+
+@delete_app.command("author")
+def delete_author(
+    author: str = typer.Argument(..., help="author handle as collected"),
+    source: str | None = typer.Option(None, "--source", help="only this source"),
+) -> None:
+    """Delete every post of an author."""
+    from duluan.storage.factory import make_store
+
+    with make_store(_settings()) as store:
+        n = store.delete_by_author(author, source=source, actor=os.environ.get("USER", "cli"))
+    _err(f"deleted {n} posts")
+
+
+@dead_app.command("list")
+def dead_list(limit: int = typer.Option(20, "--limit", help="how many to show")) -> None:
+    """Print dead-lettered messages (error, stage, origin) as JSON lines."""
+    from streaming.factory import make_bus
+
+    settings = _settings()
+    with (
+        make_bus(settings) as bus,
+        bus.consumer(settings.dead_letter_topic, "duluan-dead-list") as c,
+    ):
+        shown = 0
+        while shown < limit:
+            batch = c.poll(min(100, limit - shown), timeout=1.0)
+            if not batch:
+                break
+            for m in batch:
+                env = json.loads(m.value)
+                env.pop("value_b64", None)
+                typer.echo(json.dumps(env, ensure_ascii=False))
+                shown += 1
+
+
+@dead_app.command("replay")
+def dead_replay() -> None:
+    """Publish every dead-lettered message back to its original topic (after a fix)."""
+    import base64
+
+    from streaming.factory import make_bus
+
+    settings = _settings()
+    n = 0
+    with (
+        make_bus(settings) as bus,
+        bus.consumer(settings.dead_letter_topic, "duluan-dead-replay") as c,
+    ):
+        while batch := c.poll(500, timeout=1.0):
+            for m in batch:
+                env = json.loads(m.value)
+                bus.publish(env["topic"], base64.b64decode(env["value_b64"]), key=env.get("key"))
+                n += 1
+            bus.flush()
+            c.commit(batch)
+    _err(f"replayed {n} messages")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""`duluan analyze | train | eval`: the NLP library from the command line.
+
+`analyze` streams: it reads a batch of lines, writes one JSON object per input line in order,
+and never stops on a bad line (that line gets an "error" field instead).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any
+
+import typer
+
+from duluan.core.logging import get_logger
+from duluan.core.models import Analysis
+
+log = get_logger(__name__)
+
+BATCH_LINES = 256
+
+
+def _batches(lines: Iterable[str], size: int) -> Iterator[list[str]]:
+    it = iter(lines)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def _record(text: str, a: Analysis) -> dict[str, Any]:
+    return {
+        "text": text,
+        "language": a.language,
+        "sentiment": {"label": a.sentiment.label, "score": a.sentiment.score},
+        "topics": [{"label": t.label, "score": t.score} for t in a.topics],
+        "toxic": {"label": a.toxic.label, "score": a.toxic.score},
+        "keywords": a.keywords,
+        "entities": [{"text": e.text, "type": e.type} for e in a.entities],
+        "aspects": [{"aspect": x.aspect, "polarity": x.polarity, "score": x.score}
+                    for x in a.aspects],
+        "rule_topics": a.rule_topics,
+    }
+
+
+def _parse(line: str, fmt: str) -> tuple[str | None, dict[str, Any], str | None]:
+    """(text, fields to echo back, error) for one input line."""
+    line = line.rstrip("\r\n")
+    if fmt != "jsonl":
+        return line, {}, None
+    if not line.strip():
+        return None, {}, "empty line"
+    try:
+        obj = json.loads(line)
+    except ValueError as exc:
+        return None, {}, f"invalid JSON: {exc}"
+    if not isinstance(obj, dict):
+        return None, {}, "JSON line is not an object"
+    text = obj.get("text")
+    echo = {"id": obj["id"]} if "id" in obj else {}
+    if not isinstance(text, str):
+        return None, echo, "missing string field 'text'"
+    return text, echo, None
+
+
+def run_analyze(lines: Iterable[str], out: IO[str], fmt: str = "text",
+                settings: Any = None) -> int:
+    """Analyze lines into JSON lines on `out`; returns how many lines were written."""
+    from nlp import Analyzer, default_analyzer
+
+    analyzer = Analyzer.load(settings) if settings is not None else default_analyzer()
+    written = 0
+    for chunk in _batches(lines, BATCH_LINES):
+        parsed = [_parse(line, fmt) for line in chunk]
+        texts = [t for t, _, err in parsed if err is None and t is not None]
+        results = iter(analyzer.analyze(texts))
+        for text, echo, err in parsed:
+            if err is not None or text is None:
+                rec: dict[str, Any] = {**echo, "text": None, "error": err}
+            else:
+                rec = {**echo, **_record(text, next(results))}
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            written += 1
+        out.flush()
+    return written
+
+
+def analyze_cmd(
+    input: Path | None = typer.Option(None, "--input", "-i", help="file to read; default stdin"),
+    format: str = typer.Option("text", "--format", "-f", help="text|jsonl"),
+) -> None:
+    """Analyze posts: one text (or JSON object with "text") per line in, one JSON line out."""
+    if format not in ("text", "jsonl"):
+        raise typer.BadParameter("format must be text or jsonl", param_hint="--format")
+    import structlog
+
+    from duluan.core.logging import configure_logging
+    from duluan.core.settings import get_settings
+
+    settings = get_settings()
+    if not structlog.is_configured():  # keep stdout for JSON lines only
+        configure_logging(settings.log_level, settings.log_format)
+    if input is not None:
+        if not input.is_file():
+            typer.echo(f"no such file: {input}", err=True)
+            raise typer.Exit(2)
+        with input.open(encoding="utf-8", errors="replace", newline="") as fh:
+            run_analyze(fh, sys.stdout, format, settings)
+    else:
+        stdin = sys.stdin
+        if hasattr(stdin, "reconfigure"):
+            stdin.reconfigure(errors="replace")
+        run_analyze(stdin, sys.stdout, format, settings)
+
+
+def train_cmd(
+    data: Path | None = typer.Option(None, "--data", help="dataset root; default ../shared/data/nlp"),
+    out: Path | None = typer.Option(None, "--out", help="model folder; default nlp/models"),
+) -> None:
+    """Retrain every shipped classical model (deterministic) from the research datasets."""
+    from nlp.artifacts import default_model_dir
+    from nlp.datasets import default_data_dir
+    from nlp.training import train_all
+
+    data_dir = data or default_data_dir()
+    if not data_dir.is_dir():
+        typer.echo(f"no training data at {data_dir}", err=True)
+        raise typer.Exit(2)
+    model = train_all(data_dir)
+    target = out or default_model_dir()
+    model.save(target)
+    typer.echo(f"saved {', '.join(model.heads)} to {target}")
+
+
+def eval_cmd(
+    data: Path | None = typer.Option(None, "--data", help="dataset root; default ../shared/data/nlp"),
+    model_dir: Path | None = typer.Option(None, "--model-dir", help="default nlp/models"),
+    cross_domain: bool = typer.Option(True, "--cross-domain/--no-cross-domain",
+                                      help="also retrain sentiment leaving each dataset out"),
+) -> None:
+    """Print accuracy and macro-F1 on every labelled test split, and cross-domain sentiment."""
+    from nlp.datasets import default_data_dir
+    from nlp.evaluation import evaluate, format_table
+
+    data_dir = data or default_data_dir()
+    if not data_dir.is_dir():
+        typer.echo(f"no research data at {data_dir}: only the bundled challenge set is evaluated",
+                   err=True)
+        cross_domain = False
+    typer.echo(format_table(evaluate(data_dir, model_dir, cross_domain)))

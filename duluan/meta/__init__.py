@@ -1,0 +1,1 @@
+"""The metadata database: small transactional tables (alerts, keys, watchlists, schedules)."""

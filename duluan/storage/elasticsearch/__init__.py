@@ -1,0 +1,1 @@
+"""The scale-out Store: Elasticsearch monthly indices, bulk writes, aggregations."""

@@ -1,0 +1,1 @@
+"""Trends: which terms are rising or falling now against a decayed baseline."""
