@@ -90,6 +90,18 @@ class Settings(BaseSettings):
     )
     bus: Literal["embedded", "kafka"] = Field("embedded", description="message bus backend")
     bus_path: Path | None = Field(None, description="embedded bus file; default DATA_DIR/bus.db")
+    bus_dead_letter_retention_hours: float = Field(
+        720.0,
+        ge=0,
+        description="embedded bus: dead-lettered messages older than this are deleted, read or"
+        " not (0: kept forever)",
+    )
+    bus_retention_hours: float = Field(
+        24.0,
+        ge=0,
+        description="embedded bus: messages every consumer group has committed are deleted once"
+        " older than this (0: kept forever); Kafka uses the broker's retention.ms instead",
+    )
     crawl_state_dir: Path | None = Field(None, description="crawler memory; default DATA_DIR/crawl")
     data_dir: Path = Field(Path("var"), description="where embedded state lives")
     dead_letter_topic: str = Field("posts.dead", description="bus topic for poison messages")
@@ -128,6 +140,12 @@ class Settings(BaseSettings):
     nlp_model_dir: Path | None = Field(None, description="classical models; default nlp/models")
     nlp_topic_rules: Path | None = Field(None, description="YAML of user-defined topic rules")
     nlp_transformers_model: str | None = Field(None, description="HF checkpoint dir or hub id")
+    post_max_text_chars: int = Field(
+        20_000,
+        ge=1,
+        description="a post's text longer than this is cut to it at the bus (and flagged"
+        " `truncated`); titles, authors and other fields have fixed caps",
+    )
     public_base_url: str | None = Field(
         None, description="base of links in QR codes; default the request's own URL"
     )
