@@ -29,17 +29,35 @@ from api.routers import (
     trends,
     watchlists,
 )
+from api.services.query_cache import QueryCache
+from duluan.container import Container
+from duluan.core.cache import StaleWhileRevalidate
 from duluan.core.logging import get_logger
 from duluan.core.settings import Settings, get_settings
 from duluan.storage.base import Store, StoreError
+from duluan.trends.service import TrendsResponse
 
 log = get_logger(__name__)
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
-    """Build the app over a Store (opened from settings unless given)."""
-    settings = settings or get_settings()
+def create_app(
+    settings: Settings | None = None,
+    store: Store | None = None,
+    *,
+    container: Container | None = None,
+) -> FastAPI:
+    """Build the app over a container (made from settings, with `store` if given, unless given).
+
+    A container made here is closed at shutdown; a given one belongs to the caller.
+    """
+    if container is None:
+        settings = settings or get_settings()
+        container = Container(settings, store=store)
+        owned = True
+    else:
+        settings = container.settings
+        owned = False
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -48,11 +66,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         if settings.api_gil_switch_ms > 0:
             sys.setswitchinterval(settings.api_gil_switch_ms / 1000)
-        owned = store is None
-        if owned:
-            from duluan.storage.factory import make_store
-
-            app.state.store = make_store(settings)
+        container.store  # noqa: B018 - open the store now, not on the first request
         # Some 170k objects exist once the app is up, and a full garbage-collection pass over
         # them holds the GIL for ~75 ms, stalling every request in flight. They live as long as
         # the app does: frozen, the collector skips them (thawed again on shutdown). No collect
@@ -60,10 +74,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         gc.freeze()
         yield
         gc.unfreeze()
-        if (service := getattr(app.state, "feedback", None)) is not None:
-            service.close()
         if owned:
-            app.state.store.close()
+            container.close()
 
     app = FastAPI(
         title="duluan",
@@ -72,12 +84,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         "collected posts and comments.",
         lifespan=lifespan,
     )
+    app.state.container = container
     app.state.settings = settings
-    if store is not None:
-        app.state.store = store
-
     limiter = RateLimiter(settings.api_rate_limit_per_minute, settings.api_rate_limit_burst)
     app.state.rate_limiter = limiter
+    # caches of the API process itself (answers, not data), made once like the container's parts
+    app.state.query_cache = QueryCache(settings.api_query_cache_ttl_s)
+    app.state.trends_cache = StaleWhileRevalidate[TrendsResponse](
+        ttl_s=settings.trends_cache_ttl_s, max_stale_s=settings.trends_cache_ttl_s * 10
+    )
 
     app.add_middleware(LimitAndTime, limiter=limiter, settings=settings)
 

@@ -16,17 +16,22 @@ from starlette.concurrency import run_in_threadpool
 
 from duluan.alerts.delivery import DeliveryConfig
 from duluan.alerts.repository import AlertRepository
+from duluan.container import Container
 from duluan.core.models import SENTIMENT_LABELS
 from duluan.core.query import QuerySyntaxError, SearchQuery, parse_query
 from duluan.core.settings import Settings
-from duluan.meta.database import meta_db_path
 from duluan.storage.base import Store
 from duluan.watchlists.service import WatchlistNotFound, resolve_query
 
 
+async def get_container(request: Request) -> Container:
+    """The process's composition root (duluan.container), built once by create_app."""
+    container: Container = request.app.state.container
+    return container
+
+
 async def get_store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
+    return (await get_container(request)).store
 
 
 async def filter_query(
@@ -94,8 +99,7 @@ async def search_query(
     try:  # a watchlist is read from the database: on the thread pool
         return await run_in_threadpool(
             resolve_query,
-            request.app.state.store,
-            settings=request.app.state.settings,
+            request.app.state.container.watchlists,
             q=q,
             watchlist=watchlist,
             since=filters.since,
@@ -120,20 +124,12 @@ async def get_settings(request: Request) -> Settings:
 
 
 def get_alert_repo(request: Request) -> AlertRepository:
-    """Alert tables in the metadata SQLite file (tests may set app.state.alerts)."""
-    repo: AlertRepository | None = getattr(request.app.state, "alerts", None)
-    if repo is None:
-        store = getattr(request.app.state, "store", None)
-        settings = settings_of(request)
-        repo = AlertRepository(meta_db_path(settings, store), secret_key=settings.secret_key)
-        request.app.state.alerts = repo
-    return repo
+    """Alert tables in the metadata database (opened on first use: on the thread pool)."""
+    return request.app.state.container.alerts
 
 
-def get_delivery_config(request: Request) -> DeliveryConfig:
-    """How test sends deliver (tests may set app.state.delivery_config)."""
-    config: DeliveryConfig | None = getattr(request.app.state, "delivery_config", None)
-    return config or DeliveryConfig.from_settings(settings_of(request))
+async def get_delivery_config(request: Request) -> DeliveryConfig:
+    return (await get_container(request)).delivery_config
 
 
 def public_url(settings: Settings) -> str:

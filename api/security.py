@@ -15,7 +15,6 @@ from starlette.concurrency import run_in_threadpool
 
 from duluan.apikeys.repository import ApiKey, ApiKeyRepository
 from duluan.core.settings import Settings
-from duluan.meta.database import meta_db_path
 
 _bearer = HTTPBearer(auto_error=False, description="an API key: `Bearer dlk_...`")
 _header = APIKeyHeader(name="X-API-Key", auto_error=False, description="an API key `dlk_...`")
@@ -24,15 +23,9 @@ CREATE_HINT = "create one with `duluan apikey create --scope admin`"
 
 
 def get_keys(request: Request) -> ApiKeyRepository:
-    """The app's key repository (tests may set app.state.keys), opened on first use."""
-    repo: ApiKeyRepository | None = getattr(request.app.state, "keys", None)
-    if repo is None:
-        settings: Settings = request.app.state.settings
-        pepper = settings.api_key_pepper.get_secret_value() if settings.api_key_pepper else ""
-        store = getattr(request.app.state, "store", None)
-        repo = ApiKeyRepository(meta_db_path(settings, store), pepper=pepper)
-        request.app.state.keys = repo
-    return repo
+    """The container's key repository (opened on first use)."""
+    keys: ApiKeyRepository = request.app.state.container.keys
+    return keys
 
 
 def presented_key(request: Request) -> str | None:

@@ -32,15 +32,8 @@ def _settings(request: Request) -> Settings:
 
 
 def get_schedules(request: Request) -> ScheduleRepository:
-    """Schedules beside the watchlists (tests may set app.state.briefing_schedules)."""
-    repo: ScheduleRepository | None = getattr(request.app.state, "briefing_schedules", None)
-    if repo is None:
-        from api.routers.watchlists import get_watchlists
-
-        repo = ScheduleRepository(
-            get_watchlists(request).path, secret_key=_settings(request).secret_key
-        )
-        request.app.state.briefing_schedules = repo
+    """The container's schedule repository (opened on first use)."""
+    repo: ScheduleRepository = request.app.state.container.schedules
     return repo
 
 
@@ -158,9 +151,7 @@ def send_now(
     """Deliver the schedule's most recent whole period now, to check the wiring."""
     schedule = _schedule(schedules, schedule_id)
     settings = _settings(request)
-    config = getattr(request.app.state, "delivery_config", None) or DeliveryConfig.from_settings(
-        settings
-    )
+    config: DeliveryConfig = request.app.state.container.delivery_config
     scheduler = BriefingScheduler(store, schedules, repo, config=config, settings=settings)
     results = scheduler.send(schedule)
     return {"deliveries": [r.model_dump(mode="json") for r in results]}

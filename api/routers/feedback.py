@@ -27,13 +27,8 @@ router = APIRouter()
 
 
 def get_feedback(request: Request) -> FeedbackService:
-    """The app's FeedbackService (tests may set app.state.feedback), made on first use."""
-    service: FeedbackService | None = getattr(request.app.state, "feedback", None)
-    if service is None:
-        service = FeedbackService.from_settings(
-            request.app.state.settings, getattr(request.app.state, "store", None)
-        )
-        request.app.state.feedback = service
+    """The container's feedback service."""
+    service: FeedbackService = request.app.state.container.feedback
     return service
 
 

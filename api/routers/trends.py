@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
-from api.deps import get_settings, get_store, search_query, settings_of
+from api.deps import get_settings, get_store, search_query
 from api.security import READ
 from duluan.core.cache import StaleWhileRevalidate
 from duluan.core.query import SearchQuery
@@ -28,13 +28,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 async def get_trends_cache(request: Request) -> StaleWhileRevalidate[TrendsResponse]:
-    cache: StaleWhileRevalidate[TrendsResponse] | None = getattr(
-        request.app.state, "trends_cache", None
-    )
-    if cache is None:
-        ttl = settings_of(request).trends_cache_ttl_s
-        cache = StaleWhileRevalidate(ttl_s=ttl, max_stale_s=ttl * 10)
-        request.app.state.trends_cache = cache
+    cache: StaleWhileRevalidate[TrendsResponse] = request.app.state.trends_cache
     return cache
 
 

@@ -18,7 +18,6 @@ from duluan.watchlists.service import (
     create_watchlist,
     delete_watchlist,
     get_watchlist,
-    repository_for,
     update_watchlist,
     watchlist_query,
 )
@@ -27,11 +26,8 @@ router = APIRouter(prefix="/v1", tags=["watchlists"], dependencies=READ)
 
 
 def get_watchlists(request: Request) -> WatchlistRepository:
-    """The watchlist repository beside the app's store (tests may set app.state.watchlists)."""
-    repo: WatchlistRepository | None = getattr(request.app.state, "watchlists", None)
-    if repo is None:
-        repo = repository_for(request.app.state.store, settings=request.app.state.settings)
-        request.app.state.watchlists = repo
+    """The container's watchlist repository (opened on first use)."""
+    repo: WatchlistRepository = request.app.state.container.watchlists
     return repo
 
 

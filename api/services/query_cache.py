@@ -9,7 +9,6 @@ from typing import TypeVar, cast
 from fastapi import Request
 
 from duluan.core.cache import StaleWhileRevalidate
-from duluan.core.settings import Settings
 from duluan.storage.base import Store
 
 T = TypeVar("T")
@@ -34,10 +33,6 @@ class QueryCache:
 
 
 async def get_query_cache(request: Request) -> QueryCache:
-    """The app's cache, made on first use with `api_query_cache_ttl_s` (tests may set one)."""
-    cache: QueryCache | None = getattr(request.app.state, "query_cache", None)
-    if cache is None:
-        settings: Settings = request.app.state.settings
-        cache = QueryCache(settings.api_query_cache_ttl_s)
-        request.app.state.query_cache = cache
+    """The app's answer cache, made by create_app with `api_query_cache_ttl_s`."""
+    cache: QueryCache = request.app.state.query_cache
     return cache

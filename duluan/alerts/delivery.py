@@ -34,6 +34,7 @@ from duluan.alerts.models import EmailTarget, Subscription, WebhookTarget
 from duluan.core.logging import get_logger
 from duluan.core.models import utcnow
 from duluan.core.secretbox import UNREADABLE_SECRET
+from duluan.core.settings import Settings, setting_default
 
 if TYPE_CHECKING:
     from duluan.alerts.repository import AlertRepository
@@ -64,44 +65,36 @@ class SmtpConfig(BaseModel):
 
 
 class DeliveryConfig(BaseModel):
-    """How deliveries are made; `from_settings` reads the `alerts_*` / `smtp_*` settings."""
+    """How deliveries are made; defaults are those of the `alerts_*` / `smtp_*` settings."""
 
-    allow_private_targets: bool = False
-    webhook_timeout_s: float = 10.0
-    max_attempts: int = Field(default=4, ge=1, le=10)
-    backoff_s: float = Field(default=1.0, ge=0, description="first retry delay; doubles")
+    allow_private_targets: bool = setting_default("alerts_allow_private_targets")
+    webhook_timeout_s: float = setting_default("alerts_webhook_timeout_s")
+    max_attempts: int = Field(default=setting_default("alerts_max_attempts"), ge=1, le=10)
+    backoff_s: float = Field(
+        default=setting_default("alerts_backoff_s"), ge=0, description="first retry delay; doubles"
+    )
     backoff_max_s: float = 60.0
     user_agent: str = "duluan-alerts/0.1"
     smtp: SmtpConfig | None = None
 
     @classmethod
-    def from_settings(cls, settings: object) -> DeliveryConfig:
-        """Build from core Settings; settings not defined there yet fall back to defaults."""
-
-        def get(name: str, default: Any) -> Any:
-            value = getattr(settings, name, None)
-            return default if value is None else value
-
+    def from_settings(cls, settings: Settings) -> DeliveryConfig:
         smtp = None
-        if get("smtp_host", None):
-            password = get("smtp_password", None)
+        if settings.smtp_host:
             smtp = SmtpConfig(
-                host=get("smtp_host", ""),
-                port=int(get("smtp_port", 587)),
-                user=get("smtp_user", None),
-                password=password
-                if isinstance(password, SecretStr | None)
-                else SecretStr(str(password)),
-                sender=get("smtp_from", "duluan@localhost"),
-                starttls=bool(get("smtp_starttls", True)),
-                ssl=bool(get("smtp_ssl", False)),
+                host=settings.smtp_host,
+                port=settings.smtp_port,
+                user=settings.smtp_user,
+                password=settings.smtp_password,
+                sender=settings.smtp_from,
+                starttls=settings.smtp_starttls,
+                ssl=settings.smtp_ssl,
             )
         return cls(
-            allow_private_targets=bool(get("alerts_allow_private_targets", False)),
-            webhook_timeout_s=float(get("alerts_webhook_timeout_s", 10.0)),
-            max_attempts=int(get("alerts_max_attempts", 4)),
-            backoff_s=float(get("alerts_backoff_s", 1.0)),
-            user_agent=str(get("user_agent", "duluan-alerts/0.1")),
+            allow_private_targets=settings.alerts_allow_private_targets,
+            webhook_timeout_s=settings.alerts_webhook_timeout_s,
+            max_attempts=settings.alerts_max_attempts,
+            backoff_s=settings.alerts_backoff_s,
             smtp=smtp,
         )
 

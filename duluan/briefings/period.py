@@ -11,9 +11,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from duluan.core.settings import setting_default
 from duluan.storage.base import Bucket
 
-DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+DEFAULT_TIMEZONE: str = setting_default("briefing_timezone")
 Granularity = Literal["hour", "day", "week"]
 
 

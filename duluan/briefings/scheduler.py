@@ -15,7 +15,7 @@ from duluan.briefings.schedules import Schedule, ScheduleRepository
 from duluan.briefings.service import render_briefing
 from duluan.core.logging import get_logger
 from duluan.core.models import utcnow
-from duluan.core.settings import Settings
+from duluan.core.settings import Settings, get_settings
 from duluan.storage.base import Store
 from duluan.watchlists.repository import WatchlistRepository
 
@@ -40,17 +40,10 @@ class BriefingScheduler:
         self.schedules = schedules
         self.watchlists = watchlists
         self.settings = settings
-        self.sender = sender or BriefingSender(config or DeliveryConfig.from_settings(settings))
+        self.sender = sender or BriefingSender(
+            config or DeliveryConfig.from_settings(settings or get_settings())
+        )
         self.clock = clock
-
-    @classmethod
-    def from_settings(cls, settings: Settings, store: Store) -> BriefingScheduler:
-        """Repositories beside the store (see storage.meta), delivery from alert settings."""
-        from duluan.watchlists.service import repository_for
-
-        watchlists = repository_for(store, settings=settings)
-        schedules = ScheduleRepository(watchlists.path, secret_key=settings.secret_key)
-        return cls(store, schedules, watchlists, settings=settings)
 
     def run_due(self, now: datetime | None = None) -> list[DeliveryResult]:
         """Build, render and deliver every schedule that is due at `now`; returns the results."""

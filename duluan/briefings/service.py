@@ -4,31 +4,25 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from duluan.briefings import locale as L
 from duluan.briefings.builder import BriefingOptions, build_briefing
 from duluan.briefings.delivery import RenderedBriefing
-from duluan.briefings.period import DEFAULT_TIMEZONE, Period
+from duluan.briefings.period import Period
 from duluan.briefings.render_html import render_html
 from duluan.briefings.render_pdf import render_pdf
-from duluan.core.settings import Settings
+from duluan.core.settings import Settings, get_settings
 from duluan.storage.base import Store
 from duluan.watchlists.models import Watchlist
 
 
-def settings_value(settings: Any, name: str, default: Any) -> Any:
-    """A setting that core.settings may not define yet (read with its default)."""
-    value = getattr(settings, name, None) if settings is not None else None
-    return default if value is None else value
-
-
 def briefing_timezone(settings: Settings | None) -> str:
-    return str(settings_value(settings, "briefing_timezone", DEFAULT_TIMEZONE))
+    return (settings or get_settings()).briefing_timezone
 
 
 def briefing_options(settings: Settings | None) -> BriefingOptions:
-    card = settings_value(settings, "briefing_model_card", None)
+    card = (settings or get_settings()).briefing_model_card
     return BriefingOptions(model_card=Path(card) if card else None)
 
 
@@ -49,7 +43,7 @@ def render_briefing(
     )
     html = render_html(briefing)
     if fmt == "pdf":
-        font_dir = settings_value(settings, "briefing_font_dir", None)
+        font_dir = (settings or get_settings()).briefing_font_dir
         content = render_pdf(briefing, font_folder=font_dir)
     else:
         content = html.encode("utf-8")

@@ -10,16 +10,9 @@ from typing import Literal, cast
 import typer
 
 from duluan.briefings.locale import Lang
-from duluan.core.logging import configure_logging
-from duluan.core.settings import Settings, get_settings
+from duluan.cli.common import cli_settings
 
 briefing_app = typer.Typer(help="Scheduled briefings (daily/weekly/monthly).", no_args_is_help=True)
-
-
-def _settings() -> Settings:
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_format)
-    return settings
 
 
 def brief_cmd(
@@ -35,10 +28,10 @@ def brief_cmd(
     from duluan.briefings.builder import build_briefing
     from duluan.briefings.period import PeriodError, make_period
     from duluan.briefings.service import briefing_options, briefing_timezone, render_briefing
-    from duluan.storage.factory import make_store
-    from duluan.watchlists.service import WatchlistNotFound, get_watchlist, repository_for
+    from duluan.container import Container
+    from duluan.watchlists.service import WatchlistNotFound, get_watchlist
 
-    settings = _settings()
+    settings = cli_settings()
     if format not in ("html", "pdf", "json"):
         raise typer.BadParameter("format must be html, pdf or json")
     if lang not in ("vi", "en"):
@@ -47,9 +40,10 @@ def brief_cmd(
         period = make_period(from_, to, tz or briefing_timezone(settings))
     except PeriodError as exc:
         raise typer.BadParameter(str(exc)) from exc
-    with make_store(settings) as store:
+    with Container(settings) as container:
+        store = container.store
         try:
-            found = get_watchlist(repository_for(store, settings=settings), watchlist)
+            found = get_watchlist(container.watchlists, watchlist)
         except WatchlistNotFound as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(1) from exc
@@ -78,24 +72,21 @@ def brief_cmd(
 @briefing_app.command("list")
 def schedule_list() -> None:
     """One JSON line per schedule (webhook secrets masked)."""
-    from duluan.briefings.schedules import ScheduleRepository
-    from duluan.watchlists.service import repository_for
+    from duluan.container import Container
 
-    settings = _settings()
-    repo = ScheduleRepository(repository_for(settings).path, secret_key=settings.secret_key)
-    for s in repo.list():
+    with Container(cli_settings()) as container:
+        schedules = container.schedules.list()
+    for s in schedules:
         typer.echo(json.dumps(s.redacted(), ensure_ascii=False))
 
 
 @briefing_app.command("run-due")
 def run_due() -> None:
     """Send every briefing that is due now (what `duluan run` does periodically)."""
-    from duluan.briefings.scheduler import BriefingScheduler
-    from duluan.storage.factory import make_store
+    from duluan.container import Container
 
-    settings = _settings()
-    with make_store(settings) as store:
-        results = BriefingScheduler.from_settings(settings, store).run_due()
+    with Container(cli_settings()) as container:
+        results = container.briefing_scheduler.run_due()
     for r in results:
         typer.echo(r.model_dump_json())
     typer.echo(f"{len(results)} deliveries", err=True)

@@ -13,13 +13,15 @@ from typing import Any
 
 import typer
 
-from duluan.cli.alerts import alerts_cmd, apikey_app
+from duluan.cli.alerts import alerts_cmd
+from duluan.cli.apikeys import apikey_app
 from duluan.cli.briefings import brief_cmd, briefing_app
+from duluan.cli.common import cli_settings
 from duluan.cli.crawl import crawl_cmd
 from duluan.cli.nlp import analyze_cmd, eval_cmd, train_cmd
 from duluan.cli.watchlists import watchlist_app
-from duluan.core.logging import configure_logging, get_logger
-from duluan.core.settings import Settings, get_settings
+from duluan.core.logging import get_logger
+from duluan.core.settings import Settings
 
 app = typer.Typer(
     name="duluan",
@@ -49,22 +51,16 @@ app.command("brief")(brief_cmd)
 log = get_logger("duluan.cli")
 
 
-def _settings() -> Settings:
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_format)
-    return settings
-
-
 def _err(msg: str) -> None:
     typer.echo(msg, err=True)
 
 
 def _serve(
-    settings: Settings, host: str, port: int, store: Any = None, workers: int = 1
+    settings: Settings, host: str, port: int, container: Any = None, workers: int = 1
 ) -> None:
     import uvicorn
 
-    if workers > 1 and store is None:  # each process builds the app from the same settings
+    if workers > 1 and container is None:  # each process builds the app from the same settings
         uvicorn.run(
             "api.app:create_app",
             factory=True,
@@ -76,7 +72,8 @@ def _serve(
         return
     from api.app import create_app
 
-    uvicorn.run(create_app(settings, store=store), host=host, port=port, log_level="warning")
+    app_ = create_app(settings) if container is None else create_app(container=container)
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 @app.command()
@@ -88,7 +85,7 @@ def api(
     ),
 ) -> None:
     """Serve the query API and dashboard over whatever the store holds."""
-    settings = _settings()
+    settings = cli_settings()
     host, port = host or settings.api_host, port or settings.api_port
     workers = workers or settings.api_workers
     _err(f"duluan API on http://{host}:{port}/  (docs: /docs; {workers} process(es))")
@@ -102,7 +99,7 @@ def _run_worker(stage: str, max_idle: float | None, max_messages: int | None) ->
     from streaming.nlp_worker import NlpWorker
     from streaming.worker import Worker
 
-    settings = _settings()
+    settings = cli_settings()
     bus = make_bus(settings)
     store = None
     worker: Worker
@@ -167,7 +164,7 @@ def demo(
     from crawlers.runner import crawl
     from duluan.pipeline import Pipeline
 
-    settings = _settings()
+    settings = cli_settings()
     _err(f"duluan demo · data in {settings.data_dir.resolve()}")
     server, base_url = serve_demo_site()
     pipeline = Pipeline(settings)
@@ -227,12 +224,14 @@ def run(
 ) -> None:
     """Every stage in one process: scheduled crawls, NLP, indexing, API."""
     from duluan.cli.crawl import load_sources, run_source
+    from duluan.container import Container
     from duluan.pipeline import Pipeline
 
-    settings = _settings()
+    settings = cli_settings()
     stop = threading.Event()
     pipeline = Pipeline(settings)
     pipeline.start()
+    container = Container(settings, store=pipeline.store)  # the pipeline owns the store
     sources_path = sources or settings.sources_file
     configs = load_sources(sources_path) if sources_path else []
 
@@ -249,10 +248,8 @@ def run(
             stop.wait(1.0)
 
     def briefings_loop() -> None:
-        from duluan.briefings.scheduler import BriefingScheduler
-
-        scheduler_ = BriefingScheduler.from_settings(settings, pipeline.store)
-        interval = float(getattr(settings, "briefing_interval_s", 300))
+        scheduler_ = container.briefing_scheduler
+        interval = settings.briefing_interval_s
         while not stop.wait(interval):
             try:
                 scheduler_.run_due()
@@ -281,13 +278,14 @@ def run(
         else:
             h, p = host or settings.api_host, port or settings.api_port
             _err(f"dashboard: http://{h}:{p}/")
-            _serve(settings, h, p, store=pipeline.store)
+            _serve(settings, h, p, container=container)
     except KeyboardInterrupt:
         pass
     finally:
         stop.set()
         if runner is not None:
             runner.stop()
+        container.close()
         pipeline.stop()
 
 
@@ -302,7 +300,7 @@ def import_(
     from duluan.storage.factory import make_store
     from nlp import Analyzer
 
-    settings = _settings()
+    settings = cli_settings()
     if format not in ("auto", "jsonl", "csv"):
         raise typer.BadParameter("format must be auto, jsonl or csv")
     analyzer = Analyzer.load(settings)
@@ -341,7 +339,7 @@ def export(
     from duluan.core.query import QuerySyntaxError, SearchQuery
     from duluan.storage.factory import make_store
 
-    settings = _settings()
+    settings = cli_settings()
     if format not in ("csv", "jsonl"):
         raise typer.BadParameter("format must be csv or jsonl")
     try:
@@ -366,7 +364,7 @@ def delete_post(post_id: str = typer.Argument(..., help="e.g. vnexpress:comment:
     """Delete one post."""
     from duluan.storage.factory import make_store
 
-    with make_store(_settings()) as store:
+    with make_store(cli_settings()) as store:
         ok = store.delete(post_id, actor=os.environ.get("USER", "cli"))
     _err("deleted" if ok else f"no post with id {post_id!r}")
     if not ok:
@@ -381,7 +379,7 @@ def delete_author(
     """Delete every post of an author."""
     from duluan.storage.factory import make_store
 
-    with make_store(_settings()) as store:
+    with make_store(cli_settings()) as store:
         n = store.delete_by_author(author, source=source, actor=os.environ.get("USER", "cli"))
     _err(f"deleted {n} posts")
 
@@ -391,7 +389,7 @@ def dead_list(limit: int = typer.Option(20, "--limit", help="how many to show"))
     """Print dead-lettered messages (error, stage, origin) as JSON lines."""
     from streaming.factory import make_bus
 
-    settings = _settings()
+    settings = cli_settings()
     with (
         make_bus(settings) as bus,
         bus.consumer(settings.dead_letter_topic, "duluan-dead-list") as c,
@@ -415,7 +413,7 @@ def dead_replay() -> None:
 
     from streaming.factory import make_bus
 
-    settings = _settings()
+    settings = cli_settings()
     n = 0
     with (
         make_bus(settings) as bus,

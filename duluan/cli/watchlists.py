@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 
 import typer
 from pydantic import ValidationError
 
-from duluan.core.logging import configure_logging
-from duluan.core.settings import Settings, get_settings
+from duluan.cli.common import cli_settings
+from duluan.container import Container
+from duluan.core.settings import Settings
 from duluan.watchlists.repository import WatchlistRepository
 
 watchlist_app = typer.Typer(help="Named, saved queries (watchlists).", no_args_is_help=True)
 
 
-def _settings() -> Settings:
-    settings = get_settings()
-    configure_logging(settings.log_level, settings.log_format)
-    return settings
-
-
 def _repo(settings: Settings) -> WatchlistRepository:
-    from duluan.watchlists.service import repository_for
-
-    return repository_for(settings)
+    """The watchlist table; the container (and its connection) closes when the command ends."""
+    container = Container(settings)
+    atexit.register(container.close)
+    return container.watchlists
 
 
 @watchlist_app.command("create")
@@ -39,7 +36,7 @@ def create(
     from duluan.watchlists.repository import DuplicateName
     from duluan.watchlists.service import create_watchlist
 
-    settings = _settings()
+    settings = cli_settings()
     try:
         data = WatchlistCreate.model_validate(
             {"name": name, "query": query, "since": since, "until": until, "owner": owner}
@@ -56,7 +53,7 @@ def create(
 @watchlist_app.command("list")
 def list_(owner: str | None = typer.Option(None, "--owner", help="only this owner's")) -> None:
     """One JSON line per watchlist."""
-    for w in _repo(_settings()).list(owner=owner):
+    for w in _repo(cli_settings()).list(owner=owner):
         typer.echo(w.model_dump_json())
 
 
@@ -68,7 +65,7 @@ def show(
     """Print one watchlist (and how many posts match it now)."""
     from duluan.watchlists.service import WatchlistNotFound, get_watchlist, watchlist_query
 
-    settings = _settings()
+    settings = cli_settings()
     try:
         found = get_watchlist(_repo(settings), watchlist)
     except WatchlistNotFound as exc:
@@ -89,7 +86,7 @@ def delete(watchlist: str = typer.Argument(..., help="id or name")) -> None:
     from duluan.watchlists.service import WatchlistNotFound, delete_watchlist
 
     try:
-        delete_watchlist(_repo(_settings()), watchlist)
+        delete_watchlist(_repo(cli_settings()), watchlist)
     except WatchlistNotFound as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc

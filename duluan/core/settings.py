@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -221,3 +221,9 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Process-wide settings; tests build `Settings(...)` directly instead."""
     return Settings()
+
+
+def setting_default(name: str) -> Any:
+    """A setting's default, for small config objects that mirror a few settings (one source)."""
+    field = Settings.model_fields[name]
+    return field.get_default(call_default_factory=True)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from duluan.core.logging import get_logger
 from duluan.core.models import Post, utcnow
-from duluan.core.settings import Settings
+from duluan.core.settings import Settings, setting_default
 from duluan.feedback.abuse import ClientKeys, DuplicateGuard, FormStamp, RateLimiter, StampError
 from duluan.feedback.models import SOURCE, Campaign, CampaignCreate, CampaignUpdate, thread_id
 from duluan.feedback.repository import CampaignRepository
@@ -23,48 +24,37 @@ from streaming.bus import Bus, BusError
 log = get_logger(__name__)
 
 
-def _setting(settings: Any, name: str, default: Any) -> Any:
-    value = getattr(settings, name, None) if settings is not None else None
-    if value is not None and hasattr(value, "get_secret_value"):
-        value = value.get_secret_value()
-    return default if value is None else value
-
-
 @dataclass(frozen=True)
 class FeedbackConfig:
-    """Limits of the public form; `from_settings` reads the `feedback_*` settings."""
+    """Limits of the public form; the defaults are the `feedback_*` settings' own defaults."""
 
-    rate_per_minute: float = 6.0
-    burst: int = 5
-    max_chars: int = 2000
-    max_body_bytes: int = 16_384
+    rate_per_minute: float = setting_default("feedback_rate_per_minute")
+    burst: int = setting_default("feedback_burst")
+    max_chars: int = setting_default("feedback_max_chars")
+    max_body_bytes: int = setting_default("feedback_max_body_bytes")
     max_contact_chars: int = 200
-    duplicate_window_s: float = 86_400.0
-    min_fill_s: float = 3.0
-    form_max_age_s: float = 86_400.0
+    duplicate_window_s: float = setting_default("feedback_duplicate_window_s")
+    min_fill_s: float = setting_default("feedback_min_fill_s")
+    form_max_age_s: float = setting_default("feedback_form_max_age_s")
     salt_rotate_s: float = 3600.0
-    trust_proxy: bool = False
+    trust_proxy: bool = setting_default("feedback_trust_proxy")
     secret: str | None = None
     public_base_url: str | None = None
 
     @classmethod
-    def from_settings(cls, settings: Any) -> FeedbackConfig:
-        d = cls()
+    def from_settings(cls, settings: Settings) -> FeedbackConfig:
+        secret = settings.feedback_secret
         return cls(
-            rate_per_minute=float(
-                _setting(settings, "feedback_rate_per_minute", d.rate_per_minute)
-            ),
-            burst=int(_setting(settings, "feedback_burst", d.burst)),
-            max_chars=int(_setting(settings, "feedback_max_chars", d.max_chars)),
-            max_body_bytes=int(_setting(settings, "feedback_max_body_bytes", d.max_body_bytes)),
-            duplicate_window_s=float(
-                _setting(settings, "feedback_duplicate_window_s", d.duplicate_window_s)
-            ),
-            min_fill_s=float(_setting(settings, "feedback_min_fill_s", d.min_fill_s)),
-            form_max_age_s=float(_setting(settings, "feedback_form_max_age_s", d.form_max_age_s)),
-            trust_proxy=bool(_setting(settings, "feedback_trust_proxy", d.trust_proxy)),
-            secret=_setting(settings, "feedback_secret", None),
-            public_base_url=_setting(settings, "public_base_url", None),
+            rate_per_minute=settings.feedback_rate_per_minute,
+            burst=settings.feedback_burst,
+            max_chars=settings.feedback_max_chars,
+            max_body_bytes=settings.feedback_max_body_bytes,
+            duplicate_window_s=settings.feedback_duplicate_window_s,
+            min_fill_s=settings.feedback_min_fill_s,
+            form_max_age_s=settings.feedback_form_max_age_s,
+            trust_proxy=settings.feedback_trust_proxy,
+            secret=secret.get_secret_value() if secret else None,
+            public_base_url=settings.public_base_url,
         )
 
 
@@ -100,18 +90,22 @@ class FeedbackService:
         self,
         campaigns: CampaignRepository,
         watchlists: WatchlistRepository,
-        bus: Bus | None,
+        bus: Bus | None = None,
         *,
+        bus_factory: Callable[[], Bus] | None = None,
         topic: str = "posts.raw",
         config: FeedbackConfig | None = None,
-        settings: Settings | None = None,
     ) -> None:
+        """`bus` is owned (closed by `close`); `bus_factory` is called on the first submission
+        and its bus belongs to the caller (the container)."""
+        if (bus is None) == (bus_factory is None):
+            raise TypeError("give exactly one of bus and bus_factory")
         self.campaigns = campaigns
         self.watchlists = watchlists
         self.config = config or FeedbackConfig()
         self.topic = topic
-        self.settings = settings
         self._bus = bus
+        self._bus_factory = bus_factory
         self._bus_lock = threading.Lock()
         cfg = self.config
         self.keys = ClientKeys(cfg.salt_rotate_s)
@@ -123,35 +117,18 @@ class FeedbackService:
             max_age_s=cfg.form_max_age_s,
         )
 
-    @classmethod
-    def from_settings(cls, settings: Settings, store: Any = None) -> FeedbackService:
-        """Repositories beside the store; the bus is opened on the first submission."""
-        from duluan.watchlists.service import repository_for
-
-        watchlists = repository_for(store if store is not None else settings, settings=settings)
-        return cls(
-            CampaignRepository(watchlists.path),
-            watchlists,
-            None,
-            topic=settings.raw_topic,
-            config=FeedbackConfig.from_settings(settings),
-            settings=settings,
-        )
-
     @property
     def bus(self) -> Bus:
-        with self._bus_lock:
-            if self._bus is None:
-                from streaming.factory import make_bus
-
-                self._bus = make_bus(self.settings)
+        if self._bus is not None:
             return self._bus
+        assert self._bus_factory is not None
+        with self._bus_lock:
+            return self._bus_factory()
 
     def close(self) -> None:
-        with self._bus_lock:
-            if self._bus is not None:
-                self._bus.close()
-                self._bus = None
+        """Close the bus this service was given; a factory's bus is its owner's to close."""
+        if self._bus is not None:
+            self._bus.close()
 
     # -- campaigns ----------------------------------------------------------------------------
 

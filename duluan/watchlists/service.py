@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from duluan.core.logging import get_logger
 from duluan.core.query import SearchQuery, parse_query
-from duluan.core.settings import Settings
-from duluan.meta.database import meta_db_path
 from duluan.watchlists.models import Watchlist, WatchlistCreate, WatchlistUpdate
 from duluan.watchlists.repository import WatchlistRepository
 
 log = get_logger(__name__)
 
-_repos: dict[Path, WatchlistRepository] = {}
-_repos_lock = threading.Lock()
-
-
 class WatchlistNotFound(LookupError):
     """No watchlist has this id or name (the API answers 404)."""
-
-
-def repository_for(
-    store_or_settings: Any, *, settings: Settings | None = None
-) -> WatchlistRepository:
-    """The process-wide repository for a Store, Settings or repository (opened once per file)."""
-    if isinstance(store_or_settings, WatchlistRepository):
-        return store_or_settings
-    if isinstance(store_or_settings, Settings):
-        path = meta_db_path(store_or_settings)
-    else:
-        path = meta_db_path(settings, store=store_or_settings)
-    path = path.resolve() if str(path) != ":memory:" else path
-    with _repos_lock:
-        repo = _repos.get(path)
-        if repo is None:
-            repo = _repos[path] = WatchlistRepository(path)
-        return repo
 
 
 def combine_queries(*queries: str | None) -> str | None:
@@ -76,11 +50,10 @@ def watchlist_query(
 
 
 def resolve_query(
-    store_or_settings: Any,
+    repo: WatchlistRepository,
     *,
     q: str | None,
     watchlist: str | None,
-    settings: Settings | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     **filters: Any,
@@ -93,7 +66,6 @@ def resolve_query(
     if not watchlist:
         parse_query(q)
         return SearchQuery(q=q, since=since, until=until, **filters)
-    repo = repository_for(store_or_settings, settings=settings)
     found = get_watchlist(repo, watchlist)
     return watchlist_query(found, q=q, since=since, until=until, **filters)
 

@@ -35,6 +35,7 @@ from duluan.alerts.delivery import (
 )
 from duluan.alerts.models import EmailTarget, Subscription, VolumeRule, WebhookTarget
 from duluan.core.secretbox import UNREADABLE_SECRET
+from duluan.core.settings import Settings
 from tests.alerts.conftest import Hook
 
 SECRET = "s3cret-s3cret-s3cret"
@@ -237,18 +238,20 @@ def test_email_retries_when_server_is_down() -> None:
 
 
 def test_delivery_config_from_settings() -> None:
-    class FakeSettings:
-        alerts_allow_private_targets = True
-        smtp_host = "mail.example.org"
-        smtp_port = 2525
-        smtp_user = "u"
-        smtp_password = SecretStr("p")
-        smtp_from = "a@example.org"
-
-    cfg = DeliveryConfig.from_settings(FakeSettings())
+    settings = Settings(
+        alerts_allow_private_targets=True,
+        smtp_host="mail.example.org",
+        smtp_port=2525,
+        smtp_user="u",
+        smtp_password=SecretStr("p"),
+        smtp_from="a@example.org",
+    )
+    cfg = DeliveryConfig.from_settings(settings)
     assert cfg.allow_private_targets and cfg.smtp is not None and cfg.smtp.port == 2525
     assert cfg.smtp.password is not None and cfg.smtp.password.get_secret_value() == "p"
-    assert DeliveryConfig.from_settings(object()).smtp is None
+    assert DeliveryConfig.from_settings(Settings()).smtp is None
+    # the config's own defaults are the settings' defaults (one place)
+    assert DeliveryConfig().max_attempts == Settings().alerts_max_attempts
 
 
 # -- DNS rebinding: the connection goes to the address that was checked ----------------------

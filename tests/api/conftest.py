@@ -5,15 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from duluan.apikeys.repository import ApiKeyRepository, Scope
-from duluan.meta.database import meta_db_path
 
 
 def key_headers(app: Any, scope: Scope = "admin", name: str = "test") -> dict[str, str]:
     """Create a key in the app's key table; the Authorization header that sends it."""
-    repo: ApiKeyRepository | None = getattr(app.state, "keys", None)
-    if repo is None:
-        repo = ApiKeyRepository(meta_db_path(app.state.settings, app.state.store))
-        app.state.keys = repo
+    repo: ApiKeyRepository = app.state.container.keys
     _, plain = repo.create(name, scope)
     return {"Authorization": f"Bearer {plain}"}
 

@@ -76,7 +76,7 @@ def test_alert_crud_needs_admin_and_masks_secrets(store: SQLiteStore, hook: Hook
             headers=admin,
         )
         assert r.status_code == 200 and r.json()["name"] == "xăng 2"
-        assert app_state(c).alerts.get_subscription(alert_id).targets[0].secret == secret
+        assert app_state(c).container.alerts.get_subscription(alert_id).targets[0].secret == secret
         # at rest the secret is encrypted: not in the database file nor its WAL
         files = sorted(store.path.parent.glob(store.path.name + "*"))
         assert files and not any(secret.encode() in f.read_bytes() for f in files)
@@ -163,13 +163,13 @@ def test_alert_on_a_watchlist_ands_its_query_and_unknown_is_404(store: SQLiteSto
         assert r.status_code == 201, r.text
         query = r.json()["query"]
         assert query["watchlist"] == wl["id"] and query["watchlist_query"] == "ngập"
-        sub = app_state(c).alerts.get_subscription(r.json()["id"])
+        sub = app_state(c).container.alerts.get_subscription(r.json()["id"])
         assert store.count(sub.query.search(now - timedelta(hours=1), None)) == 4
         # the watchlist changes; any PATCH of the alert copies its query again
         c.patch(f"/v1/watchlists/{wl['id']}", json={"query": "gió"}, headers=admin)
         r = c.patch(f"/v1/alerts/{sub.id}", json={"query": {"watchlist": wl["id"]}}, headers=admin)
         assert r.status_code == 200 and r.json()["query"]["watchlist_query"] == "gió"
-        sub = app_state(c).alerts.get_subscription(sub.id)
+        sub = app_state(c).container.alerts.get_subscription(sub.id)
         assert store.count(sub.query.search()) == 3
         for path in ("/v1/alerts", "/v1/alerts/dry-run"):
             bad = {"name": "x", "query": {"watchlist": "không có"}}

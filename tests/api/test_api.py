@@ -158,7 +158,7 @@ def test_source_health_follows_a_query_or_watchlist(client: TestClient) -> None:
     """A view (q, filters or a watchlist) lists the sources with matching posts and the ones
     it names; the health figures are the sources' own."""
     at = NOW - timedelta(hours=2)
-    client.app.state.store.upsert(  # type: ignore[attr-defined]
+    client.app.state.container.store.upsert(  # type: ignore[attr-defined]
         [
             Post(id="tinhte:comment:1", source="tinhte", text="xe điện rẻ hơn", created_at=at),
             Post(id="otofun:comment:1", source="otofun", text="xăng lên giá", created_at=at),

@@ -28,6 +28,7 @@ from duluan.alerts.repository import AlertRepository
 from duluan.briefings.delivery import BriefingSender
 from duluan.briefings.scheduler import BriefingScheduler
 from duluan.briefings.schedules import Schedule, ScheduleRepository
+from duluan.container import Container
 from duluan.core.secretbox import PREFIX, UNREADABLE_SECRET, key_file_for
 from duluan.core.settings import Settings, get_settings
 from duluan.storage.sqlite.store import SQLiteStore
@@ -243,7 +244,7 @@ def test_callers_key_their_repositories_with_their_own_settings(
     settings = Settings(data_dir=db.parent, secret_key=KEY)
     store = SQLiteStore(db)
     try:
-        schedules = BriefingScheduler.from_settings(settings, store).schedules
+        schedules = Container(settings, store=store).schedules
         saved = schedules.save(schedule_for(watchlist))
         alerts = make_alert_runner(settings, store).repo
         sub = alerts.save_subscription(

@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from duluan.container import Container
 from duluan.core.settings import Settings
 from duluan.feedback.abuse import (
     DuplicateGuard,
@@ -74,16 +75,14 @@ def test_token_bucket_duplicates_and_stamps() -> None:
 def _app(
     settings: Settings, store: SQLiteStore, config: FeedbackConfig
 ) -> tuple[object, FeedbackService]:
-    app = create_app(settings, store=store)
     service = FeedbackService(
         CampaignRepository(store.path),
         WatchlistRepository(store.path),
         make_bus(settings),
         topic=settings.raw_topic,
         config=config,
-        settings=settings,
     )
-    app.state.feedback = service
+    app = create_app(container=Container(settings, store=store, feedback=service))
     return app, service
 
 

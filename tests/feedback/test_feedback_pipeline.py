@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from duluan.container import Container
 from duluan.core.settings import Settings
 from duluan.feedback.repository import CampaignRepository
 from duluan.feedback.service import FeedbackConfig, FeedbackService
@@ -33,16 +34,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     settings = Settings(data_dir=tmp_path_factory.mktemp("fb") / "var")
     pipeline = Pipeline(settings, analyze=Analyzer.load(settings).analyze)
     pipeline.start()
-    app = create_app(settings, store=pipeline.store)
     service = FeedbackService(
         CampaignRepository(settings.resolved_store_path),
         WatchlistRepository(settings.resolved_store_path),
         make_bus(settings),
         topic=settings.raw_topic,
         config=FeedbackConfig(min_fill_s=1.0, burst=10, rate_per_minute=6),
-        settings=settings,
     )
-    app.state.feedback = service
+    app = create_app(container=Container(settings, store=pipeline.store, feedback=service))
     try:
         yield {"settings": settings, "pipeline": pipeline, "app": app, "service": service}
     finally:

@@ -92,16 +92,16 @@ def test_resolve_query_ands_the_extra_query_and_intersects_spans(store: SQLiteSt
         repo, WatchlistCreate(name="xang", query="xăng OR học", since=NOW - timedelta(days=15))
     )
     q = resolve_query(
-        store, q="source:voz OR tăng", watchlist="xang", since=NOW - timedelta(days=30)
+        repo, q="source:voz OR tăng", watchlist="xang", since=NOW - timedelta(days=30)
     )
     assert q.q == "(xăng OR học) AND (source:voz OR tăng)"
     assert q.since == NOW - timedelta(days=15)
     assert store.count(q) == 3
-    assert resolve_query(store, q="xăng", watchlist=None).q == "xăng"
+    assert resolve_query(repo, q="xăng", watchlist=None).q == "xăng"
     with pytest.raises(WatchlistNotFound):
-        resolve_query(store, q=None, watchlist="nope")
+        resolve_query(repo, q=None, watchlist="nope")
     with pytest.raises(QuerySyntaxError):
-        resolve_query(store, q="(", watchlist="xang")
+        resolve_query(repo, q="(", watchlist="xang")
     assert combine_queries(None, " ", "a") == "a"
 
 
