@@ -1,0 +1,71 @@
+"""Corrected sentiment shares on synthetic data whose true shares we set (no data files needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nlp.shares import confusion_rates, corrected_share_dict, corrected_shares
+
+# P(predicted | true) shaped like the old model on unseen forum text: neutral mostly missed
+RATES = np.array([[0.78, 0.10, 0.12],
+                  [0.38, 0.32, 0.30],
+                  [0.15, 0.10, 0.75]])
+# a classifier that holds its neutral class
+BETTER = np.array([[0.75, 0.15, 0.10],
+                   [0.15, 0.65, 0.20],
+                   [0.08, 0.17, 0.75]])
+
+
+def test_exact_counts_recover_the_true_shares() -> None:
+    confusion = RATES * 1000
+    for truth in ([1 / 3, 1 / 3, 1 / 3], [0.1, 0.8, 0.1], [0.6, 0.0, 0.4], [0.0, 0.0, 1.0]):
+        observed = np.array(truth) @ RATES * 900
+        est = corrected_shares(observed, confusion, n_boot=50)
+        assert [e.share for e in est] == pytest.approx(truth, abs=2e-3)
+        assert sum(e.share for e in est) == pytest.approx(1.0)
+        assert all(0.0 <= e.low <= e.share <= e.high <= 1.0 for e in est)
+
+
+@pytest.mark.parametrize(("rates", "max_mae"), [(RATES, 0.07), (BETTER, 0.045)])
+def test_corrected_shares_are_close_and_intervals_cover_at_about_90_percent(
+        rates: np.ndarray, max_mae: float) -> None:
+    rng = np.random.default_rng(7)
+    trials, covered, errors, raw_errors = 150, 0, [], []
+    cells = 0
+    for t in range(trials):
+        truth = rng.dirichlet([2.0, 2.0, 2.0])
+        # a fresh held-out set (300 per true class) and a fresh sample of 500 posts each trial
+        held_out = np.stack([rng.multinomial(300, rates[i]) for i in range(3)])
+        labels = rng.choice(3, size=500, p=truth)
+        predicted = (rng.random(500)[:, None] > rates[labels].cumsum(axis=1)).sum(axis=1)
+        observed = np.bincount(predicted, minlength=3)
+        real = np.bincount(labels, minlength=3) / 500
+        est = corrected_shares(observed, held_out, level=0.9, n_boot=300, seed=t)
+        for i, e in enumerate(est):
+            errors.append(abs(e.share - real[i]))
+            raw_errors.append(abs(observed[i] / 500 - real[i]))
+            covered += e.low <= real[i] <= e.high
+            cells += 1
+    assert np.mean(errors) < max_mae  # 500 posts: sampling noise alone is ~2 points
+    assert np.mean(errors) < 0.5 * np.mean(raw_errors)  # the correction is what helps
+    assert 0.82 <= covered / cells <= 0.98
+
+
+def test_confusion_rows_are_probabilities() -> None:
+    rates = confusion_rates(np.array([[8, 2, 0], [0, 0, 0], [1, 1, 8]]))
+    assert rates.sum(axis=1) == pytest.approx([1.0, 1.0, 1.0])
+    assert rates[1].tolist() == [0.0, 1.0, 0.0]  # an empty row: assume that class is read right
+
+
+def test_dict_form_for_the_app() -> None:
+    labels = ["negative", "neutral", "positive"]
+    counts = {"negative": 46, "neutral": 17, "positive": 37}
+    out = corrected_share_dict(counts, labels, RATES * 500)
+    assert out is not None and set(out) == set(labels)
+    assert out["neutral"]["share"] > 0.17  # neutral was under-read: the correction raises it
+    assert out["negative"]["share"] < 0.46
+    assert corrected_share_dict(counts, labels, None) is None
+    assert corrected_share_dict({}, labels, RATES) is None
+    with pytest.raises(ValueError):
+        corrected_shares([1, 2], RATES)
