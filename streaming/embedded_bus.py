@@ -3,6 +3,10 @@
 Each topic is an append-only table of messages; each (group, topic) keeps a committed offset.
 One consumer per group reads at a time (a lease with heartbeats decides who); when it dies
 without committing, the next holder of the lease starts again from the committed offset.
+
+Retention: consumers' commits prune, at most once a `prune_interval`, the messages every group
+of their topic has committed that are older than the retention (dead letters: by age only), so
+freed pages are reused and the file stops growing; new files also give big frees back to the OS.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from duluan.core.logging import get_logger
@@ -45,7 +50,9 @@ CREATE TABLE IF NOT EXISTS leases (
 def _connect(path: Path) -> sqlite3.Connection:
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA auto_vacuum=INCREMENTAL")  # takes effect on a new, empty file only
     conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA journal_size_limit={64 * 2**20}")  # the WAL shrinks back after bursts
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA busy_timeout=30000")
     return conn
@@ -53,6 +60,58 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long consumed messages (and dead letters, consumed or not) stay; 0 or None: forever."""
+
+    consumed_s: float | None = 24 * 3600.0
+    dead_letter_s: float | None = 30 * 86400.0
+    dead_letter_topic: str = "posts.dead"
+    interval_s: float = 60.0  # a consumer's commits prune at most this often
+
+
+_PRUNE_CHUNK = 5000  # rows per delete transaction: publishers never wait long behind a prune
+
+
+def _delete_upto(conn: sqlite3.Connection, topic: str, upto: int | None, before_ms: int) -> int:
+    """Delete `topic`'s messages older than `before_ms` (and at offsets <= `upto`, if given)."""
+    deleted = 0
+    while True:
+        with _tx(conn):
+            cur = conn.execute(
+                "DELETE FROM messages WHERE offset IN (SELECT offset FROM messages"
+                " WHERE topic=? AND offset<=? AND ts_ms<? ORDER BY offset LIMIT ?)",
+                (topic, upto if upto is not None else 2**62, before_ms, _PRUNE_CHUNK),
+            )
+        deleted += cur.rowcount
+        if cur.rowcount < _PRUNE_CHUNK:
+            return deleted
+
+
+def prune_topics(conn: sqlite3.Connection, retention: Retention) -> int:
+    """Delete what retention allows in every topic; give freed pages back past a quarter of the
+    file (steady load reuses them; a drained backlog shrinks the file). Returns rows deleted."""
+    now = _now_ms()
+    deleted = 0
+    if retention.consumed_s:
+        before = now - int(retention.consumed_s * 1000)
+        for topic, upto in conn.execute(
+            "SELECT topic, MIN(committed) FROM group_offsets WHERE topic != ? GROUP BY topic",
+            (retention.dead_letter_topic,),
+        ).fetchall():
+            deleted += _delete_upto(conn, topic, int(upto), before)
+    if retention.dead_letter_s:
+        before = now - int(retention.dead_letter_s * 1000)
+        deleted += _delete_upto(conn, retention.dead_letter_topic, None, before)
+    if deleted:
+        pages = int(conn.execute("PRAGMA page_count").fetchone()[0])
+        free = int(conn.execute("PRAGMA freelist_count").fetchone()[0])
+        if free > pages // 4:
+            conn.execute(f"PRAGMA incremental_vacuum({free - pages // 4})").fetchall()
+        log.info("bus.pruned", messages=deleted, pages=pages, free_pages=free)
+    return deleted
 
 
 class EmbeddedBus(Bus):
@@ -66,9 +125,11 @@ class EmbeddedBus(Bus):
         flush_every: int = 500,
         flush_interval: float = 0.2,
         lease_ttl: float = 5.0,
+        retention: Retention | None = None,
     ) -> None:
         self.path = Path(path)
         self.dead_letter_topic = dead_letter_topic
+        self.retention = retention or Retention(dead_letter_topic=dead_letter_topic)
         self.flush_every = flush_every
         self.flush_interval = flush_interval
         self.lease_ttl = lease_ttl
@@ -81,7 +142,16 @@ class EmbeddedBus(Bus):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EmbeddedBus:
-        return cls(settings.resolved_bus_path, dead_letter_topic=settings.dead_letter_topic)
+        retention = Retention(
+            consumed_s=settings.bus_retention_hours * 3600,
+            dead_letter_s=settings.bus_dead_letter_retention_hours * 3600,
+            dead_letter_topic=settings.dead_letter_topic,
+        )
+        return cls(
+            settings.resolved_bus_path,
+            dead_letter_topic=settings.dead_letter_topic,
+            retention=retention,
+        )
 
     def publish(
         self,
@@ -130,7 +200,9 @@ class EmbeddedBus(Bus):
 
     def consumer(self, topic: str, group: str) -> EmbeddedConsumer:
         self._check_open()
-        return EmbeddedConsumer(self.path, topic, group, lease_ttl=self.lease_ttl)
+        return EmbeddedConsumer(
+            self.path, topic, group, lease_ttl=self.lease_ttl, retention=self.retention
+        )
 
     def end_offset(self, topic: str) -> int:
         row = self._conn.execute(
@@ -138,20 +210,23 @@ class EmbeddedBus(Bus):
         ).fetchone()
         return int(row[0])
 
-    def prune(self, topic: str, older_than_s: float = 7 * 86400) -> int:
-        """Delete messages every known group has committed and that are older than the cutoff."""
-        with self._lock, _tx(self._conn):
+    def prune(self, topic: str | None = None, older_than_s: float | None = None) -> int:
+        """Delete messages every group of their topic has committed, older than the retention
+        (or `older_than_s`); one topic or, by default, all of them (dead letters by age)."""
+        with self._lock:
+            self._check_open()
+            if topic is None:
+                retention = self.retention
+                if older_than_s is not None:
+                    retention = replace(retention, consumed_s=older_than_s)
+                return prune_topics(self._conn, retention)
             row = self._conn.execute(
                 "SELECT MIN(committed) FROM group_offsets WHERE topic=?", (topic,)
             ).fetchone()
             if row[0] is None:
                 return 0
-            cutoff = _now_ms() - int(older_than_s * 1000)
-            cur = self._conn.execute(
-                "DELETE FROM messages WHERE topic=? AND offset<=? AND ts_ms<?",
-                (topic, int(row[0]), cutoff),
-            )
-            return cur.rowcount
+            age = older_than_s if older_than_s is not None else self.retention.consumed_s or 0.0
+            return _delete_upto(self._conn, topic, int(row[0]), _now_ms() - int(age * 1000))
 
     def _check_open(self) -> None:
         if self._closed:
@@ -185,13 +260,32 @@ class _tx:
 class EmbeddedConsumer(Consumer):
     """Reads one topic for one group; holds the group's lease while it is alive."""
 
-    def __init__(self, path: Path, topic: str, group: str, *, lease_ttl: float = 5.0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        topic: str,
+        group: str,
+        *,
+        lease_ttl: float = 5.0,
+        retention: Retention | None = None,
+    ) -> None:
         self.topic = topic
         self.group = group
         self.owner = uuid.uuid4().hex
         self.lease_ttl_ms = int(lease_ttl * 1000)
+        self.retention = retention or Retention()
+        self._last_prune = time.monotonic()
         self._conn = _connect(path)
         self._conn.executescript(_SCHEMA)
+        try:  # a group exists from its first consumer: retention waits for it from then on
+            with _tx(self._conn):
+                self._conn.execute(
+                    "INSERT OR IGNORE INTO group_offsets(grp, topic, committed) VALUES (?,?,0)",
+                    (group, topic),
+                )
+        except sqlite3.Error as exc:
+            self._conn.close()
+            raise BusError(f"embedded bus join failed: {exc}") from exc
         self._position: int | None = None  # next offset to read is > _position
         self._polled_max = 0
         self._closed = False
@@ -272,6 +366,12 @@ class EmbeddedConsumer(Consumer):
                 )
         except sqlite3.Error as exc:
             raise BusError(f"embedded bus commit failed: {exc}") from exc
+        if time.monotonic() - self._last_prune >= self.retention.interval_s:
+            self._last_prune = time.monotonic()
+            try:
+                prune_topics(self._conn, self.retention)
+            except sqlite3.Error as exc:  # retention can wait for the next round
+                log.warning("bus.prune_failed", error=str(exc))
 
     def lag(self) -> int:
         row = self._conn.execute(
