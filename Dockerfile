@@ -18,19 +18,13 @@ RUN python -c "import tomllib; d = tomllib.load(open('pyproject.toml', 'rb')); \
 print('\n'.join(d['project']['dependencies']))" > /tmp/requirements.txt \
  && pip install -r /tmp/requirements.txt
 
-COPY core ./core
-COPY nlp ./nlp
-COPY streaming ./streaming
-COPY storage ./storage
-COPY crawlers ./crawlers
-COPY api ./api
 COPY duluan ./duluan
-COPY insights ./insights
-COPY watchlists ./watchlists
-COPY briefings ./briefings
-COPY feedback ./feedback
+COPY api ./api
+COPY crawlers ./crawlers
+COPY streaming ./streaming
+COPY nlp ./nlp
 COPY scrapy.cfg ./
-# PYTHONPATH=/app also covers in-tree packages the wheel does not list (insights)
+# the wheel holds exactly these five top-level packages (tests/test_wheel.py)
 RUN pip install --no-deps . \
  && useradd --system --create-home --home-dir /home/duluan duluan \
  && mkdir -p /data && chown duluan /data
