@@ -28,7 +28,19 @@ class Message:
 
 
 class BusError(RuntimeError):
-    """The bus is unreachable or refused an operation; callers retry with backoff."""
+    """Anything a Bus could not do; implementations raise only this family, never their client's.
+
+    Raise a subclass: `BusUnavailable` (retry later) or `BusRejected` (never retry). A bare
+    BusError is treated as retryable by the workers (the retries are capped).
+    """
+
+
+class BusUnavailable(BusError):
+    """The broker or bus file is away, busy or timed out: the same call may succeed later."""
+
+
+class BusRejected(BusError):
+    """The bus refused this call for good (message too large, closed bus, corrupt file)."""
 
 
 class Consumer(ABC):

@@ -7,7 +7,6 @@ after the work is durable, a rebalance listener that hands over cleanly, retries
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -16,7 +15,9 @@ from kafka.admin import NewTopic
 from kafka.errors import (
     CommitFailedError,
     IllegalGenerationError,
+    KafkaConnectionError,
     KafkaError,
+    KafkaTimeoutError,
     RebalanceInProgressError,
     TopicAlreadyExistsError,
     UnknownMemberIdError,
@@ -24,8 +25,9 @@ from kafka.errors import (
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from duluan.core.logging import get_logger
+from duluan.core.retry import RetryPolicy
 from duluan.core.settings import Settings
-from streaming.bus import Bus, BusError, Consumer, Message
+from streaming.bus import Bus, BusError, BusRejected, BusUnavailable, Consumer, Message
 
 log = get_logger(__name__)
 
@@ -51,21 +53,27 @@ def best_compression() -> str:
         return "gzip"
 
 
-def _retry(
-    what: str, fn: Callable[[], T], attempts: int, backoff: float, max_backoff: float = 10.0
-) -> T:
-    """Call fn, retrying Kafka errors with exponential backoff; BusError after the last try."""
-    delay = backoff
-    for attempt in range(1, attempts + 1):
+_UNAVAILABLE = (KafkaConnectionError, KafkaTimeoutError, OSError)
+
+
+def translate(exc: Exception, what: str) -> BusError:
+    """The bus error for a kafka-python error: retryable when the client says so or the broker is
+    away, permanent otherwise (a message too large, an invalid topic, no authorization)."""
+    retryable = isinstance(exc, _UNAVAILABLE) or bool(getattr(exc, "retriable", False))
+    cls = BusUnavailable if retryable else BusRejected
+    return cls(f"kafka {what}: {exc!r}")
+
+
+def _retry(what: str, fn: Callable[[], T], policy: RetryPolicy) -> T:
+    """Call fn under the retry policy; Kafka errors leave as BusUnavailable / BusRejected."""
+
+    def once() -> T:
         try:
             return fn()
         except (KafkaError, OSError) as exc:
-            if attempt == attempts:
-                raise BusError(f"kafka {what} failed after {attempts} attempts: {exc!r}") from exc
-            log.warning("kafka.retry", what=what, attempt=attempt, error=repr(exc), sleep=delay)
-            time.sleep(delay)
-            delay = min(delay * 2, max_backoff)
-    raise AssertionError("unreachable")
+            raise translate(exc, what) from exc
+
+    return policy.call(once, retry_on=BusUnavailable, what=f"kafka {what}")
 
 
 class KafkaBus(Bus):
@@ -81,8 +89,9 @@ class KafkaBus(Bus):
         client_id: str = "duluan",
         compression: str | None = None,
         linger_ms: int = 5,
-        retries: int = 8,
-        backoff: float = 0.5,
+        retries: int | None = None,
+        backoff: float | None = None,
+        retry: RetryPolicy | None = None,
         delivery_timeout_ms: int = 120_000,
         session_timeout_ms: int = 10_000,
         max_poll_interval_ms: int = 300_000,
@@ -98,8 +107,12 @@ class KafkaBus(Bus):
             None if compression == "none" else (compression or best_compression())
         )
         self.linger_ms = linger_ms
-        self.retries = retries
-        self.backoff = backoff
+        policy = retry or RetryPolicy.defaults()
+        if retries is not None:
+            policy = policy.replace(attempts=retries)
+        if backoff is not None:
+            policy = policy.replace(initial_s=backoff)
+        self.retry = policy
         self.delivery_timeout_ms = delivery_timeout_ms
         self.session_timeout_ms = session_timeout_ms
         self.max_poll_interval_ms = max_poll_interval_ms
@@ -118,6 +131,7 @@ class KafkaBus(Bus):
             dead_letter_topic=settings.dead_letter_topic,
             partitions=settings.kafka_partitions,
             replication=settings.kafka_replication,
+            retry=RetryPolicy.from_settings(settings),
         )
 
     # -- clients ---------------------------------------------------------------------------
@@ -131,8 +145,7 @@ class KafkaBus(Bus):
                 lambda: KafkaAdminClient(
                     bootstrap_servers=self._servers(), client_id=f"{self.client_id}-admin"
                 ),
-                self.retries,
-                self.backoff,
+                self.retry,
             )
         return self._admin
 
@@ -154,8 +167,7 @@ class KafkaBus(Bus):
                     delivery_timeout_ms=self.delivery_timeout_ms,
                     max_block_ms=self.delivery_timeout_ms,
                 ),
-                self.retries,
-                self.backoff,
+                self.retry,
             )
         return self._producer
 
@@ -183,7 +195,7 @@ class KafkaBus(Bus):
             except TopicAlreadyExistsError:
                 pass
 
-        _retry(f"create topic {topic}", create, self.retries, self.backoff)
+        _retry(f"create topic {topic}", create, self.retry)
         self._known_topics.add(topic)
 
     # -- publishing ------------------------------------------------------------------------
@@ -203,8 +215,8 @@ class KafkaBus(Bus):
             future = producer.send(
                 topic, value=bytes(value), key=key.encode("utf-8") if key else None, headers=hdrs
             )
-        except KafkaError as exc:
-            raise BusError(f"kafka publish to {topic} failed: {exc!r}") from exc
+        except (KafkaError, OSError) as exc:
+            raise translate(exc, f"publish to {topic}") from exc
         self._pending.append(future)
         if len(self._pending) >= 50_000:
             self._pending = [f for f in self._pending if not f.is_done or f.failed()]
@@ -223,13 +235,15 @@ class KafkaBus(Bus):
             return
         try:
             self._producer.flush(timeout=self.delivery_timeout_ms / 1000 + 5)
-        except KafkaError as exc:
-            raise BusError(f"kafka flush failed: {exc!r}") from exc
+        except (KafkaError, OSError) as exc:
+            raise translate(exc, "flush") from exc
         pending, self._pending = self._pending, []
         failed = [f for f in pending if not f.is_done or f.failed()]
         if failed:
             first = next((f.exception for f in failed if f.is_done), None)
-            raise BusError(f"kafka did not acknowledge {len(failed)} message(s): {first!r}")
+            error = translate(first, "send") if isinstance(first, Exception) else None
+            cls = type(error) if error is not None else BusUnavailable
+            raise cls(f"kafka did not acknowledge {len(failed)} message(s): {first!r}")
 
     # -- consuming -------------------------------------------------------------------------
     def consumer(self, topic: str, group: str) -> KafkaBusConsumer:
@@ -239,7 +253,7 @@ class KafkaBus(Bus):
 
     def _check_open(self) -> None:
         if self._closed:
-            raise BusError("bus is closed")
+            raise BusRejected("bus is closed")
 
     def close(self) -> None:
         if self._closed:
@@ -306,22 +320,20 @@ class KafkaBusConsumer(Consumer):
                 max_partition_fetch_bytes=MAX_MESSAGE_BYTES,
                 fetch_max_bytes=max(MAX_MESSAGE_BYTES, 50 * 1024 * 1024),
             ),
-            bus.retries,
-            bus.backoff,
+            bus.retry,
         )
         self._consumer.subscribe([topic], listener=_Handover(self))
         self._closed = False
 
     def poll(self, max_messages: int = 256, timeout: float = 1.0) -> list[Message]:
         if self._closed:
-            raise BusError("consumer is closed")
+            raise BusRejected("consumer is closed")
         records = _retry(
             f"poll {self.topic}",
             lambda: self._consumer.poll(
                 timeout_ms=int(max(timeout, 0.0) * 1000), max_records=max_messages
             ),
-            self.bus.retries,
-            self.bus.backoff,
+            self.bus.retry,
         )
         out: list[Message] = []
         for tp, batch in records.items():
@@ -361,8 +373,7 @@ class KafkaBusConsumer(Consumer):
             _retry(
                 f"commit {self.topic}",
                 lambda: self._commit(offsets),
-                self.bus.retries,
-                self.bus.backoff,
+                self.bus.retry,
             )
         except BusError as exc:
             if isinstance(exc.__cause__, _REBALANCE_ERRORS):
@@ -382,7 +393,7 @@ class KafkaBusConsumer(Consumer):
             if still and len(still) < len(offsets):
                 self._consumer.commit(still, timeout_ms=self.bus.session_timeout_ms)
                 return
-            raise BusError(f"commit lost to rebalance: {exc!r}") from exc
+            raise BusRejected(f"commit lost to rebalance: {exc!r}") from exc
         for tp, om in offsets.items():
             if self._uncommitted.get(tp) == om:
                 del self._uncommitted[tp]
@@ -404,7 +415,7 @@ class KafkaBusConsumer(Consumer):
                 total += max(0, int(ends.get(tp, 0)) - int(base))
             return total
 
-        return _retry(f"lag {self.topic}", compute, self.bus.retries, self.bus.backoff)
+        return _retry(f"lag {self.topic}", compute, self.bus.retry)
 
     def assignment(self) -> set[int]:
         """Partitions of the topic this member owns now (for logs and tests)."""

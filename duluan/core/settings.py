@@ -140,6 +140,12 @@ class Settings(BaseSettings):
     nlp_model_dir: Path | None = Field(None, description="classical models; default nlp/models")
     nlp_topic_rules: Path | None = Field(None, description="YAML of user-defined topic rules")
     nlp_transformers_model: str | None = Field(None, description="HF checkpoint dir or hub id")
+    pipeline_restart_initial_s: float = Field(
+        1.0, gt=0, description="first wait before `duluan run` restarts a dead stage (doubles)"
+    )
+    pipeline_restart_max_s: float = Field(
+        60.0, gt=0, description="longest wait before `duluan run` restarts a dead stage"
+    )
     post_max_text_chars: int = Field(
         20_000,
         ge=1,
@@ -150,6 +156,16 @@ class Settings(BaseSettings):
         None, description="base of links in QR codes; default the request's own URL"
     )
     raw_topic: str = Field("posts.raw", description="bus topic: crawled posts")
+    retry_attempts: int = Field(
+        5, ge=1, description="tries of one bus or store call (first included) before it fails"
+    )
+    retry_initial_s: float = Field(
+        0.2, ge=0, description="first wait before a retry; doubles each try, with jitter"
+    )
+    retry_max_delay_s: float = Field(
+        30.0, gt=0, description="longest one bus or store call keeps retrying, waits included"
+    )
+    retry_max_wait_s: float = Field(5.0, gt=0, description="longest single wait between tries")
     secret_key: SecretStr | None = Field(
         None,
         description="key encrypting webhook secrets at rest (any long random string); "
@@ -185,6 +201,15 @@ class Settings(BaseSettings):
     )
     worker_batch_size: int = Field(256, ge=1, description="messages per worker batch")
     worker_poll_timeout: float = Field(0.5, gt=0, description="seconds a worker waits for input")
+    worker_retry_attempts: int = Field(
+        30, ge=1, description="tries of one batch through a bus/store outage before a stage stops"
+    )
+    worker_retry_max_delay_s: float = Field(
+        300.0,
+        gt=0,
+        description="longest a stage retries one batch before it stops (its process exits"
+        " non-zero; `duluan run` restarts it)",
+    )
     youtube_api_key: SecretStr | None = Field(None, description="YouTube Data API key")
 
     @classmethod

@@ -13,10 +13,26 @@ from duluan.core.query import Interval, SearchQuery, Split
 
 
 class StoreError(RuntimeError):
-    """The store is unreachable or refused a write; callers retry with backoff."""
+    """Anything a Store could not do; backends raise only this family, never their own errors.
+
+    Raise a subclass: `StoreUnavailable` (retry later) or `StoreRejected` (never retry). A bare
+    StoreError is treated as retryable by the workers (the retries are capped).
+    """
 
 
-class RejectedPosts(StoreError):
+class StoreUnavailable(StoreError):
+    """The store is away or overloaded (connection, timeout, 429/5xx, a locked file): retry."""
+
+
+class StoreRejected(StoreError):
+    """The store refused this request for good (4xx, a mapping conflict): retrying cannot help."""
+
+
+class QueryRejected(StoreRejected):
+    """The query itself is malformed for this backend (the caller's fault: HTTP 400)."""
+
+
+class RejectedPosts(StoreRejected):
     """Some posts can never be written (e.g. a mapping conflict): dead-letter them, keep the rest."""
 
     def __init__(self, rejected: dict[str, str], written: int = 0) -> None:

@@ -15,25 +15,29 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from elastic_transport import ConnectionError as TransportConnectionError
-from elastic_transport import ConnectionTimeout, OrjsonSerializer
+from elastic_transport import OrjsonSerializer, SerializationError, TransportError
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
+from elasticsearch.helpers import streaming_bulk
 
 from duluan.core.highlight import snippet
 from duluan.core.ids import content_hash
 from duluan.core.logging import get_logger
 from duluan.core.models import Post
 from duluan.core.query import Interval, SearchQuery, Split, positive_terms
+from duluan.core.retry import RetryPolicy
 from duluan.core.settings import Settings
 from duluan.core.text import clean_control, fold
 from duluan.storage.base import (
     Bucket,
+    QueryRejected,
     RejectedPosts,
     SearchHit,
     SearchPage,
     SourceRun,
     Store,
     StoreError,
+    StoreRejected,
+    StoreUnavailable,
 )
 from duluan.storage.elasticsearch.cold import ChangeWatch, ColdTimelines, marks_from
 from duluan.storage.elasticsearch.compile import (
@@ -46,8 +50,28 @@ from duluan.storage.elasticsearch.compile import (
 
 log = get_logger(__name__)
 
-_RETRYABLE_STATUS = {429, 502, 503, 504}
-_NOT_FOUND_OK = {"ignore_unavailable": True, "allow_no_indices": True}
+_RETRYABLE_STATUS = {408, 429, 500, 502, 503, 504}
+_RAISE: Any = object()  # `_call(missing=...)` default: a 404 is an error
+
+
+def translate(
+    exc: Exception, what: str, rejected: type[StoreRejected] = StoreRejected
+) -> StoreError:
+    """The store error for an Elasticsearch client error: retryable or not, never the raw one."""
+    if isinstance(exc, ApiError):
+        status = exc.meta.status
+        cls: type[StoreError] = StoreUnavailable if status in _RETRYABLE_STATUS else rejected
+        return cls(f"elasticsearch {what}: {status} {exc.error}: {str(exc)[:500]}")
+    if isinstance(exc, SerializationError):
+        return rejected(f"elasticsearch {what}: {exc}")
+    return StoreUnavailable(f"elasticsearch {what}: {type(exc).__name__}: {exc}")
+
+
+class _BulkPartial(StoreUnavailable):
+    """Some documents of a bulk request met a 429/5xx: the rest are done, retry these."""
+
+
+_NOT_FOUND_OK: dict[str, Any] = {"ignore_unavailable": True, "allow_no_indices": True}
 _SPLIT_FIELD = {"sentiment": "sentiment", "source": "source", "topic": "topics"}
 _VALUE_FIELD = {
     "source": "source",
@@ -94,9 +118,10 @@ class ElasticsearchStore(Store):
         shards: int = 1,
         replicas: int = 0,
         refresh: bool | str = False,
-        retries: int = 6,
-        backoff: float = 0.5,
-        max_backoff: float = 15.0,
+        retries: int | None = None,
+        backoff: float | None = None,
+        max_backoff: float | None = None,
+        retry: RetryPolicy | None = None,
         request_timeout: float = 60.0,
         client: Elasticsearch | None = None,
         cold_timelines: int = 512,
@@ -112,14 +137,19 @@ class ElasticsearchStore(Store):
         self.shards = shards
         self.replicas = replicas
         self.refresh_policy = refresh
-        self.retries = retries
-        self.backoff = backoff
-        self.max_backoff = max_backoff
+        policy = retry or RetryPolicy.defaults()
+        for name, value in (
+            ("attempts", retries),
+            ("initial_s", backoff),
+            ("max_wait_s", max_backoff),
+        ):
+            if value is not None:
+                policy = policy.replace(**{name: value})
+        self.retry = policy
         self.es = client or Elasticsearch(
             url,
             request_timeout=request_timeout,
-            max_retries=2,
-            retry_on_timeout=True,
+            max_retries=0,  # one retry policy: `self.retry`, around every call
             # orjson parses an hourly timeline's 200 KB of aggregation JSON ~3x faster
             serializers={
                 "application/json": OrjsonSerializer(),
@@ -140,29 +170,35 @@ class ElasticsearchStore(Store):
             settings.elasticsearch_url,
             settings.elasticsearch_index,
             cold_timelines=settings.elasticsearch_cold_timelines,
+            retry=RetryPolicy.from_settings(settings),
         )
 
     # -- plumbing --------------------------------------------------------------------------
-    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run one request, retrying when the node is away or overloaded (429/5xx)."""
-        delay = self.backoff
-        for attempt in range(1, self.retries + 1):
+    def _call(
+        self,
+        what: str,
+        fn: Any,
+        *args: Any,
+        missing: Any = _RAISE,
+        rejected: type[StoreRejected] = StoreRejected,
+        **kwargs: Any,
+    ) -> Any:
+        """Run one request under the retry policy (node away, 429/5xx); errors leave translated.
+
+        `missing`: returned on a 404 instead of raising; `rejected`: the class of a 4xx.
+        """
+
+        def once() -> Any:
             try:
                 return fn(*args, **kwargs)
-            except (TransportConnectionError, ConnectionTimeout) as exc:
-                err: Exception = exc
-            except ApiError as exc:
-                if exc.meta.status not in _RETRYABLE_STATUS:
-                    raise
-                err = exc
-            if attempt == self.retries:
-                raise StoreError(
-                    f"elasticsearch {what} failed after {attempt} tries: {err}"
-                ) from err
-            log.warning("es.retry", what=what, attempt=attempt, error=str(err)[:200], sleep=delay)
-            time.sleep(delay)
-            delay = min(delay * 2, self.max_backoff)
-        raise AssertionError("unreachable")
+            except NotFoundError as exc:
+                if missing is not _RAISE:
+                    return missing
+                raise translate(exc, what, rejected) from exc
+            except (ApiError, TransportError) as exc:
+                raise translate(exc, what, rejected) from exc
+
+        return self.retry.call(once, retry_on=StoreUnavailable, what=f"elasticsearch {what}")
 
     def ensure_ready(self) -> None:
         """Install the index template and the side indices (idempotent; once per process)."""
@@ -202,11 +238,14 @@ class ElasticsearchStore(Store):
         self._ready = True
 
     def _create_index(self, index: str, body: dict[str, Any]) -> None:
-        try:
-            self._call("create index", self.es.indices.create, index=index, **body)
-        except ApiError as exc:
-            if exc.error != "resource_already_exists_exception":
-                raise StoreError(f"cannot create index {index}: {exc}") from exc
+        def create() -> None:
+            try:
+                self.es.indices.create(index=index, **body)
+            except ApiError as exc:
+                if exc.error != "resource_already_exists_exception":
+                    raise
+
+        self._call(f"create index {index}", create)
 
     def month_index(self, when: datetime) -> str:
         """The index a post created at `when` lives in: routing by month keeps ids in one place."""
@@ -215,11 +254,8 @@ class ElasticsearchStore(Store):
 
     def post_indices(self) -> list[str]:
         """Every monthly index behind the alias, oldest first."""
-        try:
-            res = self._call("get alias", self.es.indices.get_alias, name=self.alias)
-        except NotFoundError:
-            return []
-        return sorted(res.body.keys())
+        res = self._call("get alias", self.es.indices.get_alias, name=self.alias, missing=None)
+        return sorted(res.body.keys()) if res is not None else []
 
     # -- writes ----------------------------------------------------------------------------
     def _doc(self, post: Post, now: str) -> dict[str, Any]:
@@ -341,46 +377,55 @@ class ElasticsearchStore(Store):
         actions: dict[str, list[dict[str, Any]]] = {}
         for pid, post in latest.items():
             ops: list[dict[str, Any]] = [
-                {"delete": {"_index": old, "_id": pid}} for old in stale.get(pid, [])
+                {"_op_type": "delete", "_index": old, "_id": pid} for old in stale.get(pid, [])
             ]
-            ops += [{"index": {"_index": target[pid], "_id": pid}}, self._doc(post, now)]
+            ops.append(
+                {
+                    "_op_type": "index",
+                    "_index": target[pid],
+                    "_id": pid,
+                    "_source": self._doc(post, now),
+                }
+            )
             actions[pid] = ops
         rejected: dict[str, str] = {}
-        delay = self.backoff
         pending = dict(actions)
-        for attempt in range(1, self.retries + 1):
-            ops = [op for pid in pending for op in pending[pid]]
-            res = self._call(
-                "bulk",
-                self.es.bulk,
-                operations=ops,
-                refresh=self.refresh_policy,
-                request_timeout=120,
-            )
+
+        def send() -> None:
+            """One bulk pass over `pending`; 429/5xx documents stay pending (and are retried)."""
+            nonlocal pending
             retry: dict[str, list[dict[str, Any]]] = {}
-            if res.get("errors"):
-                for item in res["items"]:
+            results = streaming_bulk(
+                self.es.options(request_timeout=120),
+                (op for pid in pending for op in pending[pid]),
+                chunk_size=1000,
+                raise_on_error=False,  # per-document outcomes are sorted out below
+                raise_on_exception=True,
+                refresh=self.refresh_policy,
+            )
+            try:
+                for ok, item in results:
+                    if ok:
+                        continue
                     kind, info = next(iter(item.items()))
                     status = int(info.get("status", 0))
-                    if status < 300 or (kind == "delete" and status == 404):
+                    if kind == "delete" and status == 404:
                         continue
-                    pid = info.get("_id", "")
-                    reason = json.dumps(info.get("error", status), ensure_ascii=False)[:500]
+                    pid = str(info.get("_id", ""))
                     if status in _RETRYABLE_STATUS:
                         retry[pid] = pending[pid]
                     else:
-                        rejected[pid] = reason
-            if not retry:
-                break
-            if attempt == self.retries:
-                raise StoreError(
-                    f"elasticsearch kept rejecting {len(retry)} posts (429/5xx) after {attempt}"
-                    f" tries: {sorted(retry)[:20]}"
-                )
-            log.warning("es.bulk_partial_retry", failed=len(retry), attempt=attempt, sleep=delay)
-            time.sleep(delay)
-            delay = min(delay * 2, self.max_backoff)
+                        error = info.get("error", status)
+                        rejected[pid] = json.dumps(error, ensure_ascii=False)[:500]
+            except (ApiError, TransportError) as exc:
+                raise translate(exc, "bulk") from exc
             pending = retry
+            if retry:
+                raise _BulkPartial(
+                    f"elasticsearch bulk: {len(retry)} posts met 429/5xx: {sorted(retry)[:20]}"
+                )
+
+        self.retry.call(send, retry_on=StoreUnavailable, what="elasticsearch bulk")
         written = len(latest) - len(rejected)
         if rejected:
             raise RejectedPosts(rejected, written=written)
@@ -418,7 +463,9 @@ class ElasticsearchStore(Store):
         self.refresh()
         where = self._locate([post_id]).get(post_id, [])
         for index, _ in where:
-            self._call("delete", self.es.delete, index=index, id=post_id, refresh=True)
+            self._call(
+                "delete", self.es.delete, index=index, id=post_id, refresh=True, missing=None
+            )
         if where:
             self._note_change("delete_post", _earliest(c for _, c in where))
         self._audit("delete_post", post_id, len(where[:1]), actor)
@@ -485,10 +532,10 @@ class ElasticsearchStore(Store):
         """Delete every index and the template this store created (tests, `duluan reset`)."""
         indices = [*self.post_indices(), self.runs_index, self.audit_index, self.changes_index]
         for index in indices:
-            with contextlib.suppress(NotFoundError):
-                self._call("drop index", self.es.indices.delete, index=index)
-        with contextlib.suppress(NotFoundError):
-            self._call("drop template", self.es.indices.delete_index_template, name=self.template)
+            self._call("drop index", self.es.indices.delete, index=index, missing=None)
+        self._call(
+            "drop template", self.es.indices.delete_index_template, name=self.template, missing=None
+        )
         self._ready = False
         self._watch.expire()
 
@@ -508,7 +555,12 @@ class ElasticsearchStore(Store):
 
     def count(self, query: SearchQuery) -> int:
         res = self._call(
-            "count", self.es.count, index=self.alias, query=compile_query(query), **_NOT_FOUND_OK
+            "count",
+            self.es.count,
+            index=self.alias,
+            query=compile_query(query),
+            rejected=QueryRejected,
+            **_NOT_FOUND_OK,
         )
         return int(res["count"])
 
@@ -535,7 +587,14 @@ class ElasticsearchStore(Store):
         }
         if search_after is not None:
             body["search_after"] = search_after
-        res = self._call("search", self.es.search, index=self.alias, **body, **_NOT_FOUND_OK)
+        res = self._call(
+            "search",
+            self.es.search,
+            index=self.alias,
+            rejected=QueryRejected,
+            **body,
+            **_NOT_FOUND_OK,
+        )
         raw = res["hits"]["hits"]
         more = len(raw) > query.limit
         raw = raw[: query.limit]
@@ -568,16 +627,17 @@ class ElasticsearchStore(Store):
         source: bool | list[str] = True,
     ) -> Iterator[dict[str, Any]]:
         """Every hit of a query through a point-in-time and search_after: no 10k window cap."""
-        try:
-            pit = self._call(
-                "open pit",
-                self.es.open_point_in_time,
-                index=self.alias,
-                keep_alive="2m",
-                ignore_unavailable=True,
-            )["id"]
-        except NotFoundError:
+        opened = self._call(
+            "open pit",
+            self.es.open_point_in_time,
+            index=self.alias,
+            keep_alive="2m",
+            ignore_unavailable=True,
+            missing=None,
+        )
+        if opened is None:
             return
+        pit = opened["id"]
         try:
             after: list[Any] | None = None
             while True:
@@ -593,6 +653,7 @@ class ElasticsearchStore(Store):
                     pit={"id": pit, "keep_alive": "2m"},
                     source=source,
                     track_total_hits=False,
+                    rejected=QueryRejected,
                     **kwargs,
                 )
                 pit = res.get("pit_id", pit)
@@ -602,7 +663,7 @@ class ElasticsearchStore(Store):
                     return
                 after = hits[-1]["sort"]
         finally:
-            with contextlib.suppress(ApiError, TransportConnectionError):
+            with contextlib.suppress(ApiError, TransportError):
                 self.es.close_point_in_time(id=pit)
 
     def iter_posts(self, query: SearchQuery, batch_size: int = 1000) -> Iterator[Post]:
@@ -620,6 +681,7 @@ class ElasticsearchStore(Store):
             query=compile_query(query),
             size=0,
             aggs=aggs,
+            rejected=QueryRejected,
             **_NOT_FOUND_OK,
         )
         return dict(res.get("aggregations") or {})
