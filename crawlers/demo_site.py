@@ -1,8 +1,13 @@
 """A small fake Vietnamese news site in VnExpress's structure, for `duluan demo` without internet.
 
-Serves `/rss/tin-moi-nhat.rss`, eight article pages (with `tt_article_id` / `tt_site_id` meta
-tags), the comment API (`/index/get`, `/index/getreplay`, JSON or JSONP) and `/robots.txt`.
-All text is invented here, generated from templates; times are relative to server start.
+Serves `/rss/tin-moi-nhat.rss`, article pages (with `tt_article_id` / `tt_site_id` meta tags),
+the comment API (`/index/get`, `/index/getreplay`, JSON or JSONP) and `/robots.txt`. All text
+is invented here, generated from templates; times are relative to server start.
+
+For a demo that looks alive the site carries two weeks of back-dated comments with one planted
+spike (a burst of angry comments about flooding in the last hour), can keep publishing new
+comments and articles every few seconds (`DemoSite.start_publishing`), and serves a webhook
+sink (`POST /hooks/alerts`, shown at `/hooks`) for the demo alert to deliver to.
 """
 
 from __future__ import annotations
@@ -296,23 +301,59 @@ class Article:
         return len(self.comments) + sum(len(c.replies) for c in self.comments)
 
 
-def build_site(now: datetime | None = None, seed: int = 2026, comments: int = 300) -> list[Article]:
-    """Eight articles and about `comments` comments and replies, spread over the last days."""
+SPIKE_TOPIC = "mua-lon-gay-ngap-nhieu-tuyen-pho"
+SPIKE_LINES = (
+    "Ngập lụt lại ngập lụt, triều cường cộng mưa lớn, cả khu phố chìm trong nước.",
+    "Nhà mình nước tràn vào tận phòng khách, ngập lụt thế này thì sống sao nổi.",
+    "Đi làm về lội nước ngập đến đầu gối, xe chết máy giữa đường, quá mệt mỏi.",
+    "Triều cường dâng cao, hệ thống thoát nước quá tải, ngập lụt khắp nơi.",
+    "Tiền chống ngập đổ vào đâu mà năm nay ngập lụt còn nặng hơn năm ngoái?",
+    "Cả con hẻm ngập lụt, người già trẻ nhỏ mắc kẹt, mong chính quyền hỗ trợ gấp.",
+)
+
+
+def _reply_content(name: str, body: str) -> str:
+    return (
+        f'<span class="reply_name" data-userid="0">@{html.escape(name)}</span>:&nbsp;'
+        f"{html.escape(body)}"
+    )
+
+
+def build_site(
+    now: datetime | None = None,
+    seed: int = 2026,
+    comments: int = 300,
+    *,
+    history_days: float = 2.0,
+    spike: int = 0,
+) -> list[Article]:
+    """Eight articles and about `comments` comments and replies over the last `history_days`,
+    plus `spike` angry comments about flooding in the last hour (a planted trend)."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
+    span_h = max(history_days * 24.0, 6 * 1.5 * len(TOPICS))
     articles = [
-        Article(4800001 + i * 37, topic, now - timedelta(hours=6 + i * 9 + rng.randint(0, 5)))
+        Article(
+            4800001 + i * 37,
+            topic,
+            now - timedelta(hours=span_h * (1 - i / len(TOPICS)) - rng.uniform(0, 3)),
+        )
         for i, topic in enumerate(TOPICS)
     ]
-    next_id = 51000000
+    last_id = [51000000]
+
+    def new_id() -> int:
+        last_id[0] += rng.randint(1, 40)
+        return last_id[0]
+
     made = 0
     while made < comments:
         article = rng.choice(articles)
         age = (now - article.published).total_seconds()
         created = article.published + timedelta(seconds=rng.uniform(60, max(120.0, age - 60)))
         text, _ = make_comment_text(article.topic, rng)
-        next_id += rng.randint(1, 40)
-        parent = Comment(next_id, article.article_id, next_id, text, make_author(rng),
+        cid = new_id()
+        parent = Comment(cid, article.article_id, cid, text, make_author(rng),
                          int(created.timestamp()), int(rng.paretovariate(1.3)) - 1)
         article.comments.append(parent)
         made += 1
@@ -320,23 +361,28 @@ def build_site(now: datetime | None = None, seed: int = 2026, comments: int = 30
             for _ in range(rng.choice((1, 1, 2, 3, 4, 6))):
                 if made >= comments:
                     break
-                next_id += rng.randint(1, 40)
                 reply_at = created + timedelta(seconds=rng.uniform(30, 6 * 3600))
                 if reply_at > now:
                     reply_at = now - timedelta(seconds=rng.randint(5, 600))
                 body = rng.choice(AGREE)
                 if rng.random() < 0.5:
                     body += " " + make_comment_text(article.topic, rng)[0]
-                name = parent.full_name
-                content = (
-                    f'<span class="reply_name" data-userid="0">@{html.escape(name)}</span>:&nbsp;'
-                    f"{html.escape(body)}"
-                )
                 parent.replies.append(
-                    Comment(next_id, article.article_id, parent.comment_id, content,
-                            make_author(rng), int(reply_at.timestamp()), rng.randint(0, 20))
+                    Comment(new_id(), article.article_id, parent.comment_id,
+                            _reply_content(parent.full_name, body), make_author(rng),
+                            int(reply_at.timestamp()), rng.randint(0, 20))
                 )
                 made += 1
+    if spike:
+        flood = next(a for a in articles if a.topic.slug == SPIKE_TOPIC)
+        for _ in range(spike):
+            created = now - timedelta(seconds=rng.uniform(60, 50 * 60))
+            text = rng.choice(SPIKE_LINES)
+            if rng.random() < 0.5:
+                text += " " + rng.choice(flood.topic.negative).format(s="ngập lụt")
+            cid = new_id()
+            flood.comments.append(Comment(cid, flood.article_id, cid, text, make_author(rng),
+                                          int(created.timestamp()), rng.randint(0, 50)))
     return articles
 
 
@@ -363,16 +409,109 @@ WEEKDAYS = ("Thứ hai", "Thứ ba", "Thứ tư", "Thứ năm", "Thứ sáu", "T
 
 
 class DemoSite:
-    """The generated content and the responses for each route."""
+    """The generated content and the responses for each route; it can keep publishing."""
 
-    def __init__(self, articles: list[Article]) -> None:
+    def __init__(self, articles: list[Article], *, seed: int = 2026) -> None:
         self.articles = articles
         self.by_id = {a.article_id: a for a in articles}
         self.comments = {c.comment_id: c for a in articles for c in a.comments}
+        self.lock = threading.RLock()
+        self.hooks: list[dict[str, Any]] = []  # what the webhook sink received, newest last
+        self.published = 0  # comments and articles added since start
+        self._rng = random.Random(seed + 1)
+        self._stop = threading.Event()
+        self._next_id = max(self.comments, default=51000000) + 1000
+        for a in articles:
+            for c in a.comments:
+                self._next_id = max([self._next_id, *(r.comment_id + 1 for r in c.replies)])
+
+    # -- publishing ------------------------------------------------------------------------------
+
+    def publish_one(self, now: datetime | None = None) -> Comment | Article:
+        """Add one new comment, reply or (now and then) article, as a live site would."""
+        rng = self._rng
+        now = now or datetime.now(UTC)
+        with self.lock:
+            self._next_id += rng.randint(1, 40)
+            self.published += 1
+            if self.published % 40 == 0:  # a new article every 40 items
+                topic = rng.choice(TOPICS)
+                article = Article(max(self.by_id) + 37, topic, now)
+                self.articles.append(article)
+                self.by_id[article.article_id] = article
+                return article
+            recent = sorted(self.articles, key=lambda a: a.published)[-4:]
+            article = rng.choice(recent)
+            if article.comments and rng.random() < 0.2:
+                parent = rng.choice(article.comments[-20:])
+                body = rng.choice(AGREE)
+                reply = Comment(self._next_id, article.article_id, parent.comment_id,
+                                _reply_content(parent.full_name, body), make_author(rng),
+                                int(now.timestamp()), 0)
+                parent.replies.append(reply)
+                return reply
+            text, _ = make_comment_text(article.topic, rng)
+            comment = Comment(self._next_id, article.article_id, self._next_id, text,
+                              make_author(rng), int(now.timestamp()), 0)
+            article.comments.append(comment)
+            self.comments[comment.comment_id] = comment
+            return comment
+
+    def start_publishing(self, every_s: float = 4.0) -> threading.Thread:
+        """Publish one item every `every_s` seconds in a daemon thread until `stop_publishing`."""
+
+        def loop() -> None:
+            while not self._stop.wait(every_s):
+                self.publish_one()
+
+        thread = threading.Thread(target=loop, name="duluan-demo-publisher", daemon=True)
+        thread.start()
+        return thread
+
+    def stop_publishing(self) -> None:
+        self._stop.set()
+
+    # -- the webhook sink ------------------------------------------------------------------------
+
+    def receive_hook(self, body: bytes, headers: dict[str, str]) -> None:
+        try:
+            payload: Any = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            payload = None
+        if not isinstance(payload, dict):
+            payload = {"summary": body[:200].decode("utf-8", "replace")}
+        with self.lock:
+            self.hooks.append({
+                "received_at": datetime.now(UTC).isoformat(),
+                "signature": headers.get("x-duluan-signature", ""),
+                "payload": payload,
+            })
+            del self.hooks[:-200]
+
+    def hooks_page(self) -> str:
+        with self.lock:
+            hooks = list(reversed(self.hooks))
+        rows = "".join(
+            f"<tr><td>{html.escape(h['received_at'][:19].replace('T', ' '))} UTC</td>"
+            f"<td>{html.escape(str(h['payload'].get('subscription_name', '')))}</td>"
+            f"<td>{html.escape(str(h['payload'].get('summary', ''))[:300])}</td></tr>"
+            for h in hooks
+        )
+        return (
+            '<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8">'
+            '<meta http-equiv="refresh" content="10"><title>Webhook demo</title></head><body>'
+            "<h1>Cảnh báo đã nhận / Alerts received</h1>"
+            f"<p>{len(hooks)} webhook(s); the page refreshes every 10 s.</p>"
+            "<table border=1 cellpadding=4><thead><tr><th>Nhận lúc / Received</th>"
+            "<th>Cảnh báo / Alert</th><th>Tóm tắt / Summary</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table></body></html>"
+        )
 
     def rss(self, base: str) -> str:
         items = []
-        for a in sorted(self.articles, key=lambda x: x.published, reverse=True):
+        with self.lock:
+            articles = sorted(self.articles, key=lambda x: x.published, reverse=True)
+        for a in articles:
             items.append(
                 f"<item><title>{html.escape(a.topic.title)}</title>"
                 f"<link>{base}{a.path}</link><guid>{base}{a.path}</guid>"
@@ -402,6 +541,10 @@ class DemoSite:
         )
 
     def comments_page(self, query: dict[str, str]) -> dict[str, Any]:
+        with self.lock:
+            return self._comments_page(query)
+
+    def _comments_page(self, query: dict[str, str]) -> dict[str, Any]:
         article = self.by_id.get(int(query.get("objectid", "0") or 0))
         offset, limit = int(query.get("offset", 0)), min(int(query.get("limit", 25)), 1000)
         if article is None:
@@ -421,6 +564,10 @@ class DemoSite:
         }
 
     def replies_page(self, query: dict[str, str]) -> dict[str, Any]:
+        with self.lock:
+            return self._replies_page(query)
+
+    def _replies_page(self, query: dict[str, str]) -> dict[str, Any]:
         parent = self.comments.get(int(query.get("id", "0") or 0))
         offset, limit = int(query.get("offset", 0)), min(int(query.get("limit", 25)), 1000)
         replies = sorted(parent.replies, key=lambda c: c.creation_time) if parent else []
@@ -461,6 +608,14 @@ def _handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
             base = f"http://{self.headers.get('Host') or _address(self.server)}"
             path = parts.path
+            if path == "/hooks":
+                self._send(200, site.hooks_page(), "text/html; charset=utf-8")
+                return
+            if path == "/hooks.json":
+                with site.lock:
+                    body = json.dumps(site.hooks, ensure_ascii=False)
+                self._send(200, body, "application/json; charset=utf-8")
+                return
             if path == "/robots.txt":
                 self._send(200, "User-agent: *\nAllow: /\n", "text/plain; charset=utf-8")
             elif path in ("/rss/tin-moi-nhat.rss", "/rss/tin-moi-nhat"):
@@ -481,13 +636,58 @@ def _handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
                 self._send(200, f"<html><body><ul>{links}</ul></body></html>",
                            "text/html; charset=utf-8")
             else:
-                article = next((a for a in site.articles if a.path == path), None)
+                with site.lock:
+                    article = next((a for a in site.articles if a.path == path), None)
                 if article is None:
                     self._send(404, "not found", "text/plain; charset=utf-8")
                 else:
                     self._send(200, site.article_page(article), "text/html; charset=utf-8")
 
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(min(length, 1_000_000))
+            if urlsplit(self.path).path != "/hooks/alerts":
+                self._send(404, "not found", "text/plain; charset=utf-8")
+                return
+            site.receive_hook(body, {k.lower(): v for k, v in self.headers.items()})
+            self._send(200, '{"ok": true}', "application/json")
+
     return Handler
+
+
+@dataclass
+class DemoServer:
+    """A running demo site: its HTTP server, base URL and content (to publish into)."""
+
+    server: ThreadingHTTPServer
+    base_url: str
+    site: DemoSite
+
+    def stop(self) -> None:
+        self.site.stop_publishing()
+        self.server.shutdown()
+
+
+def start_demo_site(
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    seed: int = 2026,
+    comments: int = 300,
+    history_days: float = 2.0,
+    spike: int = 0,
+    now: datetime | None = None,
+) -> DemoServer:
+    """Start the demo site in a daemon thread (`stop()` ends it)."""
+    site = DemoSite(
+        build_site(now, seed=seed, comments=comments, history_days=history_days, spike=spike),
+        seed=seed,
+    )
+    server = ThreadingHTTPServer((host, port), _handler(site))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, name="duluan-demo-site", daemon=True)
+    thread.start()
+    return DemoServer(server, f"http://{_address(server)}", site)
 
 
 def serve_demo_site(
@@ -495,12 +695,8 @@ def serve_demo_site(
 ) -> tuple[ThreadingHTTPServer, str]:
     """Start the demo site in a daemon thread; returns (server, base_url). `server.shutdown()`
     stops it."""
-    site = DemoSite(build_site(seed=seed, comments=comments))
-    server = ThreadingHTTPServer((host, port), _handler(site))
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="duluan-demo-site", daemon=True)
-    thread.start()
-    return server, f"http://{_address(server)}"
+    demo = start_demo_site(host, port, seed=seed, comments=comments)
+    return demo.server, demo.base_url
 
 
 if __name__ == "__main__":  # python -m crawlers.demo_site

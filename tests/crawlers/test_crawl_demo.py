@@ -49,3 +49,49 @@ def test_sources_yaml_and_durations() -> None:
     vnexpress = sources[names.index("vnexpress")]
     assert vnexpress.interval_s == 600 and vnexpress.start_urls
     assert parse_every("90s") == 90 and parse_every("1h") == 3600 and parse_every("2d") == 172800
+
+
+def test_demo_site_has_history_a_planted_spike_and_keeps_publishing() -> None:
+    import json
+    import urllib.request
+    from datetime import UTC, datetime, timedelta
+
+    from crawlers.demo_site import SPIKE_TOPIC, start_demo_site
+
+    now = datetime.now(UTC)
+    demo = start_demo_site(comments=600, history_days=14, spike=80, now=now)
+    try:
+        site = demo.site
+        times = [c.creation_time for a in site.articles for c in a.comments]
+        assert min(times) < (now - timedelta(days=10)).timestamp(), "two weeks of history"
+        last_hour = (now - timedelta(hours=1)).timestamp()
+        flood = next(a for a in site.articles if a.topic.slug == SPIKE_TOPIC)
+        recent_flood = sum(c.creation_time >= last_hour for c in flood.comments)
+        recent_other = sum(
+            c.creation_time >= last_hour
+            for a in site.articles if a is not flood for c in a.comments
+        )
+        assert recent_flood >= 80 > recent_other, "the spike stands out in the last hour"
+
+        def total(article_id: int) -> int:
+            url = f"{demo.base_url}/index/get?objectid={article_id}&limit=1000"
+            with urllib.request.urlopen(url) as r:
+                return int(json.load(r)["data"]["totalitem"])
+
+        before = sum(total(a.article_id) for a in site.articles)
+        for _ in range(45):
+            site.publish_one()
+        assert len(site.articles) == 9, "a new article every 40 items"
+        assert sum(total(a.article_id) for a in site.articles) == before + 44
+
+        hook = urllib.request.Request(
+            f"{demo.base_url}/hooks/alerts",
+            data=json.dumps({"subscription_name": "Ngập", "summary": "tăng đột biến"}).encode(),
+            method="POST",
+        )
+        urllib.request.urlopen(hook).read()
+        with urllib.request.urlopen(f"{demo.base_url}/hooks") as r:
+            page = r.read().decode("utf-8")
+        assert "Ngập" in page and "tăng đột biến" in page
+    finally:
+        demo.stop()
