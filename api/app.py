@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 
+from api.docs import add_offline_docs
 from api.middleware import LimitAndTime
 from api.ratelimit import RateLimiter
 from api.routers import (
@@ -83,6 +84,8 @@ def create_app(
         description="Vietnamese public-opinion monitoring: search, trends and stats over "
         "collected posts and comments.",
         lifespan=lifespan,
+        docs_url=None,  # api/docs.py serves /docs and /redoc from vendored files, no CDN
+        redoc_url=None,
     )
     app.state.container = container
     app.state.settings = settings
@@ -139,6 +142,7 @@ def create_app(
         feedback.router,
     ):
         app.include_router(router)
+    add_offline_docs(app)
     if settings.api_cors_origins:
         app.add_middleware(
             CORSMiddleware,
