@@ -3,6 +3,10 @@
 The NLP worker is CPU-bound, so by default it runs in a child process (its own core, its own
 GIL); the indexer runs as a thread next to the API. Passing `analyze=` keeps NLP in-process
 (tests and tools that bring their own analysis function).
+
+No stage dies silently: a supervisor restarts a stage that died (the worker raised, the child
+exited) after a capped exponential backoff, and records it in `duluan.core.health.STAGES`, which
+/readyz and /metrics read (not ready while a stage is down; restarts and last failure).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from duluan.core.health import STAGES, HealthRegistry
 from duluan.core.logging import configure_logging, get_logger
 from duluan.core.models import Analysis
 from duluan.core.settings import Settings
@@ -22,13 +27,16 @@ from streaming.bus import Bus
 from streaming.factory import make_bus
 from streaming.indexer import Indexer
 from streaming.nlp_worker import NlpWorker
-from streaming.worker import WorkerStats
+from streaming.worker import Worker, WorkerStats
 
 log = get_logger(__name__)
 NLP_GROUP = "duluan-nlp"
+_ERROR_BYTES = 500
 
 
-def _nlp_child(settings_data: dict[str, Any], stop: Any, processed: Any, dead: Any) -> None:
+def _nlp_child(
+    settings_data: dict[str, Any], stop: Any, processed: Any, dead: Any, error: Any
+) -> None:
     """Entry point of the NLP child process: run the worker until the parent says stop."""
     settings = Settings(**settings_data)
     configure_logging(settings.log_level, settings.log_format)
@@ -46,6 +54,9 @@ def _nlp_child(settings_data: dict[str, Any], stop: Any, processed: Any, dead: A
 
     try:
         publish_stats(worker.run(on_batch=publish_stats))
+    except BaseException as exc:  # tell the parent why, then exit non-zero
+        error.value = f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")[: _ERROR_BYTES - 1]
+        raise
     finally:
         bus.close()
 
@@ -56,13 +67,25 @@ class NlpProcess:
     group = NLP_GROUP
 
     def __init__(self, settings: Settings) -> None:
-        ctx = mp.get_context("spawn")
-        self._stop = ctx.Event()
-        self._processed = ctx.Value("q", 0)
-        self._dead = ctx.Value("q", 0)
-        self.process = ctx.Process(
+        self._ctx = mp.get_context("spawn")
+        self._settings = settings
+        self._stop = self._ctx.Event()
+        self._processed = self._ctx.Value("q", 0)
+        self._dead = self._ctx.Value("q", 0)
+        self._error: Any = self._ctx.Array("c", _ERROR_BYTES)  # a char array: has .value
+        self._base = WorkerStats()  # counts of children that exited before this one
+        self.process = self._new_process()
+
+    def _new_process(self) -> Any:
+        return self._ctx.Process(
             target=_nlp_child,
-            args=(settings.model_dump(), self._stop, self._processed, self._dead),
+            args=(
+                self._settings.model_dump(),
+                self._stop,
+                self._processed,
+                self._dead,
+                self._error,
+            ),
             name="duluan-nlp",
             daemon=True,
         )
@@ -74,13 +97,120 @@ class NlpProcess:
     def start(self) -> None:
         self.process.start()
 
+    def failure(self) -> str | None:
+        """Why the child stopped, when it died (None while it runs or after a clean stop)."""
+        if self.process.is_alive() or self.process.exitcode is None or self._stop.is_set():
+            return None
+        why = self._error.value.decode("utf-8", "replace")
+        return f"exit code {self.process.exitcode}" + (f": {why}" if why else "")
+
+    def restart(self) -> None:
+        """Start a fresh child (the dead one's counts carry on: the shared values persist)."""
+        self.process.join(1)
+        self._error.value = b""
+        self.process = self._new_process()
+        self.process.start()
+
     def stop(self) -> None:
         self._stop.set()
+        if self.process.pid is None:
+            return
         self.process.join(60)
         if self.process.is_alive():
             log.warning("pipeline.nlp_child_killed")
             self.process.kill()
             self.process.join(5)
+
+
+class StageSupervisor:
+    """Restarts dead stages with capped exponential backoff and keeps their health current."""
+
+    def __init__(self, settings: Settings, health: HealthRegistry) -> None:
+        self.initial_s = settings.pipeline_restart_initial_s
+        self.max_s = settings.pipeline_restart_max_s
+        self.health = health
+        self.stop_event = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.stages: list[str] = []
+
+    def _delay(self, failures: int) -> float:
+        return float(min(self.max_s, self.initial_s * 2 ** max(0, failures - 1)))
+
+    def _died(self, stage: str, error: BaseException | str, failures: int) -> bool:
+        """Record a death and wait before the restart; False when told to stop meanwhile."""
+        self.health.mark_down(stage, error)
+        delay = self._delay(failures)
+        log.error(
+            "pipeline.stage_died",
+            stage=stage,
+            error=str(error)[:500],
+            error_type=type(error).__name__ if isinstance(error, BaseException) else "exit",
+            restart_in_s=delay,
+            failures=failures,
+        )
+        if self.stop_event.wait(delay):
+            return False
+        self.health.count_restart(stage)
+        log.warning("pipeline.stage_restarting", stage=stage, failures=failures)
+        return True
+
+    def _healthy_for(self, started: float) -> bool:
+        """A stage that ran a while before dying starts its backoff over."""
+        return time.monotonic() - started >= self.max_s
+
+    def supervise_worker(self, stage: str, worker: Worker) -> None:
+        """Run `worker` in a thread; when its loop raises, restart it after a backoff."""
+
+        def loop() -> None:
+            failures = 0
+            while not self.stop_event.is_set():
+                started = time.monotonic()
+                self.health.mark_up(stage)
+                try:
+                    worker.run()
+                    if self.stop_event.is_set() or worker.stop_event.is_set():
+                        return
+                    error: BaseException | str = "the worker loop returned"
+                except Exception as exc:  # the worker already logged `worker.failed`
+                    error = exc
+                failures = 1 if self._healthy_for(started) else failures + 1
+                if not self._died(stage, error, failures):
+                    return
+
+        self._spawn(stage, loop)
+
+    def supervise_process(self, stage: str, child: NlpProcess) -> None:
+        """Watch a child process; when it exits uninvited, start a new one after a backoff."""
+
+        def loop() -> None:
+            failures = 0
+            started = time.monotonic()
+            self.health.mark_up(stage)
+            while not self.stop_event.wait(0.2):
+                why = child.failure()
+                if why is None:
+                    continue
+                failures = 1 if self._healthy_for(started) else failures + 1
+                if not self._died(stage, why, failures):
+                    return
+                child.restart()
+                started = time.monotonic()
+                self.health.mark_up(stage)
+
+        self._spawn(stage, loop)
+
+    def _spawn(self, stage: str, target: Callable[[], None]) -> None:
+        self.stages.append(stage)
+        t = threading.Thread(target=target, name=f"duluan-{stage}", daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.stop_event.set()
+        for t in self._threads:
+            t.join(timeout)
+        for stage in self.stages:
+            self.health.remove(stage)
 
 
 class Pipeline:
@@ -92,6 +222,7 @@ class Pipeline:
         *,
         analyze: Callable[[Sequence[str]], list[Analysis]] | None = None,
         store: Store | None = None,
+        health: HealthRegistry | None = None,
     ) -> None:
         self.settings = settings
         self.bus: Bus = make_bus(settings)
@@ -103,19 +234,15 @@ class Pipeline:
         else:
             self.nlp = NlpWorker(make_bus(settings), settings, analyze=analyze)
         self.indexer = Indexer(make_bus(settings), self.store, settings)
-        self._threads: list[threading.Thread] = []
+        self.supervisor = StageSupervisor(settings, health or STAGES)
 
     def start(self) -> None:
         if isinstance(self.nlp, NlpProcess):
             self.nlp.start()
+            self.supervisor.supervise_process("nlp", self.nlp)
         else:
-            self._spawn(self.nlp.run, "duluan-nlp")
-        self._spawn(self.indexer.run, "duluan-index")
-
-    def _spawn(self, target: Callable[[], object], name: str) -> None:
-        t = threading.Thread(target=target, name=name, daemon=True)
-        t.start()
-        self._threads.append(t)
+            self.supervisor.supervise_worker("nlp", self.nlp)
+        self.supervisor.supervise_worker("index", self.indexer)
 
     def lag(self) -> tuple[int, int]:
         """Messages waiting for NLP, and for indexing."""
@@ -149,13 +276,13 @@ class Pipeline:
         return False
 
     def stop(self) -> None:
+        self.supervisor.stop_event.set()
         if isinstance(self.nlp, NlpProcess):
             self.nlp.stop()
         else:
             self.nlp.stop_event.set()
         self.indexer.stop_event.set()
-        for t in self._threads:
-            t.join(timeout=30)
+        self.supervisor.stop()
         if isinstance(self.nlp, NlpWorker):
             self.nlp.bus.close()
         self.indexer.bus.close()

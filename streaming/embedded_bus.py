@@ -19,10 +19,11 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from duluan.core.logging import get_logger
 from duluan.core.settings import Settings
-from streaming.bus import Bus, BusError, Consumer, Message
+from streaming.bus import Bus, BusError, BusRejected, BusUnavailable, Consumer, Message
 
 log = get_logger(__name__)
 
@@ -60,6 +61,58 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def _now_ms() -> int:
     return int(time.time() * 1000)
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """A connection with the schema in place; SQLite errors leave as bus errors."""
+    try:
+        conn = _connect(path)
+    except sqlite3.Error as exc:
+        raise translate(exc, "open") from exc
+    try:
+        conn.executescript(_SCHEMA)
+    except sqlite3.Error as exc:
+        conn.close()
+        raise translate(exc, "open") from exc
+    return conn
+
+
+_BUSY = ("locked", "busy", "disk i/o", "unable to open", "interrupted")
+
+
+def translate(exc: sqlite3.Error, what: str) -> BusError:
+    """The bus error for a SQLite error: a busy or unreachable file is retryable; a corrupt file,
+    a full disk or a constraint is not (retrying cannot repair it)."""
+    busy = isinstance(exc, sqlite3.OperationalError) and any(b in str(exc).lower() for b in _BUSY)
+    cls = BusUnavailable if busy else BusRejected
+    return cls(f"embedded bus {what} failed: {type(exc).__name__}: {exc}")
+
+
+def _row_message(topic: str, row: tuple[Any, ...]) -> Message:
+    """A Message from a stored row, even a corrupt one (wrong types, bad header JSON): its value
+    then reaches the worker, which dead-letters what is no Post, instead of killing the poll."""
+    offset, key, value, headers, ts_ms = row
+    if not isinstance(value, bytes):
+        value = str(value).encode("utf-8", "surrogatepass")
+    if key is not None and not isinstance(key, str):
+        key = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key)
+    try:
+        parsed = json.loads(headers) if headers else {}
+        hdrs = {str(k): str(v) for k, v in parsed.items()}
+    except (TypeError, ValueError, AttributeError, UnicodeDecodeError):
+        hdrs = {"corrupt_headers": repr(headers)[:200]}
+    try:
+        ts = int(ts_ms)
+    except (TypeError, ValueError):
+        ts = 0
+    return Message(
+        topic=topic,
+        value=value,
+        key=key,
+        offset=int(offset),
+        timestamp_ms=ts,
+        headers=hdrs,
+    )
 
 
 @dataclass(frozen=True)
@@ -134,8 +187,7 @@ class EmbeddedBus(Bus):
         self.flush_interval = flush_interval
         self.lease_ttl = lease_ttl
         self._lock = threading.RLock()
-        self._conn = _connect(self.path)
-        self._conn.executescript(_SCHEMA)
+        self._conn = _open(self.path)
         self._buffer: list[tuple[str, str | None, bytes, str | None, int]] = []
         self._last_flush = time.monotonic()
         self._closed = False
@@ -195,7 +247,7 @@ class EmbeddedBus(Bus):
                     )
             except sqlite3.Error as exc:
                 self._buffer = rows + self._buffer
-                raise BusError(f"embedded bus write failed: {exc}") from exc
+                raise translate(exc, "write") from exc
             self._last_flush = time.monotonic()
 
     def consumer(self, topic: str, group: str) -> EmbeddedConsumer:
@@ -230,7 +282,7 @@ class EmbeddedBus(Bus):
 
     def _check_open(self) -> None:
         if self._closed:
-            raise BusError("bus is closed")
+            raise BusRejected("bus is closed")
 
     def close(self) -> None:
         with self._lock:
@@ -275,8 +327,7 @@ class EmbeddedConsumer(Consumer):
         self.lease_ttl_ms = int(lease_ttl * 1000)
         self.retention = retention or Retention()
         self._last_prune = time.monotonic()
-        self._conn = _connect(path)
-        self._conn.executescript(_SCHEMA)
+        self._conn = _open(path)
         try:  # a group exists from its first consumer: retention waits for it from then on
             with _tx(self._conn):
                 self._conn.execute(
@@ -285,7 +336,7 @@ class EmbeddedConsumer(Consumer):
                 )
         except sqlite3.Error as exc:
             self._conn.close()
-            raise BusError(f"embedded bus join failed: {exc}") from exc
+            raise translate(exc, "join") from exc
         self._position: int | None = None  # next offset to read is > _position
         self._polled_max = 0
         self._closed = False
@@ -318,7 +369,7 @@ class EmbeddedConsumer(Consumer):
 
     def poll(self, max_messages: int = 256, timeout: float = 1.0) -> list[Message]:
         if self._closed:
-            raise BusError("consumer is closed")
+            raise BusRejected("consumer is closed")
         deadline = time.monotonic() + max(timeout, 0.0)
         while True:
             try:
@@ -333,19 +384,9 @@ class EmbeddedConsumer(Consumer):
                     if rows:
                         self._position = int(rows[-1][0])
                         self._polled_max = max(self._polled_max, self._position)
-                        return [
-                            Message(
-                                topic=self.topic,
-                                value=bytes(r[2]),
-                                key=r[1],
-                                offset=int(r[0]),
-                                timestamp_ms=int(r[4]),
-                                headers=json.loads(r[3]) if r[3] else {},
-                            )
-                            for r in rows
-                        ]
+                        return [_row_message(self.topic, r) for r in rows]
             except sqlite3.Error as exc:
-                raise BusError(f"embedded bus read failed: {exc}") from exc
+                raise translate(exc, "read") from exc
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
@@ -365,7 +406,7 @@ class EmbeddedConsumer(Consumer):
                     (self.group, self.topic, upto),
                 )
         except sqlite3.Error as exc:
-            raise BusError(f"embedded bus commit failed: {exc}") from exc
+            raise translate(exc, "commit") from exc
         if time.monotonic() - self._last_prune >= self.retention.interval_s:
             self._last_prune = time.monotonic()
             try:
@@ -374,10 +415,13 @@ class EmbeddedConsumer(Consumer):
                 log.warning("bus.prune_failed", error=str(exc))
 
     def lag(self) -> int:
-        row = self._conn.execute(
-            "SELECT COUNT(*) FROM messages WHERE topic=? AND offset>?",
-            (self.topic, self._committed()),
-        ).fetchone()
+        try:
+            row = self._conn.execute(
+                "SELECT COUNT(*) FROM messages WHERE topic=? AND offset>?",
+                (self.topic, self._committed()),
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise translate(exc, "lag") from exc
         return int(row[0])
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ import time
 
 from duluan.core.logging import get_logger
 from duluan.core.metrics import PUBLISH_TO_INDEX
+from duluan.core.retry import RetryPolicy
 from duluan.core.settings import Settings
 from duluan.storage.base import RejectedPosts, Store
 from streaming.bus import Bus, Message
@@ -19,6 +20,7 @@ class Indexer(Worker):
     stage = "index"
 
     def __init__(self, bus: Bus, store: Store, settings: Settings, **kwargs: object) -> None:
+        kwargs.setdefault("retry", RetryPolicy.for_workers(settings))
         super().__init__(
             bus,
             settings.enriched_topic,

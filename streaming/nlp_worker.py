@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 from duluan.core.logging import get_logger
 from duluan.core.models import Analysis
+from duluan.core.retry import RetryPolicy
 from duluan.core.settings import Settings
 from streaming.bus import Bus, Message
 from streaming.decode import decode_posts
@@ -24,6 +25,7 @@ class NlpWorker(Worker):
     def __init__(
         self, bus: Bus, settings: Settings, analyze: AnalyzeFn | None = None, **kwargs: object
     ) -> None:
+        kwargs.setdefault("retry", RetryPolicy.for_workers(settings))
         super().__init__(
             bus,
             settings.raw_topic,

@@ -18,3 +18,12 @@ PUBLISH_TO_INDEX = Histogram(
     buckets=(0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 300),
 )
 RETRIES = Counter("duluan_retries_total", "Transient failures retried", ["stage", "error"])
+STAGE_UP = Gauge("duluan_stage_up", "1 while a pipeline stage runs, 0 while it is down", ["stage"])
+STAGE_RESTARTS = Counter(
+    "duluan_stage_restarts_total", "Times a supervisor restarted a dead stage", ["stage"]
+)
+STAGE_LAST_FAILURE = Gauge(
+    "duluan_stage_last_failure_timestamp_seconds",
+    "When a stage last died (Unix time), by the type of the error that killed it",
+    ["stage", "error"],
+)

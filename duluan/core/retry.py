@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from tenacity import (
     RetryCallState,
     Retrying,
+    retry_if_exception,
     retry_if_exception_type,
     stop_after_attempt,
     stop_after_delay,
@@ -31,6 +32,7 @@ log = get_logger(__name__)
 
 T = TypeVar("T")
 ExcTypes = type[BaseException] | tuple[type[BaseException], ...]
+RetryOn = ExcTypes | Callable[[BaseException], bool]  # exception types, or a predicate
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ class RetryPolicy:
 
     def retrying(
         self,
-        retry_on: ExcTypes,
+        retry_on: RetryOn,
         *,
         what: str,
         stop_event: threading.Event | None = None,
@@ -110,7 +112,9 @@ class RetryPolicy:
         return Retrying(
             stop=stop,
             wait=wait,
-            retry=retry_if_exception_type(retry_on),
+            retry=retry_if_exception_type(retry_on)
+            if isinstance(retry_on, type | tuple)
+            else retry_if_exception(retry_on),
             before_sleep=before_sleep,
             sleep=sleep,
             reraise=True,
@@ -120,7 +124,7 @@ class RetryPolicy:
         self,
         fn: Callable[[], T],
         *,
-        retry_on: ExcTypes,
+        retry_on: RetryOn,
         what: str,
         stop_event: threading.Event | None = None,
         on_retry: Callable[[BaseException, int, float], None] | None = None,
