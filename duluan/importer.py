@@ -11,7 +11,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from duluan.core.admission import PostLimits, admit
 from duluan.core.models import Analysis, Post
+from duluan.core.settings import get_settings
 from duluan.core.text import clean_control
 from duluan.storage.base import Store
 
@@ -53,8 +55,9 @@ def _rows(path: Path, fmt: str) -> Iterator[tuple[int, dict[str, Any] | None, st
             yield i, obj, None
 
 
-def row_to_post(row: dict[str, Any]) -> Post:
-    """Known fields become Post fields; anything else is kept in `raw`."""
+def row_to_post(row: dict[str, Any], limits: PostLimits | None = None) -> Post:
+    """Known fields become Post fields; anything else is kept in `raw`. Bounded as on the bus:
+    an oversize text is cut, impossible times or counts raise (the row is rejected)."""
     data = {k: v for k, v in row.items() if k in POST_FIELDS}
     extra = {k: v for k, v in row.items() if k not in POST_FIELDS and k != "analysis"}
     for key in ("id", "source", "text", "created_at"):
@@ -70,7 +73,7 @@ def row_to_post(row: dict[str, Any]) -> Post:
     if extra:
         data["raw"] = {**(data.get("raw") or {}), **extra}
     data["text"] = clean_control(str(data["text"]))
-    return Post.model_validate(data)
+    return admit(Post.model_validate(data), limits or PostLimits.from_settings(get_settings()))
 
 
 def import_file(
@@ -81,7 +84,9 @@ def import_file(
     fmt: str = "auto",
     batch_size: int = 256,
     progress: Callable[[ImportStats], None] | None = None,
+    limits: PostLimits | None = None,
 ) -> ImportStats:
+    limits = limits or PostLimits.from_settings(get_settings())
     stats = ImportStats(rejects_path=path.with_name(path.name + ".rejected.jsonl"))
     rejects = None
     batch: list[Post] = []
@@ -103,7 +108,7 @@ def import_file(
             stats.read += 1
             if row is not None:
                 try:
-                    batch.append(row_to_post(row))
+                    batch.append(row_to_post(row, limits))
                 except (ValidationError, ValueError) as exc:
                     error = _explain(exc)
             if error is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from duluan.core.admission import PostLimits
 from duluan.core.logging import get_logger
 from duluan.core.metrics import PUBLISH_TO_INDEX
 from duluan.core.retry import RetryPolicy
@@ -30,9 +31,10 @@ class Indexer(Worker):
             **kwargs,  # type: ignore[arg-type]
         )
         self.store = store
+        self.limits = PostLimits.from_settings(settings)
 
     def process(self, messages: list[Message]) -> list[tuple[Message, str]]:
-        good, dead = decode_posts(messages)
+        good, dead = decode_posts(messages, self.limits)
         if good:
             try:
                 self.store.upsert([p for _, p in good])

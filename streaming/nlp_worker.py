@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 
+from duluan.core.admission import PostLimits
 from duluan.core.logging import get_logger
 from duluan.core.models import Analysis
 from duluan.core.retry import RetryPolicy
@@ -35,6 +36,7 @@ class NlpWorker(Worker):
             **kwargs,  # type: ignore[arg-type]
         )
         self.out_topic = settings.enriched_topic
+        self.limits = PostLimits.from_settings(settings)
         if analyze is None:
             from nlp import Analyzer
 
@@ -42,7 +44,7 @@ class NlpWorker(Worker):
         self.analyze = analyze
 
     def process(self, messages: list[Message]) -> list[tuple[Message, str]]:
-        good, dead = decode_posts(messages)
+        good, dead = decode_posts(messages, self.limits)
         if not good:
             return dead
         texts = [" ".join(x for x in (p.title, p.text) if x)[:MAX_ANALYZED_CHARS] for _, p in good]

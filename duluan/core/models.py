@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from duluan.core.text import strip_control
+
 SentimentLabel = Literal["positive", "neutral", "negative"]
 SENTIMENT_LABELS: tuple[SentimentLabel, ...] = ("negative", "neutral", "positive")
 TOPIC_THRESHOLD = 0.5
@@ -96,7 +98,44 @@ class Post(BaseModel):
     lang: str | None = Field(default=None, description="language declared by the source, if any")
     engagement: dict[str, int] = Field(default_factory=dict, description="likes, replies, views")
     raw: dict[str, Any] = Field(default_factory=dict, description="source fields kept as-is")
+    truncated: bool = Field(
+        default=False, description="text or title was cut to the size limit at the bus"
+    )
     analysis: Analysis | None = None
+
+    @field_validator(
+        "id",
+        "source",
+        "kind",
+        "url",
+        "thread_id",
+        "parent_id",
+        "author",
+        "title",
+        "lang",
+        mode="before",
+    )
+    @classmethod
+    def _no_control(cls, value: Any) -> Any:
+        """NULs and other control characters break ids, indexes and terminals: drop them."""
+        return strip_control(value) if isinstance(value, str) else value
+
+    @field_validator("text", mode="before")
+    @classmethod
+    def _text_not_only_control(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        cleaned = strip_control(value)
+        if value.strip() and not cleaned.strip():
+            raise ValueError("text is nothing but control characters")
+        return cleaned
+
+    @field_validator("engagement", mode="before")
+    @classmethod
+    def _clean_keys(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {strip_control(k) if isinstance(k, str) else k: v for k, v in value.items()}
+        return value
 
     @field_validator("id")
     @classmethod

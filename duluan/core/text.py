@@ -19,3 +19,11 @@ def fold(text: str) -> str:
 def clean_control(text: str) -> str:
     """Drop control characters and lone surrogates that break JSON, terminals and indexes."""
     return _CONTROL.sub(" ", text)
+
+
+def strip_control(text: str) -> str:
+    """Remove control characters (keeping tab and newline; CR becomes a newline) and lone
+    surrogates: what a Post's fields may hold."""
+    if not _CONTROL.search(text) and "\r" not in text:
+        return text
+    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))

@@ -151,6 +151,19 @@ def test_get_returns_the_same_post(loaded: Store) -> None:
     assert loaded.get("vnexpress:comment:999") is None
 
 
+def test_truncated_flag_round_trips(store: Store) -> None:
+    """A post cut at the bus keeps its flag through either store (and old posts lack it)."""
+    cut = make_post(1, "Giá xăng " * 50).model_copy(update={"truncated": True})
+    store.upsert([cut, make_post(2, "Giá xăng", hours=1)])
+    store.refresh()
+    got = store.get(cut.id)
+    assert got is not None and got.truncated and got == cut
+    old = store.get("vnexpress:comment:2")
+    assert old is not None and not old.truncated
+    hits = store.search(SearchQuery(q="xăng", sort="oldest")).hits
+    assert [h.post.truncated for h in hits] == [True, False]
+
+
 def test_upsert_is_idempotent_and_updates(loaded: Store) -> None:
     loaded.upsert(CORPUS[:2])
     changed = CORPUS[0].model_copy(update={"text": "Giá xăng giảm nhẹ"})
