@@ -68,12 +68,15 @@ def export(
     query: QueryDep,
     format: Annotated[Literal["csv", "jsonl"], Query()] = "jsonl",
     sort: Annotated[Literal["newest", "oldest"], Query()] = "newest",
+    bom: Annotated[
+        bool, Query(description="CSV: start with a UTF-8 BOM so Excel shows Vietnamese")
+    ] = False,
 ) -> StreamingResponse:
     """A streamed download; large results never sit in memory."""
     posts = store.iter_posts(query.model_copy(update={"sort": sort}))
     media = "text/csv; charset=utf-8" if format == "csv" else "application/x-ndjson"
     return StreamingResponse(
-        stream_export(posts, format),
+        stream_export(posts, format, bom=bom),
         media_type=media,
         headers={"Content-Disposition": f'attachment; filename="duluan-export.{format}"'},
     )

@@ -7,6 +7,7 @@ folder named by the `briefing_font_dir` setting; nothing is fetched from the int
 from __future__ import annotations
 
 import importlib.util
+import logging
 import unicodedata
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -31,6 +32,8 @@ from duluan.briefings.models import Briefing, SamplePost
 from duluan.briefings.render_html import NO_CARD, failed_label, lang_of, last_local_day
 
 FONT_FAMILY = "DejaVu"
+# fontTools logs every table it subsets at INFO, and fpdf2 its font work: ~75 lines per PDF
+_CHATTY_LOGGERS = ("fontTools", "fpdf")
 _SYSTEM_FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/TTF"))
 
 
@@ -235,8 +238,17 @@ def _kpis(doc: _Doc, items: list[tuple[str, str, str]], weights: Sequence[float]
     doc.set_xy(doc.l_margin, y + 24)
 
 
+def quiet_font_logs() -> None:
+    """Raise the font libraries' loggers to WARNING: their subsetting chatter is not news."""
+    for name in _CHATTY_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:  # an explicit level (a debugging user) stays
+            logger.setLevel(logging.WARNING)
+
+
 def render_pdf(briefing: Briefing, *, font_folder: Path | str | None = None) -> bytes:
     """The briefing as a PDF document (A4)."""
+    quiet_font_logs()
     b = briefing
     lang = lang_of(b)
     t: Any = lambda key: L.t(key, lang)  # noqa: E731

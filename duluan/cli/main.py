@@ -18,6 +18,7 @@ from duluan.cli.apikeys import apikey_app
 from duluan.cli.briefings import brief_cmd, briefing_app
 from duluan.cli.common import cli_settings
 from duluan.cli.crawl import crawl_cmd
+from duluan.cli.feedback import feedback_app
 from duluan.cli.nlp import analyze_cmd, eval_cmd, train_cmd
 from duluan.cli.watchlists import watchlist_app
 from duluan.core.logging import get_logger
@@ -45,6 +46,7 @@ app.command("eval")(eval_cmd)
 app.command("alerts")(alerts_cmd)
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(watchlist_app, name="watchlist")
+app.add_typer(feedback_app, name="feedback")
 app.add_typer(briefing_app, name="briefing")
 app.command("brief")(brief_cmd)
 
@@ -331,6 +333,9 @@ def export(
     source: list[str] = typer.Option([], "--source", help="only these sources"),
     since: str | None = typer.Option(None, "--since", help="ISO date/time"),
     until: str | None = typer.Option(None, "--until", help="ISO date/time"),
+    bom: bool = typer.Option(
+        False, "--bom", help="CSV: start with a UTF-8 BOM so Excel shows Vietnamese"
+    ),
 ) -> None:
     """Stream every post matching a query as CSV or JSONL (no row cap)."""
     from pydantic import ValidationError
@@ -351,7 +356,7 @@ def export(
     out = output.open("wb") if output else sys.stdout.buffer
     n = 0
     with make_store(settings) as store:
-        for chunk in stream_export(store.iter_posts(q), format):
+        for chunk in stream_export(store.iter_posts(q), format, bom=bom):
             out.write(chunk)
             n += 1
     out.flush()

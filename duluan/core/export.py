@@ -50,12 +50,21 @@ def csv_row(post: Post) -> list[str]:
     ]
 
 
-def stream_export(posts: Iterator[Post], fmt: str) -> Iterator[bytes]:
-    """Rows as they come from the store: memory stays flat whatever the result size."""
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def stream_export(posts: Iterator[Post], fmt: str, *, bom: bool = False) -> Iterator[bytes]:
+    """Rows as they come from the store: memory stays flat whatever the result size.
+
+    `bom` starts a CSV with a UTF-8 byte-order mark: Excel reads the file as UTF-8 then, instead
+    of the system code page that garbles Vietnamese (other CSV readers may keep it in `id`).
+    """
     if fmt == "jsonl":
         for post in posts:
             yield post.model_dump_json().encode() + b"\n"
         return
+    if bom:
+        yield UTF8_BOM
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(CSV_FIELDS)
