@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,7 +34,7 @@ from duluan.container import Container
 from duluan.core.cache import StaleWhileRevalidate
 from duluan.core.logging import get_logger
 from duluan.core.settings import Settings, get_settings
-from duluan.storage.base import Store, StoreError
+from duluan.storage.base import QueryRejected, Store, StoreError, StoreRejected
 from duluan.trends.service import TrendsResponse
 
 log = get_logger(__name__)
@@ -102,20 +101,24 @@ def create_app(
     @app.exception_handler(StoreError)
     async def store_down(request: Request, exc: StoreError) -> JSONResponse:
         log.error("api.store_error", path=request.url.path, error=str(exc)[:300])
-        return JSONResponse(status_code=503, content={"detail": "the store is unavailable; retry"})
+        return JSONResponse(
+            status_code=503,
+            content={"detail": "the store is unavailable; retry"},
+            headers={"Retry-After": "5"},
+        )
 
-    @app.exception_handler(sqlite3.OperationalError)
-    async def sqlite_error(request: Request, exc: sqlite3.OperationalError) -> JSONResponse:
-        # Known gap in storage/sqlite_compile: a term that folds to nothing (e.g. a lone
-        # backslash) compiles to an FTS literal SQLite rejects. That is the query's fault: 400.
-        text = str(exc)
-        if "unterminated string" in text or "fts5" in text:
-            return JSONResponse(
-                status_code=400,
-                content={"detail": f"invalid query: the full-text engine refused it ({text})"},
-            )
-        log.error("api.sqlite_error", path=request.url.path, error=text[:300])
-        return JSONResponse(status_code=503, content={"detail": "the store is unavailable; retry"})
+    @app.exception_handler(StoreRejected)
+    async def store_refused(request: Request, exc: StoreRejected) -> JSONResponse:
+        log.error("api.store_rejected", path=request.url.path, error=str(exc)[:300])
+        return JSONResponse(status_code=502, content={"detail": "the store refused the request"})
+
+    @app.exception_handler(QueryRejected)
+    async def query_refused(request: Request, exc: QueryRejected) -> JSONResponse:
+        # the backend's own query engine refused what our compiler made of it: the query's fault
+        return JSONResponse(
+            status_code=400,
+            content={"detail": f"invalid query: the full-text engine refused it ({exc})"},
+        )
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:

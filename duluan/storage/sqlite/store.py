@@ -19,6 +19,7 @@ from pathlib import Path
 from duluan.core.logging import get_logger
 from duluan.core.settings import Settings
 from duluan.storage.base import Store, StoreError
+from duluan.storage.sqlite.errors import translate_errors
 from duluan.storage.sqlite.facets import FACETS_SQL
 from duluan.storage.sqlite.postings import CHANGES_SCHEMA, MIN_MATCHES, PostingsCache
 from duluan.storage.sqlite.rollup import HourlyCache
@@ -32,6 +33,7 @@ __all__ = ["SCHEMA_VERSION", "SQLiteStore"]
 log = get_logger(__name__)
 
 
+@translate_errors
 class SQLiteStore(WritesMixin, SearchMixin, TopNMixin, Store):
     """One SQLite file (WAL): one writer process and many readers (a connection per thread)."""
 
