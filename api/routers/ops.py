@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from api.deps import get_store, search_query
 from api.schemas import Health, SourceHealth
 from api.security import READ
+from duluan.core.health import STAGES, StageHealth
 from duluan.core.query import And, FieldMatch, Node, Or, SearchQuery
 from duluan.storage.base import Store
 
@@ -25,8 +26,21 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-@router.get("/readyz", response_model=Health, summary="The store answers")
+@router.get("/readyz", response_model=Health, summary="The store answers and no stage is down")
 def readyz(store: StoreDep) -> Response:
+    """503 while a pipeline stage of this process (`duluan run`) is down, naming it, or while the
+    store does not answer."""
+    stages = STAGES.snapshot()
+    down = sorted(name for name, s in stages.items() if not s.up)
+    if down:
+        return JSONResponse(
+            status_code=503,
+            content={
+                "status": "unavailable",
+                "detail": f"stage down: {', '.join(down)}",
+                "stages": {name: _stage_json(s) for name, s in sorted(stages.items())},
+            },
+        )
     try:
         n = store.count(SearchQuery())
     except Exception as exc:  # any store failure means not ready
@@ -34,6 +48,19 @@ def readyz(store: StoreDep) -> Response:
             status_code=503, content={"status": "unavailable", "detail": str(exc)[:300]}
         )
     return JSONResponse(content={"status": "ok", "posts": n})
+
+
+def _stage_json(stage: StageHealth) -> dict[str, object]:
+    return {
+        "up": stage.up,
+        "restarts": stage.restarts,
+        "last_error": stage.last_error,
+        "last_error_at": (
+            datetime.fromtimestamp(stage.last_error_at, UTC).isoformat()
+            if stage.last_error_at
+            else None
+        ),
+    }
 
 
 @router.get("/metrics", summary="Prometheus metrics", include_in_schema=True)

@@ -113,10 +113,16 @@ def _run_worker(stage: str, max_idle: float | None, max_messages: int | None) ->
     worker.install_signal_handlers()
     try:
         stats = worker.run(max_idle=max_idle, max_messages=max_messages)
+    except Exception as exc:  # logged as `worker.failed`; exit non-zero so a supervisor restarts us
+        _err(f"{stage}: stopped by {type(exc).__name__}: {str(exc)[:300]}")
+        raise typer.Exit(1) from exc
     finally:
-        bus.close()
-        if store is not None:
-            store.close()
+        for part in (bus, store):
+            try:
+                if part is not None:
+                    part.close()
+            except Exception as exc:  # a failing close must not hide why the worker stopped
+                log.warning("worker.close_failed", stage=stage, error=str(exc)[:300])
     _err(
         f"{stage}: processed {stats.processed}, dead-lettered {stats.dead}, retries {stats.retries}"
     )
