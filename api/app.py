@@ -20,6 +20,7 @@ from api.ratelimit import RateLimiter
 from api.routers import (
     alerts,
     briefings,
+    config,
     feedback,
     live,
     ops,
@@ -33,6 +34,7 @@ from api.services.query_cache import QueryCache
 from duluan.container import Container
 from duluan.core.cache import StaleWhileRevalidate
 from duluan.core.logging import get_logger
+from duluan.core.query import QuerySyntaxError
 from duluan.core.settings import Settings, get_settings
 from duluan.storage.base import QueryRejected, Store, StoreError, StoreRejected
 from duluan.trends.service import TrendsResponse
@@ -120,6 +122,11 @@ def create_app(
             content={"detail": f"invalid query: the full-text engine refused it ({exc})"},
         )
 
+    @app.exception_handler(QuerySyntaxError)
+    async def bad_query(request: Request, exc: QuerySyntaxError) -> JSONResponse:
+        # raised past the door: a store's budget check or its time limit (QueryTooCostly)
+        return JSONResponse(status_code=400, content={"detail": f"invalid query: {exc}"})
+
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
@@ -134,6 +141,7 @@ def create_app(
 
     for router in (
         ops.router,
+        config.router,
         search.router,
         posts.router,
         stats.router,

@@ -18,7 +18,7 @@ from duluan.alerts.delivery import DeliveryConfig
 from duluan.alerts.repository import AlertRepository
 from duluan.container import Container
 from duluan.core.models import SENTIMENT_LABELS
-from duluan.core.query import QuerySyntaxError, SearchQuery, parse_query
+from duluan.core.query import QuerySyntaxError, SearchQuery, check_budget, parse_query
 from duluan.core.settings import Settings
 from duluan.storage.base import Store
 from duluan.watchlists.service import WatchlistNotFound, resolve_query
@@ -69,9 +69,10 @@ async def filter_query(
 
 
 def check_query_text(q: str | None) -> str | None:
-    """The query text if it parses, else a 400 saying where it is wrong."""
+    """The query text if it parses within the query budget, else a 400 saying what is wrong
+    (checked on the event loop: an over-budget query never takes a thread or the store)."""
     try:
-        parse_query(q)
+        check_budget(parse_query(q))
     except QuerySyntaxError as exc:
         raise HTTPException(status_code=400, detail=f"invalid query: {exc}") from exc
     return q
@@ -83,8 +84,8 @@ async def search_query(
     q: Annotated[
         str | None,
         Query(
-            description='query language, e.g. `xăng AND (tăng OR "lên giá") -source:voz`',
-            max_length=2000,
+            description='query language, e.g. `xăng AND (tăng OR "lên giá") -source:voz`; '
+            "bounded by the `query_*` settings (length, nesting, terms, wildcards)",
         ),
     ] = None,
     watchlist: Annotated[

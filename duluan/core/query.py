@@ -10,15 +10,64 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field, field_validator
+
+from duluan.core.settings import setting_default
+from duluan.core.text import fold
+
+if TYPE_CHECKING:
+    from duluan.core.settings import Settings
 
 FIELDS = ("source", "author", "topic", "sentiment", "lang", "kind", "rule", "thread", "parent")
 
 
 class QuerySyntaxError(ValueError):
     """The query text cannot be parsed; the message says where and why."""
+
+
+class QueryTooCostly(QuerySyntaxError):
+    """The query is over a budget (length, nesting, terms, wildcards): refused before any store
+    sees it, so one request cannot hold the store for others. The message names the limit."""
+
+
+class QueryTimedOut(QueryTooCostly):
+    """The store stopped the query at its time limit (`store_query_timeout_ms`)."""
+
+
+@dataclass(frozen=True)
+class QueryBudget:
+    """What one query may ask of a store; defaults are the `query_*` settings' defaults."""
+
+    max_chars: int = setting_default("query_max_chars")
+    max_depth: int = setting_default("query_max_depth")
+    max_terms: int = setting_default("query_max_terms")
+    max_wildcards: int = setting_default("query_max_wildcards")
+    min_prefix_chars: int = setting_default("query_min_prefix_chars")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> QueryBudget:
+        return cls(
+            max_chars=settings.query_max_chars,
+            max_depth=settings.query_max_depth,
+            max_terms=settings.query_max_terms,
+            max_wildcards=settings.query_max_wildcards,
+            min_prefix_chars=settings.query_min_prefix_chars,
+        )
+
+
+_budget = QueryBudget()
+
+
+def set_query_budget(budget: QueryBudget) -> None:
+    """The process's budget (the container sets it from settings); stores enforce it."""
+    global _budget
+    _budget = budget
+
+
+def query_budget() -> QueryBudget:
+    return _budget
 
 
 @dataclass(frozen=True)
@@ -92,9 +141,22 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
-    def __init__(self, tokens: list[tuple[str, str]]) -> None:
+    """Recursive descent with an explicit depth bound (parentheses and NOT each add a level), so
+    hostile nesting is a QueryTooCostly, never a RecursionError."""
+
+    def __init__(self, tokens: list[tuple[str, str]], max_depth: int) -> None:
         self.tokens = tokens
         self.i = 0
+        self.depth = 0
+        self.max_depth = max_depth
+
+    def _deeper(self, levels: int = 1) -> None:
+        self.depth += levels
+        if self.depth > self.max_depth:
+            raise QueryTooCostly(
+                f"query nests deeper than {self.max_depth} levels of parentheses and NOT "
+                "(query_max_depth)"
+            )
 
     def peek(self) -> str | None:
         return self.tokens[self.i][0] if self.i < len(self.tokens) else None
@@ -128,10 +190,16 @@ class _Parser:
         return parts[0] if len(parts) == 1 else And(tuple(parts))
 
     def not_expr(self) -> Node:
-        if self.peek() in ("not", "minus"):
+        nots = 0
+        while self.peek() in ("not", "minus"):  # a loop, not recursion: `- - - ... x`
             self.take()
-            return Not(self.not_expr())
-        return self.atom()
+            nots += 1
+            self._deeper()
+        node = self.atom()
+        for _ in range(nots):
+            node = Not(node)
+        self.depth -= nots
+        return node
 
     def atom(self) -> Node:
         kind = self.peek()
@@ -139,10 +207,12 @@ class _Parser:
             raise QuerySyntaxError("query ends where a term was expected")
         if kind == "lp":
             self.take()
+            self._deeper()
             node = self.or_expr()
             if self.peek() != "rp":
                 raise QuerySyntaxError("missing ')'")
             self.take()
+            self.depth -= 1
             return node
         if kind in ("and", "or", "rp"):
             raise QuerySyntaxError(
@@ -162,13 +232,68 @@ class _Parser:
         return Term(value)
 
 
-def parse_query(text: str | None) -> Node:
-    """Parse query text into an AST; an empty query matches everything."""
+def parse_query(text: str | None, budget: QueryBudget | None = None) -> Node:
+    """Parse query text into an AST; an empty query matches everything. Length and nesting are
+    bounded here (the process's budget unless one is given); terms and wildcards by
+    `check_budget`, which stores call before they run a query."""
     if text is None:
         return MatchAll()
-    if len(text) > 2000:
-        raise QuerySyntaxError("query is longer than 2000 characters")
-    return _Parser(_tokenize(text)).parse()
+    budget = budget or _budget
+    if len(text) > budget.max_chars:
+        raise QueryTooCostly(
+            f"query is longer than {budget.max_chars} characters (query_max_chars)"
+        )
+    return _Parser(_tokenize(text), budget.max_depth).parse()
+
+
+def _leaves(node: Node) -> list[Node]:
+    out: list[Node] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, And | Or):
+            stack.extend(n.parts)
+        elif isinstance(n, Not):
+            stack.append(n.part)
+        else:
+            out.append(n)
+    return out
+
+
+def check_budget(node: Node, budget: QueryBudget | None = None) -> Node:
+    """`node` if it is within the budget, else QueryTooCostly naming the limit it passes.
+
+    A prefix term (`xă*`) expands to every indexed word it starts; one letter starts tens of
+    thousands, so prefixes need `min_prefix_chars` letters and a query at most
+    `max_wildcards` of them.
+    """
+    budget = budget or _budget
+    leaves = [n for n in _leaves(node) if not isinstance(n, MatchAll)]
+    if len(leaves) > budget.max_terms:
+        raise QueryTooCostly(
+            f"query has {len(leaves)} terms; at most {budget.max_terms} (query_max_terms)"
+        )
+    wildcards = [n.text for n in leaves if isinstance(n, Term) and is_prefix(n.text)]
+    if len(wildcards) > budget.max_wildcards:
+        raise QueryTooCostly(
+            f"query has {len(wildcards)} wildcard terms; at most {budget.max_wildcards} "
+            "(query_max_wildcards)"
+        )
+    for w in wildcards:
+        if len(_WORD.findall(fold(w.rstrip("*")))) < budget.min_prefix_chars:
+            raise QueryTooCostly(
+                f"wildcard {w[:40]!r} needs at least {budget.min_prefix_chars} letters before "
+                "'*' (query_min_prefix_chars)"
+            )
+    return node
+
+
+_WORD = re.compile(r"\w", re.UNICODE)
+
+
+def is_prefix(text: str) -> bool:
+    """A prefix term: text ending in `*` with something before it (as the stores read it)."""
+    return text.endswith("*") and len(text) > 1
 
 
 def positive_terms(node: Node) -> list[str]:

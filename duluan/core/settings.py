@@ -46,6 +46,17 @@ class Settings(BaseSettings):
     api_key_pepper: SecretStr | None = Field(
         None, description="secret mixed into API key hashes (keep it out of the DB)"
     )
+    api_header_max_bytes: int = Field(
+        16384,
+        ge=1024,
+        description="largest request header block (names and values) the API reads; more: 431",
+    )
+    api_header_max_count: int = Field(
+        100, ge=10, description="most request headers the API accepts; more: 431"
+    )
+    api_keep_alive_s: int = Field(
+        5, ge=1, description="seconds an idle keep-alive connection stays open (uvicorn)"
+    )
     api_live_heartbeat_s: float = Field(15.0, gt=0, description="SSE heartbeat comment period")
     api_live_poll_s: float = Field(1.0, gt=0, description="how often /v1/live polls the store")
     api_port: int = Field(8000, description="port `duluan api` binds")
@@ -76,7 +87,14 @@ class Settings(BaseSettings):
     )
     api_require_key_for_reads: bool = Field(False, description="reads need a `read` API key")
     api_trust_proxy: bool = Field(
-        False, description="take the client address from X-Forwarded-For (behind a proxy)"
+        False,
+        description="take the API client address from X-Forwarded-For, only when the direct"
+        " peer is one of `api_trusted_proxies`",
+    )
+    api_trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"],
+        description="addresses or networks of the reverse proxies whose X-Forwarded-For is"
+        " believed (when `api_trust_proxy` / `feedback_trust_proxy` is on)",
     )
     briefing_font_dir: Path | None = Field(
         None, description="folder with DejaVuSans(-Bold).ttf for PDFs; default matplotlib's"
@@ -114,7 +132,9 @@ class Settings(BaseSettings):
     elasticsearch_index: str = Field("duluan-posts", description="index alias / name prefix")
     elasticsearch_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch node URL")
     enriched_topic: str = Field("posts.enriched", description="bus topic: analysed posts")
-    feedback_burst: int = Field(5, ge=1, description="feedback submissions a client may send at once")
+    feedback_burst: int = Field(
+        5, ge=1, description="feedback submissions a client may send at once"
+    )
     feedback_duplicate_window_s: float = Field(
         86400, description="same text in the same campaign within this window is refused"
     )
@@ -127,7 +147,9 @@ class Settings(BaseSettings):
         None, description="key signing the form's timestamp; default random per process"
     )
     feedback_trust_proxy: bool = Field(
-        False, description="take the feedback client address from X-Forwarded-For"
+        False,
+        description="take the feedback client address from X-Forwarded-For, only when the"
+        " direct peer is one of `api_trusted_proxies`",
     )
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers")
     kafka_partitions: int = Field(4, description="partitions for topics duluan creates")
@@ -154,6 +176,17 @@ class Settings(BaseSettings):
     )
     public_base_url: str | None = Field(
         None, description="base of links in QR codes; default the request's own URL"
+    )
+    query_max_chars: int = Field(2000, ge=10, description="longest query text accepted")
+    query_max_depth: int = Field(
+        16, ge=1, description="deepest nesting of parentheses and NOT in a query"
+    )
+    query_max_terms: int = Field(
+        64, ge=1, description="most terms, phrases and field filters in one query"
+    )
+    query_max_wildcards: int = Field(8, ge=0, description="most prefix terms (`xăng*`) in a query")
+    query_min_prefix_chars: int = Field(
+        2, ge=1, description="letters a prefix term needs before its `*`"
     )
     raw_topic: str = Field("posts.raw", description="bus topic: crawled posts")
     retry_attempts: int = Field(
@@ -188,6 +221,16 @@ class Settings(BaseSettings):
     )
     store_path: Path | None = Field(
         None, description="SQLite store file; default DATA_DIR/duluan.db"
+    )
+    store_query_timeout_ms: int = Field(
+        5000,
+        ge=0,
+        description="a store read is stopped after this long (SQLite: per statement;"
+        " Elasticsearch: the search `timeout`), so no request holds the store (0: no limit)",
+    )
+    timezone: str = Field(
+        "Asia/Ho_Chi_Minh",
+        description="zone of date-times given without an offset (API parameters and bodies)",
     )
     trends_cache_ttl_s: float = Field(
         60.0, ge=0, description="seconds a /v1/trends answer is fresh (stale ones refresh behind)"

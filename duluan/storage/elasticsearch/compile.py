@@ -13,7 +13,18 @@ import re
 from datetime import datetime
 from typing import Any
 
-from duluan.core.query import And, FieldMatch, MatchAll, Node, Not, Or, Phrase, SearchQuery, Term
+from duluan.core.query import (
+    And,
+    FieldMatch,
+    MatchAll,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    SearchQuery,
+    Term,
+    check_budget,
+)
 from duluan.core.text import fold
 
 _WORD = re.compile(r"\w", re.UNICODE)
@@ -168,7 +179,7 @@ def compile_query(
         if q.until is not None:
             rng["lt"] = _iso(q.until)
         filters.append({"range": {"created_at": rng}})
-    main = compile_node(q.ast())
+    main = compile_node(check_budget(q.ast()))  # the budget, before the node sees it
     if not filters:
         return main
     return {"bool": {"must": [main], "filter": filters}}

@@ -6,7 +6,18 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from duluan.core.query import And, FieldMatch, MatchAll, Node, Not, Or, Phrase, SearchQuery, Term
+from duluan.core.query import (
+    And,
+    FieldMatch,
+    MatchAll,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    SearchQuery,
+    Term,
+    check_budget,
+)
 from duluan.core.text import fold
 from duluan.storage.sqlite.facets import PREFIX, fts_any
 
@@ -165,7 +176,7 @@ class Compiler:
         return f"{column} IN ({','.join('?' * len(values))})"
 
     def plan(self, q: SearchQuery) -> Plan:
-        node = q.ast()
+        node = check_budget(q.ast())  # over budget: refused before SQLite sees it
         drive: Node | None = None
         rest: list[Node] = []
         if _text_only(node):

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 from duluan.core.logging import get_logger
-from duluan.core.settings import Settings
+from duluan.core.settings import Settings, setting_default
 from duluan.storage.base import Store, StoreError
 from duluan.storage.sqlite.errors import translate_errors
 from duluan.storage.sqlite.facets import FACETS_SQL
@@ -42,8 +42,10 @@ class SQLiteStore(WritesMixin, SearchMixin, TopNMixin, Store):
         path: Path | str,
         postings_cache_mb: int = 256,
         postings_min_matches: int = MIN_MATCHES,
+        query_timeout_ms: int = setting_default("store_query_timeout_ms"),
     ) -> None:
         self.path = Path(path)
+        self.query_timeout_ms = query_timeout_ms
         self._postings = (
             PostingsCache(postings_cache_mb * 2**20, lambda: self._r, postings_min_matches)
             if postings_cache_mb > 0
@@ -118,7 +120,11 @@ class SQLiteStore(WritesMixin, SearchMixin, TopNMixin, Store):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SQLiteStore:
-        return cls(settings.resolved_store_path, settings.store_postings_cache_mb)
+        return cls(
+            settings.resolved_store_path,
+            settings.store_postings_cache_mb,
+            query_timeout_ms=settings.store_query_timeout_ms,
+        )
 
     def close(self) -> None:
         if self._postings is not None:
