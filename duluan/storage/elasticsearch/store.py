@@ -23,7 +23,7 @@ from duluan.core.highlight import snippet
 from duluan.core.ids import content_hash
 from duluan.core.logging import get_logger
 from duluan.core.models import Post
-from duluan.core.query import Interval, SearchQuery, Split, positive_terms
+from duluan.core.query import Interval, QueryTimedOut, SearchQuery, Split, positive_terms
 from duluan.core.retry import RetryPolicy
 from duluan.core.settings import Settings
 from duluan.core.text import clean_control, fold
@@ -125,8 +125,10 @@ class ElasticsearchStore(Store):
         request_timeout: float = 60.0,
         client: Elasticsearch | None = None,
         cold_timelines: int = 512,
+        query_timeout_ms: int = 0,
     ) -> None:
         self.url = url
+        self.query_timeout_ms = query_timeout_ms
         self.prefix = prefix
         self.alias = prefix
         base = prefix.removesuffix("-posts")
@@ -171,6 +173,7 @@ class ElasticsearchStore(Store):
             settings.elasticsearch_index,
             cold_timelines=settings.elasticsearch_cold_timelines,
             retry=RetryPolicy.from_settings(settings),
+            query_timeout_ms=settings.store_query_timeout_ms,
         )
 
     # -- plumbing --------------------------------------------------------------------------
@@ -553,6 +556,19 @@ class ElasticsearchStore(Store):
         hits = res["hits"]["hits"]
         return Post.model_validate(hits[0]["_source"]["post"]) if hits else None
 
+    def _timed(self) -> dict[str, Any]:
+        """The search `timeout` of a query-driven read (none when the limit is off)."""
+        return {"timeout": f"{self.query_timeout_ms}ms"} if self.query_timeout_ms > 0 else {}
+
+    def _check_timed_out(self, res: Any) -> None:
+        """Shards that stopped at `timeout` return partial answers: refuse them instead."""
+        if self.query_timeout_ms > 0 and res.get("timed_out"):
+            raise QueryTimedOut(
+                f"Elasticsearch stopped this query after {self.query_timeout_ms} ms "
+                "(store_query_timeout_ms): narrow it (fewer terms or wildcards, a shorter "
+                "time range)"
+            )
+
     def count(self, query: SearchQuery) -> int:
         res = self._call(
             "count",
@@ -593,8 +609,10 @@ class ElasticsearchStore(Store):
             index=self.alias,
             rejected=QueryRejected,
             **body,
+            **self._timed(),
             **_NOT_FOUND_OK,
         )
+        self._check_timed_out(res)
         raw = res["hits"]["hits"]
         more = len(raw) > query.limit
         raw = raw[: query.limit]
@@ -682,8 +700,10 @@ class ElasticsearchStore(Store):
             size=0,
             aggs=aggs,
             rejected=QueryRejected,
+            **self._timed(),
             **_NOT_FOUND_OK,
         )
+        self._check_timed_out(res)
         return dict(res.get("aggregations") or {})
 
     def timeline(
