@@ -326,9 +326,12 @@ def build_site(
     *,
     history_days: float = 2.0,
     spike: int = 0,
+    busy_hours: int = 0,
+    busy_per_hour: int = 30,
 ) -> list[Article]:
-    """Eight articles and about `comments` comments and replies over the last `history_days`,
-    plus `spike` angry comments about flooding in the last hour (a planted trend)."""
+    """Eight articles and about `comments` comments and replies over the last `history_days`;
+    `busy_per_hour` more in each of the last `busy_hours` (enough posts per hour for hourly
+    trends to learn a baseline); `spike` angry comments about flooding in the last hour."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC)
     span_h = max(history_days * 24.0, 6 * 1.5 * len(TOPICS))
@@ -373,6 +376,16 @@ def build_site(
                             int(reply_at.timestamp()), rng.randint(0, 20))
                 )
                 made += 1
+    for hour in range(busy_hours):
+        for _ in range(busy_per_hour):
+            article = rng.choice(articles)
+            created = now - timedelta(hours=hour, seconds=rng.uniform(30, 3590))
+            if created <= article.published:
+                continue
+            text, _ = make_comment_text(article.topic, rng)
+            cid = new_id()
+            article.comments.append(Comment(cid, article.article_id, cid, text, make_author(rng),
+                                            int(created.timestamp()), rng.randint(0, 10)))
     if spike:
         flood = next(a for a in articles if a.topic.slug == SPIKE_TOPIC)
         for _ in range(spike):
@@ -676,13 +689,15 @@ def start_demo_site(
     comments: int = 300,
     history_days: float = 2.0,
     spike: int = 0,
+    busy_hours: int = 0,
     now: datetime | None = None,
 ) -> DemoServer:
     """Start the demo site in a daemon thread (`stop()` ends it)."""
-    site = DemoSite(
-        build_site(now, seed=seed, comments=comments, history_days=history_days, spike=spike),
-        seed=seed,
+    articles = build_site(
+        now, seed=seed, comments=comments, history_days=history_days, spike=spike,
+        busy_hours=busy_hours,
     )
+    site = DemoSite(articles, seed=seed)
     server = ThreadingHTTPServer((host, port), _handler(site))
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name="duluan-demo-site", daemon=True)

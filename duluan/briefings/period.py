@@ -6,6 +6,7 @@ inclusive (`--from 2026-11-01 --to 2026-11-30` is the whole of November).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
@@ -67,20 +68,32 @@ class Period:
         return "week"
 
 
+_RELATIVE = re.compile(r"^(today|yesterday|(\d{1,3})d)$")
+
+
 def _parse_point(value: str | date | datetime, tz: ZoneInfo) -> tuple[datetime, bool]:
-    """(aware datetime, whether it was a bare date)."""
+    """(aware datetime, whether it was a bare date); `today`, `yesterday` and `7d` (seven days
+    before today) are dates relative to now, so examples and schedules need no fixed dates."""
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=tz)), False
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=tz), True
     text = value.strip()
+    relative = _RELATIVE.match(text.lower())
+    if relative:  # today, yesterday, 7d (days before today), in the briefing's zone
+        word, days = relative.group(1), relative.group(2)
+        back = 1 if word == "yesterday" else int(days) if days else 0
+        d = datetime.now(tz).date() - timedelta(days=back)
+        return datetime(d.year, d.month, d.day, tzinfo=tz), True
     try:
         if len(text) == 10:
             d = date.fromisoformat(text)
             return datetime(d.year, d.month, d.day, tzinfo=tz), True
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise PeriodError(f"not a date (YYYY-MM-DD) or ISO date-time: {value!r}") from exc
+        raise PeriodError(
+            f"not a date (YYYY-MM-DD, today, yesterday, 7d) or ISO date-time: {value!r}"
+        ) from exc
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)), False
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 
 from duluan.cli.common import cli_settings
-from duluan.container import Container
 
 apikey_app = typer.Typer(help="API keys (read / admin scopes).", no_args_is_help=True)
 
@@ -18,6 +17,8 @@ def apikey_create(
     """Create a key; it is printed once (only its hash is stored)."""
     if scope not in ("read", "admin"):
         raise typer.BadParameter("scope must be read or admin")
+    from duluan.container import Container
+
     with Container(cli_settings()) as c:
         key, plain = c.keys.create(name, "admin" if scope == "admin" else "read")
     typer.echo(
@@ -31,6 +32,8 @@ def apikey_list(
     all_: bool = typer.Option(False, "--all", help="include revoked keys"),
 ) -> None:
     """Keys (id, scope, name, created, last used); never the secrets."""
+    from duluan.container import Container
+
     with Container(cli_settings()) as c:
         keys = c.keys.list(include_revoked=all_)
     for k in keys:
@@ -44,6 +47,8 @@ def apikey_list(
 @apikey_app.command("revoke")
 def apikey_revoke(key_id: str = typer.Argument(..., help="the key's id (from `list`)")) -> None:
     """Revoke a key at once."""
+    from duluan.container import Container
+
     with Container(cli_settings()) as c:
         revoked = c.keys.revoke(key_id)
     if not revoked:

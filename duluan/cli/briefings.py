@@ -17,8 +17,12 @@ briefing_app = typer.Typer(help="Scheduled briefings (daily/weekly/monthly).", n
 
 def brief_cmd(
     watchlist: str = typer.Argument(..., help="watchlist id or name"),
-    from_: str = typer.Option(..., "--from", help="first day, YYYY-MM-DD (or ISO time)"),
-    to: str = typer.Option(..., "--to", help="last day, inclusive, YYYY-MM-DD (or ISO time)"),
+    from_: str = typer.Option(
+        ..., "--from", help="first day: YYYY-MM-DD, today, yesterday, 7d (days ago) or ISO time"
+    ),
+    to: str = typer.Option(
+        ..., "--to", help="last day, inclusive: YYYY-MM-DD, today, yesterday, 7d or ISO time"
+    ),
     format: str = typer.Option("html", "--format", help="html, pdf or json"),
     lang: str = typer.Option("vi", "--lang", help="vi or en"),
     tz: str | None = typer.Option(None, "--tz", help="IANA time zone (default Asia/Ho_Chi_Minh)"),

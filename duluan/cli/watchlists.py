@@ -9,7 +9,6 @@ import typer
 from pydantic import ValidationError
 
 from duluan.cli.common import cli_settings
-from duluan.container import Container
 from duluan.core.settings import Settings
 from duluan.watchlists.repository import WatchlistRepository
 
@@ -18,6 +17,8 @@ watchlist_app = typer.Typer(help="Named, saved queries (watchlists).", no_args_i
 
 def _repo(settings: Settings) -> WatchlistRepository:
     """The watchlist table; the container (and its connection) closes when the command ends."""
+    from duluan.container import Container
+
     container = Container(settings)
     atexit.register(container.close)
     return container.watchlists

@@ -303,3 +303,18 @@ def test_email_delivery_attaches_the_pdf(
         assert parts["application/pdf"].get_payload(decode=True).startswith(b"%PDF")  # type: ignore[union-attr]
     finally:
         controller.stop()
+
+
+def test_relative_period_words() -> None:
+    from zoneinfo import ZoneInfo
+
+    from duluan.briefings.period import PeriodError
+
+    tz = "Asia/Ho_Chi_Minh"
+    week = make_period("7d", "today", tz)
+    today = datetime.now(ZoneInfo(tz)).date()
+    assert week.start.date() == today - timedelta(days=7)
+    assert week.end.date() == today + timedelta(days=1)  # today is inclusive
+    assert make_period("yesterday", "yesterday", tz).start.date() == today - timedelta(days=1)
+    with pytest.raises(PeriodError, match="7d"):
+        make_period("last week", "today", tz)
