@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +15,7 @@ from duluan.cli.apikeys import apikey_app
 from duluan.cli.briefings import brief_cmd, briefing_app
 from duluan.cli.common import cli_settings
 from duluan.cli.crawl import crawl_cmd
+from duluan.cli.demo import demo_cmd
 from duluan.cli.feedback import feedback_app
 from duluan.cli.nlp import analyze_cmd, eval_cmd, train_cmd
 from duluan.cli.watchlists import watchlist_app
@@ -40,6 +38,7 @@ app.add_typer(worker_app, name="worker")
 app.add_typer(delete_app, name="delete")
 app.add_typer(dead_app, name="dead")
 app.command("crawl")(crawl_cmd)
+app.command("demo")(demo_cmd)
 app.command("analyze")(analyze_cmd)
 app.command("train")(train_cmd)
 app.command("eval")(eval_cmd)
@@ -146,83 +145,6 @@ def worker_index(
     _run_worker("index", max_idle, max_messages)
 
 
-def _progress_printer(label: str) -> Any:
-    last = [0.0]
-
-    def show(raw: int, enriched: int, indexed: int) -> None:
-        if time.monotonic() - last[0] >= 1.0:
-            last[0] = time.monotonic()
-            _err(
-                f"  {label}: waiting for NLP {raw}, waiting for index {enriched}, indexed {indexed}"
-            )
-
-    return show
-
-
-@app.command()
-def demo(
-    host: str = typer.Option("127.0.0.1", "--host", help="API bind address"),
-    port: int = typer.Option(8000, "--port", help="API port"),
-    exit_after_ingest: bool = typer.Option(
-        False, "--exit-after-ingest", help="stop after ingest instead of serving (headless)"
-    ),
-) -> None:
-    """Crawl a built-in demo news site with the real vnexpress spider, analyse, index, serve."""
-    from crawlers.demo_site import serve_demo_site
-    from crawlers.runner import crawl
-    from duluan.pipeline import Pipeline
-
-    settings = cli_settings()
-    _err(f"duluan demo · data in {settings.data_dir.resolve()}")
-    server, base_url = serve_demo_site()
-    pipeline = Pipeline(settings)
-    pipeline.start()
-    _err("[1/4] NLP worker (its own process) and indexer started")
-    try:
-        _err(f"[2/4] crawling the demo site {base_url} with the vnexpress spider …")
-        env = {
-            f"DULUAN_{k.upper()}": str(v)
-            for k, v in {
-                "data_dir": settings.data_dir.resolve(),
-                "bus": settings.bus,
-                "store": settings.store,
-            }.items()
-        }
-        result = crawl(
-            "vnexpress",
-            start_urls=[f"{base_url}/rss/tin-moi-nhat.rss"],
-            overrides={
-                "VNEXPRESS_API_BASE": base_url,
-                "DULUAN_POLITE": False,
-            },
-            env=env,
-            timeout=600,
-        )
-        _err(f"      crawled {result.get('items', 0)} posts ({result.get('errors', 0)} errors)")
-        _err("[3/4] analysing and indexing …")
-        if not pipeline.wait_drained(timeout=600, progress=_progress_printer("pipeline")):
-            _err("      the pipeline did not drain within 10 minutes")
-            raise typer.Exit(1)
-        from duluan.core.query import SearchQuery
-
-        total = pipeline.store.count(SearchQuery())
-        sentiments = dict(pipeline.store.top_values("sentiment", SearchQuery()))
-        _err(
-            f"      store holds {total} posts; sentiment {sentiments}; "
-            f"dead-lettered {pipeline.nlp.stats.dead + pipeline.indexer.stats.dead}"
-        )
-    finally:
-        pipeline.stop()
-        server.shutdown()
-    if exit_after_ingest:
-        _err("[4/4] done (--exit-after-ingest)")
-        return
-    _err(
-        f"[4/4] dashboard: http://{host}:{port}/   API docs: http://{host}:{port}/docs   (Ctrl+C stops)"
-    )
-    _serve(settings, host, port)
-
-
 @app.command()
 def run(
     sources: Path | None = typer.Option(None, "--sources", help="YAML list of sources to crawl"),
@@ -230,71 +152,20 @@ def run(
     port: int = typer.Option(None, "--port", help="API port"),
     no_api: bool = typer.Option(False, "--no-api", help="don't serve the API"),
 ) -> None:
-    """Every stage in one process: scheduled crawls, NLP, indexing, API."""
-    from duluan.cli.crawl import load_sources, run_source
-    from duluan.container import Container
-    from duluan.pipeline import Pipeline
+    """Every stage in one process: scheduled crawls, NLP, indexing, alerts, briefings, API."""
+    from duluan.cli.crawl import load_sources
+    from duluan.cli.stack import run_stack
 
     settings = cli_settings()
-    stop = threading.Event()
-    pipeline = Pipeline(settings)
-    pipeline.start()
-    container = Container(settings, store=pipeline.store)  # the pipeline owns the store
     sources_path = sources or settings.sources_file
     configs = load_sources(sources_path) if sources_path else []
-
-    def scheduler() -> None:
-        next_run = {c.name: 0.0 for c in configs}
-        while not stop.is_set():
-            for c in configs:
-                if time.monotonic() >= next_run[c.name]:
-                    try:
-                        run_source(c)
-                    except Exception as exc:  # a broken source must not stop the others
-                        log.error("crawl.failed", source=c.name, error=str(exc)[:500])
-                    next_run[c.name] = time.monotonic() + (c.interval_s or 600)
-            stop.wait(1.0)
-
-    def briefings_loop() -> None:
-        scheduler_ = container.briefing_scheduler
-        interval = settings.briefing_interval_s
-        while not stop.wait(interval):
-            try:
-                scheduler_.run_due()
-            except Exception as exc:  # a failed delivery must not stop the pipeline
-                log.error("briefings.failed", error=str(exc)[:500])
-
-    if configs:
-        threading.Thread(target=scheduler, name="duluan-scheduler", daemon=True).start()
-    threading.Thread(target=briefings_loop, name="duluan-briefings", daemon=True).start()
-    runner = None
-    if settings.alerts_in_run:
-        from duluan.cli.alerts import make_alert_runner
-
-        runner = make_alert_runner(settings, pipeline.store)
-        runner.start()
-    _err(
-        f"duluan run: {len(configs)} sources scheduled; NLP worker, indexer"
-        + (f" and alerts (every {runner.interval_s:g} s)" if runner else "")
-        + " running"
+    run_stack(
+        settings,
+        configs,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        serve_api=not no_api,
     )
-    try:
-        if no_api:
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
-            while not stop.is_set():
-                stop.wait(1.0)
-        else:
-            h, p = host or settings.api_host, port or settings.api_port
-            _err(f"dashboard: http://{h}:{p}/")
-            _serve(settings, h, p, container=container)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop.set()
-        if runner is not None:
-            runner.stop()
-        container.close()
-        pipeline.stop()
 
 
 @app.command("import")
