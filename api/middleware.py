@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.ratelimit import RateLimiter, retry_after
+from api.ratelimit import RateLimiter, client_address, retry_after
 from api.security import get_keys, presented_key
 from duluan.core.settings import Settings
 
@@ -36,11 +36,24 @@ def _client(request: Request, settings: Settings) -> str:
             key = None
         if key is not None:
             return f"key:{key.id}"
-    if settings.api_trust_proxy:
-        forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
-        if forwarded:
-            return f"ip:{forwarded}"
-    return f"ip:{request.client.host if request.client else 'unknown'}"
+    address = client_address(
+        request.scope, trust_proxy=settings.api_trust_proxy, proxies=settings.api_trusted_proxies
+    )
+    return f"ip:{address}"
+
+
+def _oversized_headers(scope: Scope, settings: Settings) -> str | None:
+    """Why the request's headers are refused (too many, too large), or None."""
+    headers = scope.get("headers", [])
+    if len(headers) > settings.api_header_max_count:
+        return f"more than {settings.api_header_max_count} request headers (api_header_max_count)"
+    size = sum(len(k) + len(v) + 4 for k, v in headers)
+    if size > settings.api_header_max_bytes:
+        return (
+            f"request headers are larger than {settings.api_header_max_bytes} bytes "
+            "(api_header_max_bytes)"
+        )
+    return None
 
 
 class LimitAndTime:
@@ -67,6 +80,9 @@ class LimitAndTime:
                 )
             await send(message)
 
+        if (why := _oversized_headers(scope, self.settings)) is not None:
+            await JSONResponse(status_code=431, content={"detail": why})(scope, receive, timed)
+            return
         if self.limiter.enabled and scope["path"] not in UNLIMITED and method != "OPTIONS":
             wait = self.limiter.take(_client(Request(scope), self.settings))
             if wait > 0:

@@ -7,11 +7,14 @@ allow the full rate; put the limit in the proxy in front (docs/api.md, "Rate lim
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+
+from starlette.types import Scope
 
 
 class RateLimiter:
@@ -58,3 +61,49 @@ class RateLimiter:
 def retry_after(wait: float) -> str:
     """Whole seconds for the Retry-After header (at least 1)."""
     return str(max(1, math.ceil(wait)))
+
+
+def _networks(proxies: list[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    out = []
+    for p in proxies:
+        try:
+            out.append(ipaddress.ip_network(p.strip(), strict=False))
+        except ValueError:
+            continue
+    return out
+
+
+def _in(host: str, nets: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        addr = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(addr in n for n in nets)
+
+
+def client_address(scope: Scope, *, trust_proxy: bool, proxies: list[str]) -> str:
+    """The client's address for rate limits: the TCP peer, unless `trust_proxy` and the peer is
+    one of `proxies`; then the right-most X-Forwarded-For hop that is not a proxy itself.
+
+    Anyone can send X-Forwarded-For; only a proxy we run appends a hop we can believe, so a
+    header from any other peer is ignored (it let a rotating header skip every limit).
+    """
+    client = scope.get("client")
+    peer = str(client[0]) if client else "unknown"
+    if not trust_proxy:
+        return peer
+    nets = _networks(proxies)
+    if not _in(peer, nets):
+        return peer
+    values = [
+        v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"x-forwarded-for"
+    ]
+    hops = [h.strip() for h in ",".join(values).split(",") if h.strip()]
+    for hop in reversed(hops):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return peer  # garbage from the client side of the chain: the proxy is who we know
+        if not _in(hop, nets):
+            return hop
+    return hops[0] if hops else peer

@@ -29,11 +29,12 @@ def get_keys(request: Request) -> ApiKeyRepository:
 
 
 def presented_key(request: Request) -> str | None:
-    """The key in the request's headers, if any."""
+    """The key in the request's headers; None only when none is sent. A header sent empty
+    (`X-API-Key:`, `Bearer `) is "" and fails verification (401), never "no key"."""
     auth = request.headers.get("authorization", "")
-    if auth[:7].lower() == "bearer " and auth[7:].strip():
-        return auth[7:].strip()
-    return request.headers.get("x-api-key") or None
+    if auth[:6].lower() == "bearer":
+        return auth[6:].strip()
+    return request.headers.get("x-api-key")
 
 
 def identify(request: Request) -> ApiKey | None:
@@ -45,8 +46,8 @@ def identify(request: Request) -> ApiKey | None:
         return cached if isinstance(cached, ApiKey) else None
     plain = presented_key(request)
     key = get_keys(request).verify(plain) if plain else None
-    request.state.api_key = key if (key or not plain) else False
-    if plain and key is None:
+    request.state.api_key = key if (key or plain is None) else False
+    if plain is not None and key is None:
         raise HTTPException(401, "invalid or revoked API key", {"WWW-Authenticate": "Bearer"})
     return key
 

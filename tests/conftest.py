@@ -105,12 +105,16 @@ class ServerThread:
 
         import uvicorn
 
+        from api.server import uvicorn_options
+
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
         sock.close()
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")  # type: ignore[arg-type]
+        settings = getattr(getattr(app, "state", None), "settings", None)
+        options = uvicorn_options(settings) if isinstance(settings, Settings) else {}
+        self.server = uvicorn.Server(  # served as `duluan api` serves it (proxy headers off)
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", **options)  # type: ignore[arg-type]
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.url = f"http://127.0.0.1:{self.port}"

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from api import ratelimit
 from api.pages import page_lang, read_urlencoded, render_page
 from duluan.feedback import i18n
 from duluan.feedback.models import Campaign
@@ -81,12 +82,10 @@ def formrender_page(
 
 
 def client_address(request: Request, trust_proxy: bool) -> str:
-    """For rate limiting only (hashed, never stored): the peer, or X-Forwarded-For's first hop."""
-    if trust_proxy:
-        forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
-        if forwarded:
-            return forwarded
-    return request.client.host if request.client else "unknown"
+    """For rate limiting only (hashed, never stored): the peer, or the client a trusted proxy
+    (`api_trusted_proxies`) names in X-Forwarded-For."""
+    proxies: list[str] = request.app.state.settings.api_trusted_proxies
+    return ratelimit.client_address(request.scope, trust_proxy=trust_proxy, proxies=proxies)
 
 
 @router.post("/f/{slug}", response_class=HTMLResponse)

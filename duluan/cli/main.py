@@ -61,6 +61,9 @@ def _serve(
 ) -> None:
     import uvicorn
 
+    from api.server import uvicorn_options
+
+    options = uvicorn_options(settings)  # no X-Forwarded-For from 127.0.0.1 unless configured
     if workers > 1 and container is None:  # each process builds the app from the same settings
         uvicorn.run(
             "api.app:create_app",
@@ -69,12 +72,13 @@ def _serve(
             port=port,
             workers=workers,
             log_level="warning",
+            **options,
         )
         return
     from api.app import create_app
 
     app_ = create_app(settings) if container is None else create_app(container=container)
-    uvicorn.run(app_, host=host, port=port, log_level="warning")
+    uvicorn.run(app_, host=host, port=port, log_level="warning", **options)
 
 
 @app.command()
