@@ -97,10 +97,12 @@ def test_joined_group_that_never_committed_blocks_pruning(tmp_path: Path) -> Non
 
 def test_dead_letters_pruned_by_age_only(tmp_path: Path) -> None:
     path = tmp_path / "bus.db"
-    with EmbeddedBus(path, retention=Retention(consumed_s=0, dead_letter_s=3600)) as bus:
+    bus = EmbeddedBus(path, retention=Retention(consumed_s=0, dead_letter_s=3600))
+    with bus:
         bus.publish_many("posts.dead", ((None, b"d") for _ in range(10)))
         assert bus.prune() == 0  # young: kept, though no group ever read them
-    with EmbeddedBus(path, retention=Retention(consumed_s=0, dead_letter_s=0.01)) as bus:
+    bus = EmbeddedBus(path, retention=Retention(consumed_s=0, dead_letter_s=0.01))
+    with bus:
         time.sleep(0.05)
         assert bus.prune() == 10
     assert _rows(path, "posts.dead") == 0
@@ -108,7 +110,8 @@ def test_dead_letters_pruned_by_age_only(tmp_path: Path) -> None:
 
 def test_retention_from_settings(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, bus_retention_hours=2, bus_dead_letter_retention_hours=0)
-    with EmbeddedBus.from_settings(settings) as bus:
+    bus = EmbeddedBus.from_settings(settings)
+    with bus:
         assert bus.retention.consumed_s == 7200
         assert not bus.retention.dead_letter_s
         assert bus.retention.dead_letter_topic == settings.dead_letter_topic
