@@ -109,6 +109,8 @@ def run_stack(
         else:
             import uvicorn
 
+            from api.server import uvicorn_options
+
             _err(f"dashboard: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
             from api.server import uvicorn_options
 
