@@ -112,8 +112,6 @@ def run_stack(
             from api.server import uvicorn_options
 
             _err(f"dashboard: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
-            from api.server import uvicorn_options
-
             uvicorn.run(
                 create_app(container=container),
                 host=host,
