@@ -175,6 +175,7 @@ class KafkaBus(Bus):
         """Create the topic with our partition/replication settings unless it exists."""
         if topic in self._known_topics:
             return
+        self._check_open()
 
         def create() -> None:
             admin = self._admin_client()
@@ -208,6 +209,7 @@ class KafkaBus(Bus):
     ) -> None:
         if not isinstance(value, bytes | bytearray):
             raise TypeError("message value must be bytes")
+        self._check_open()
         self.ensure_topic(topic)
         producer = self.producer()
         hdrs = [(k, v.encode("utf-8")) for k, v in (headers or {}).items()] or None
