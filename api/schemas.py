@@ -43,10 +43,28 @@ class TimelineBucket(BaseModel):
     split: dict[str, int] = Field(default_factory=dict, description="counts per split value")
 
 
+class ShareInterval(BaseModel):
+    share: float = Field(description="share corrected for the classifier's known confusion")
+    low: float = Field(description="lower end of the 90 % interval")
+    high: float = Field(description="upper end of the 90 % interval")
+
+
+class TimelineCorrected(BaseModel):
+    method: str = Field(description="how the corrected shares are estimated (docs/nlp.md)")
+    shares: dict[str, ShareInterval] = Field(description="whole window, with 90 % intervals")
+    buckets: list[dict[str, float]] = Field(
+        description="corrected shares per bucket (point estimates), in `buckets` order"
+    )
+
+
 class TimelineResponse(BaseModel):
     interval: str = Field(description="bucket size")
     split: str | None = Field(description="what the counts are split by, if anything")
     buckets: list[TimelineBucket] = Field(description="oldest first; empty buckets omitted")
+    corrected: TimelineCorrected | None = Field(
+        None, description="split=sentiment only: shares corrected for the sentiment model's "
+        "held-out confusion; null without a confusion matrix (e.g. transformers backend)"
+    )
 
 
 class CountItem(BaseModel):
@@ -74,6 +92,11 @@ class SentimentResponse(BaseModel):
     total: int = Field(description="analysed posts matching")
     counts: dict[str, int] = Field(description="posts per label")
     shares: dict[str, float] = Field(description="count / total per label")
+    corrected: dict[str, ShareInterval] | None = Field(
+        None, description="shares corrected for the sentiment model's held-out confusion, with "
+        "90 % intervals; null without a confusion matrix (e.g. transformers backend) or posts"
+    )
+    method: str | None = Field(None, description="how `corrected` is estimated (docs/nlp.md)")
 
 
 class SourceHealth(BaseModel):

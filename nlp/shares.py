@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -113,7 +114,20 @@ def corrected_shares(observed: Sequence[float] | np.ndarray, confusion: np.ndarr
                           float(max(hi[i], point[i]))) for i in range(k)]
 
 
-def corrected_share_dict(counts: Mapping[str, int], labels: Sequence[str],
+def corrected_points(observed: np.ndarray | Sequence[Sequence[float]],
+                     confusion: np.ndarray) -> np.ndarray:
+    """Corrected shares (no interval) for many count vectors at once, e.g. timeline buckets:
+    observed (n, k) counts -> (n, k) shares; rows without posts stay 0."""
+    obs = np.asarray(observed, dtype=np.float64).reshape(-1, np.asarray(confusion).shape[0])
+    out = np.zeros_like(obs)
+    has = obs.sum(axis=1) > 0
+    if has.any():
+        rates = confusion_rates(np.asarray(confusion, dtype=np.float64))
+        out[has] = _em(obs[has], np.broadcast_to(rates, (int(has.sum()), *rates.shape)))
+    return out
+
+
+def corrected_share_dict(counts: Mapping[str, int] | Mapping[Any, int], labels: Sequence[str],
                          confusion: np.ndarray | None, level: float = DEFAULT_LEVEL,
                          n_boot: int = DEFAULT_BOOT,
                          digits: int = 4) -> dict[str, dict[str, float]] | None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from api.deps import check_query_text, filter_query, get_store, search_query
+from api.deps import check_query_text, filter_query, get_settings, get_store, search_query
 from api.schemas import (
     CountItem,
     EntitiesResponse,
@@ -22,12 +22,31 @@ from api.services.query_cache import QueryCache, get_query_cache
 from api.services.share import ShareOfVoiceResponse, share_of_voice
 from duluan.core.models import SENTIMENT_LABELS
 from duluan.core.query import SearchQuery
-from duluan.storage.base import Store
+from duluan.core.settings import Settings
+from duluan.storage.base import Bucket, Store
+from nlp import model_meta, shares
 
 router = APIRouter(prefix="/v1", tags=["stats"], dependencies=READ)
 StoreDep = Annotated[Store, Depends(get_store)]
 QueryDep = Annotated[SearchQuery, Depends(search_query)]
 CacheDep = Annotated[QueryCache, Depends(get_query_cache)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _corrected_timeline(buckets: list[Bucket], settings: Settings) -> dict[str, Any] | None:
+    """Confusion-corrected sentiment shares for the window (with intervals) and per bucket."""
+    confusion = model_meta.confusion_for(settings)
+    if confusion is None or not buckets:
+        return None
+    counts = [[b.split.get(label, 0) for label in SENTIMENT_LABELS] for b in buckets]
+    total = {label: sum(c[i] for c in counts) for i, label in enumerate(SENTIMENT_LABELS)}
+    overall = shares.corrected_share_dict(total, SENTIMENT_LABELS, confusion)
+    if overall is None:
+        return None
+    points = shares.corrected_points(counts, confusion).round(4)
+    return {"method": shares.METHOD, "shares": overall,
+            "buckets": [dict(zip(SENTIMENT_LABELS, map(float, row), strict=True))
+                        for row in points]}
 
 
 @router.get("/timeline", response_model=TimelineResponse, summary="Counts per time bucket")
@@ -35,6 +54,7 @@ def timeline(
     store: StoreDep,
     query: QueryDep,
     cache: CacheDep,
+    settings: SettingsDep,
     interval: Annotated[Literal["minute", "hour", "day", "week", "month"], Query()] = "day",
     split: Annotated[Literal["sentiment", "source", "topic"] | None, Query()] = None,
 ) -> JsonBody:
@@ -45,8 +65,10 @@ def timeline(
         # writes TimelineResponse's JSON (byte for byte, a test holds it) ~10x faster than
         # building the models and dumping them
         buckets = store.timeline(query, interval, split)
+        corrected = _corrected_timeline(buckets, settings) if split == "sentiment" else None
         return orjson.dumps(
-            {"interval": interval, "split": split, "buckets": buckets}, option=orjson.OPT_UTC_Z
+            {"interval": interval, "split": split, "buckets": buckets, "corrected": corrected},
+            option=orjson.OPT_UTC_Z,
         )
 
     key = f"timeline|{interval}|{split}|{query.model_dump_json()}"
@@ -54,13 +76,24 @@ def timeline(
 
 
 @router.get("/sentiment", response_model=SentimentResponse, summary="Sentiment breakdown")
-def sentiment(store: StoreDep, query: QueryDep, cache: CacheDep) -> SentimentResponse:
-    key = "sentiment|" + query.model_dump_json()
-    found = dict(cache.get(store, key, lambda: store.top_values("sentiment", query, limit=10)))
-    counts: dict[str, int] = {label: found.get(label, 0) for label in SENTIMENT_LABELS}
+def sentiment(
+    store: StoreDep, query: QueryDep, cache: CacheDep, settings: SettingsDep
+) -> SentimentResponse:
+    """Posts per sentiment label, raw shares, and shares corrected for the model's confusion."""
+
+    def answer() -> tuple[dict[str, int], dict[str, dict[str, float]] | None]:
+        found = dict(store.top_values("sentiment", query, limit=10))
+        counts: dict[str, int] = {label: found.get(label, 0) for label in SENTIMENT_LABELS}
+        confusion = model_meta.confusion_for(settings)
+        return counts, shares.corrected_share_dict(counts, SENTIMENT_LABELS, confusion)
+
+    counts, corrected = cache.get(store, "sentiment-c|" + query.model_dump_json(), answer)
     total = sum(counts.values())
-    shares = {k: (v / total if total else 0.0) for k, v in counts.items()}
-    return SentimentResponse(total=total, counts=counts, shares=shares)
+    raw = {k: (v / total if total else 0.0) for k, v in counts.items()}
+    return SentimentResponse(
+        total=total, counts=counts, shares=raw, corrected=corrected,
+        method=shares.METHOD if corrected is not None else None,
+    )
 
 
 @router.get(

@@ -28,11 +28,12 @@ from duluan.alerts.models import (
     TrendingRule,
     VolumeRule,
 )
-from duluan.core.models import SamplePost, utcnow
+from duluan.core.models import SENTIMENT_LABELS, SamplePost, utcnow
 from duluan.core.query import Interval
 from duluan.core.text import fold
 from duluan.storage.base import Store, StoreError
 from duluan.trends.detector import TermCount, Trend, TrendConfig, trends_from_store
+from nlp import model_meta, shares
 
 Status = Literal["fired", "quiet", "warming_up", "cooldown", "low_volume", "disabled"]
 
@@ -46,6 +47,36 @@ class EvalOptions:
     sample_posts: int = 5
     top_n: int = 10
     trend_max_posts_per_window: int = 2000
+    sentiment_confusion: Any = "auto"
+    """Negative-share rules read shares corrected for the sentiment model's held-out confusion
+    and fire on the lower end of their 90 % interval (nlp.shares): "auto" reads the model's
+    matrix (nlp.model_meta), None keeps raw shares, an array is used as given."""
+
+
+def _confusion(options: EvalOptions) -> Any:
+    if not isinstance(options.sentiment_confusion, str):
+        return options.sentiment_confusion
+    try:
+        from duluan.core.settings import get_settings
+
+        return model_meta.confusion_for(get_settings())
+    except Exception:  # a broken config must not stop alerts
+        return model_meta.confusion_for(None)
+
+
+def _corrected_negative(
+    store: Store, query: AlertQuery, since: datetime, until: datetime, negative: int,
+    confusion: Any,
+) -> dict[str, float] | None:
+    """{share, low, high} of negative, corrected; None without a matrix or with a sentiment
+    filter (the other classes' counts are then unknown)."""
+    if confusion is None or query.sentiments:
+        return None
+    counts = {"negative": negative}
+    for label in ("neutral", "positive"):
+        counts[label] = store.count(query.search(since, until, sentiments=[label]))
+    found = shares.corrected_share_dict(counts, SENTIMENT_LABELS, confusion)
+    return found["negative"] if found else None
 
 
 class AlertDrivers(BaseModel):
@@ -313,7 +344,12 @@ def _negative_share(
     start = now - window
     total = store.count(sub.query.search(start, now))
     negative = _count_negative(store, sub.query, start, now)
-    share = negative / total if total else 0.0
+    raw_share = negative / total if total else 0.0
+    confusion = _confusion(options)
+    corrected = (_corrected_negative(store, sub.query, start, now, negative, confusion)
+                 if total else None)
+    share = corrected["share"] if corrected else raw_share
+    firing_share = corrected["low"] if corrected else raw_share  # noise must not fire
     base = Evaluation(
         subscription_id=sub.id,
         evaluated_at=now,
@@ -336,23 +372,33 @@ def _negative_share(
         b_total = store.count(sub.query.search(b_start, start))
         b_negative = _count_negative(store, sub.query, b_start, start)
         baseline_share = b_negative / b_total if b_total else 0.0
+        b_corrected = (_corrected_negative(store, sub.query, b_start, start, b_negative, confusion)
+                       if b_total and corrected else None)
+        if b_corrected:
+            baseline_share = b_corrected["share"]
         base.expected = round(baseline_share, 4)
-    crossed = share >= rule.threshold and (
-        baseline_share is None or share - baseline_share >= rule.min_increase
+    crossed = firing_share >= rule.threshold and (
+        baseline_share is None or firing_share - baseline_share >= rule.min_increase
     )
+    what = (f"negative share {share:.1%} corrected for model error (90 % interval "
+            f"{corrected['low']:.1%}-{corrected['high']:.1%}; raw {raw_share:.1%})"
+            if corrected else f"negative share {share:.1%}")
     if not crossed:
         base.detail = (
-            f"negative share {share:.1%} of {total} posts; threshold "
+            f"{what} of {total} posts; threshold "
             f"{rule.threshold:.0%}"
             + (f", baseline {baseline_share:.1%}" if baseline_share is not None else "")
         )
         return base
     summary = (
-        f"{sub.name}: negative share {share:.1%} ({negative} of {total} posts in the "
+        f"{sub.name}: {what} ({negative} of {total} posts labelled negative in the "
         f"last {_human(window)}) ≥ threshold {rule.threshold:.0%}"
         + (f"; baseline {baseline_share:.1%}" if baseline_share is not None else "")
     )
     base.status, base.detail = "fired", summary
+    details: dict[str, Any] = {"negative": negative, "total": total}
+    if corrected:
+        details.update(raw_share=round(raw_share, 4), corrected=corrected)
     base.event = _event(
         sub,
         now,
@@ -365,7 +411,7 @@ def _negative_share(
         expected=baseline_share,
         threshold=rule.threshold,
         drivers=_drivers(store, sub, start, now, options, sentiments=["negative"]),
-        details={"negative": negative, "total": total},
+        details=details,
     )
     return base
 

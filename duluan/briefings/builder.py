@@ -37,6 +37,7 @@ from duluan.core.query import SearchQuery
 from duluan.storage.base import Store
 from duluan.watchlists.models import Watchlist
 from duluan.watchlists.service import combine_queries, watchlist_query
+from nlp import model_meta, shares
 
 try:  # the trend detector's stopwords keep 'là', 'và' ... out of emerging terms
     from duluan.trends.terms import STOPWORDS, normalize_term
@@ -69,6 +70,24 @@ class BriefingOptions:
     spike_z: float = 3.0
     noise_floor: float = 1.0
     model_card: Path | None = None
+    correct_shares: bool = True
+    """Add confusion-corrected shares with intervals (nlp.shares) when the model ships a matrix."""
+
+
+def _with_corrected(counts: SentimentCounts, confusion: Any) -> SentimentCounts:
+    if confusion is not None:
+        counts.corrected = shares.corrected_share_dict(counts.counts, SENTIMENT_LABELS, confusion)
+    return counts
+
+
+def _confusion() -> Any:
+    """The deployment's sentiment confusion matrix; None (uncorrected) if it cannot be read."""
+    try:
+        from duluan.core.settings import get_settings
+
+        return model_meta.confusion_for(get_settings())
+    except Exception:  # a broken config must not stop a briefing
+        return model_meta.confusion_for(None)
 
 
 def _sample(post: Post, tz: tzinfo) -> SamplePost:
@@ -141,6 +160,10 @@ class BriefingBuilder:
         prev_timeline = self._timed("timeline", lambda: self._timeline(prev_q, prev))
         current, previous = _counts(timeline), _counts(prev_timeline)
         opts = self.options
+        if opts.correct_shares:
+            confusion = _confusion()
+            current = _with_corrected(current, confusion)
+            previous = _with_corrected(previous, confusion)
         topics = self._timed(
             "topics",
             lambda: _ranked(

@@ -41,6 +41,16 @@ class FontMissing(RuntimeError):
     """No TrueType font with Vietnamese glyphs was found (install matplotlib or set a folder)."""
 
 
+def _corrected_negative(b: Briefing, lang: L.Lang) -> str:
+    """'; corrected 31 % (24-38 %)' for the negative-share KPI, or '' without a matrix."""
+    if not b.current.corrected:
+        return ""
+    c = b.current.corrected["negative"]
+    pct = L.fmt_pct
+    return (f"; {L.t('corrected', lang).lower()}: {pct(c['share'], lang)} "
+            f"({pct(c['low'], lang)}–{pct(c['high'], lang)})")
+
+
 def font_dir(override: Path | str | None = None) -> Path:
     """A folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf."""
     candidates: list[Path] = []
@@ -286,6 +296,8 @@ def render_pdf(briefing: Briefing, *, font_folder: Path | str | None = None) -> 
         doc.multi_cell(0, 4.6, doc.clean(value), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     doc.heading(t("summary"))
+    if b.current.corrected:
+        doc.para(t("corrected_note"), 8.5, INK)
     change = (
         f" ({L.fmt_signed(b.volume_change * 100, lang, 1, '%')})"
         if b.volume_change is not None
@@ -303,7 +315,8 @@ def render_pdf(briefing: Briefing, *, font_folder: Path | str | None = None) -> 
             (
                 t("negative_share"),
                 fmt_pct(ns),
-                f"{t('before')}: {fmt_pct(ps)} ({L.fmt_signed((ns - ps) * 100, lang, 1, pp)})",
+                f"{t('before')}: {fmt_pct(ps)} ({L.fmt_signed((ns - ps) * 100, lang, 1, pp)})"
+                + _corrected_negative(b, lang),
             ),
             *[
                 (

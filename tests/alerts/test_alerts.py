@@ -6,6 +6,7 @@ import random
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from duluan.alerts.delivery import DeliveryConfig, Notifier, verify_signature
@@ -124,20 +125,48 @@ def test_volume_drop(tmp_path: Path) -> None:
         assert evaluate(sub(rule=VolumeRule(direction="spike")), store, NOW) is None
 
 
+RAW = EvalOptions(sentiment_confusion=None)
+# P(predicted | true) x 100 held-out posts per class, like a model that over-calls negative
+CONFUSION = np.array([[75.0, 15.0, 10.0], [30.0, 55.0, 15.0], [10.0, 15.0, 75.0]])
+
+
 def test_negative_share(store: SQLiteStore) -> None:
     fill(store, [30] * 8 + [40], negative_last=28)
-    ev = evaluate(sub(rule=NegativeShareRule(threshold=0.6)), store, NOW)
+    ev = evaluate(sub(rule=NegativeShareRule(threshold=0.6)), store, NOW, options=RAW)
     assert ev is not None and ev.metric == "negative_share"
     assert ev.observed == pytest.approx(0.7) and ev.threshold == 0.6
     assert all(p.sentiment == "negative" for p in ev.drivers.sample_posts)
     assert "28 of 40" in ev.summary
-    assert evaluate(sub(rule=NegativeShareRule(threshold=0.8)), store, NOW) is None
-    e = explain(sub(rule=NegativeShareRule(threshold=0.6, min_increase=0.3)), store, NOW)
+    assert evaluate(sub(rule=NegativeShareRule(threshold=0.8)), store, NOW, options=RAW) is None
+    e = explain(sub(rule=NegativeShareRule(threshold=0.6, min_increase=0.3)), store, NOW,
+                options=RAW)
     assert e.status == "fired" and e.expected == 0.0
     assert (
-        explain(sub(rule=NegativeShareRule(threshold=0.6), min_volume=50), store, NOW).status
+        explain(sub(rule=NegativeShareRule(threshold=0.6), min_volume=50), store, NOW,
+                options=RAW).status
         == "low_volume"
     )
+
+
+def test_negative_share_fires_on_the_corrected_lower_bound(store: SQLiteStore) -> None:
+    """70 % labelled negative out of 40: with a model that calls 30 % of neutral posts
+    negative, the true share may well be under 60 % (interval ~45-100 %): no alert yet."""
+    fill(store, [30] * 8 + [40], negative_last=28)
+    opts = EvalOptions(sentiment_confusion=CONFUSION)
+    e = explain(sub(rule=NegativeShareRule(threshold=0.6)), store, NOW, options=opts)
+    assert e.status == "quiet" and "corrected" in e.detail
+    assert "raw 70.0%" in e.detail
+    assert explain(sub(rule=NegativeShareRule(threshold=0.5)), store, NOW,
+                   options=opts).status == "quiet"
+
+
+def test_negative_share_corrected_fires_when_clear(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "n.db") as store:
+        fill(store, [30] * 8 + [40], negative_last=39)
+        opts = EvalOptions(sentiment_confusion=CONFUSION)
+        ev = evaluate(sub(rule=NegativeShareRule(threshold=0.6)), store, NOW, options=opts)
+        assert ev is not None and ev.details["corrected"]["low"] >= 0.6
+        assert ev.details["raw_share"] == pytest.approx(39 / 40)
 
 
 def test_trending_term(store: SQLiteStore) -> None:

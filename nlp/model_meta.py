@@ -1,0 +1,64 @@
+"""The shipped model's metadata (classical.json) without loading its arrays or scikit-learn.
+
+The API, briefings and alerts need only the held-out sentiment confusion matrix to correct
+the shares they show; reading it must stay cheap (JSON only, cached by file mtime).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from duluan.core.models import SENTIMENT_LABELS
+
+if TYPE_CHECKING:
+    from duluan.core.settings import Settings
+
+META_FILE = "classical.json"
+
+
+def default_model_dir() -> Path:
+    return Path(__file__).resolve().parent / "models"
+
+
+@lru_cache(maxsize=8)
+def _read(path: str, mtime_ns: int) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
+    return data
+
+
+def read_meta(model_dir: Path | None = None) -> dict[str, Any]:
+    """classical.json of `model_dir` (default nlp/models); {} when it is missing or unreadable."""
+    path = (model_dir or default_model_dir()) / META_FILE
+    try:
+        return _read(str(path), path.stat().st_mtime_ns)
+    except (OSError, ValueError):
+        return {}
+
+
+def sentiment_confusion(model_dir: Path | None = None) -> np.ndarray | None:
+    """Held-out sentiment confusion counts (rows true, columns predicted, SENTIMENT_LABELS
+    order) shipped with the classical model, or None when the model has none."""
+    found = read_meta(model_dir).get("sentiment_confusion")
+    if not isinstance(found, dict) or list(found.get("labels", [])) != list(SENTIMENT_LABELS):
+        return None
+    try:
+        counts = np.asarray(found["counts"], dtype=np.float64)
+    except (KeyError, TypeError, ValueError):
+        return None
+    k = len(SENTIMENT_LABELS)
+    if counts.shape != (k, k) or not np.all(np.isfinite(counts)) or np.any(counts < 0):
+        return None
+    return counts
+
+
+def confusion_for(settings: Settings | None) -> np.ndarray | None:
+    """The confusion matrix that describes the labels this deployment writes: the classical
+    model's, or None under the transformers backend (its errors were never measured here)."""
+    if settings is not None and settings.nlp_backend == "transformers":
+        return None
+    return sentiment_confusion(settings.nlp_model_dir if settings is not None else None)
