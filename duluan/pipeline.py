@@ -14,8 +14,12 @@ from __future__ import annotations
 import multiprocessing as mp
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
+
+from prometheus_client import REGISTRY
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from duluan.core.health import STAGES, HealthRegistry
 from duluan.core.logging import configure_logging, get_logger
@@ -213,6 +217,35 @@ class StageSupervisor:
             self.health.remove(stage)
 
 
+class PipelineCollector(Collector):
+    """Scrape-time metrics of the stages this process runs, whichever process they run in: the
+    NLP child's counters live in its own registry, so the API's /metrics reads them here."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+
+    def collect(self) -> Iterator[Metric]:
+        lag = GaugeMetricFamily(
+            "duluan_pipeline_lag", "Messages waiting for a stage (read at scrape time)", labels=["stage"]
+        )
+        try:
+            raw, enriched = self.pipeline.lag()
+            lag.add_metric(["nlp"], raw)
+            lag.add_metric(["index"], enriched)
+        except Exception as exc:  # an unreachable bus shows as a missing sample, not a 500
+            log.warning("pipeline.lag_unreadable", error=str(exc)[:200])
+        yield lag
+        done = CounterMetricFamily(
+            "duluan_pipeline_messages", "Messages a stage finished, by outcome",
+            labels=["stage", "outcome"],
+        )
+        for stage, worker in (("nlp", self.pipeline.nlp), ("index", self.pipeline.indexer)):
+            stats = worker.stats
+            done.add_metric([stage, "ok"], stats.processed)
+            done.add_metric([stage, "dead"], stats.dead)
+        yield done
+
+
 class Pipeline:
     """Owns one Bus and one Store; runs the NLP worker and the indexer in the background."""
 
@@ -235,6 +268,7 @@ class Pipeline:
             self.nlp = NlpWorker(make_bus(settings), settings, analyze=analyze)
         self.indexer = Indexer(make_bus(settings), self.store, settings)
         self.supervisor = StageSupervisor(settings, health or STAGES)
+        self._collector: PipelineCollector | None = None
 
     def start(self) -> None:
         if isinstance(self.nlp, NlpProcess):
@@ -243,6 +277,8 @@ class Pipeline:
         else:
             self.supervisor.supervise_worker("nlp", self.nlp)
         self.supervisor.supervise_worker("index", self.indexer)
+        self._collector = PipelineCollector(self)
+        REGISTRY.register(self._collector)
 
     def lag(self) -> tuple[int, int]:
         """Messages waiting for NLP, and for indexing."""
@@ -276,6 +312,9 @@ class Pipeline:
         return False
 
     def stop(self) -> None:
+        if self._collector is not None:
+            REGISTRY.unregister(self._collector)
+            self._collector = None
         self.supervisor.stop_event.set()
         if isinstance(self.nlp, NlpProcess):
             self.nlp.stop()

@@ -89,6 +89,7 @@ class Worker(ABC):
         self.retry = policy if max_backoff is None else policy.replace(max_wait_s=max_backoff)
         self.stop_event = threading.Event()
         self.stats = WorkerStats()
+        self._lag_reported_at = 0.0
         self._consumer: Consumer | None = None
 
     @abstractmethod
@@ -128,6 +129,7 @@ class Worker(ABC):
                     break
                 batch = self._retrying("poll", self._poll)
                 if not batch:
+                    self._report_lag(every_s=2.0)
                     if max_idle is not None and time.monotonic() - idle_since >= max_idle:
                         if self._pending() == 0:
                             break
@@ -253,6 +255,14 @@ class Worker(ABC):
         self.stats.batches += 1
         MESSAGES.labels(self.stage, "ok").inc(ok)
         BATCH_SECONDS.labels(self.stage).observe(time.monotonic() - started)
-        if self.stats.batches % 10 == 1:
-            with contextlib.suppress(Exception):  # lag is informative only
-                CONSUMER_LAG.labels(self.stage).set(self._connect().lag())
+        self._report_lag()
+
+    def _report_lag(self, every_s: float = 1.0) -> None:
+        """Keep the lag gauge current (after batches and while idle, so it returns to 0 when
+        drained), at most once per `every_s`."""
+        now = time.monotonic()
+        if now - self._lag_reported_at < every_s:
+            return
+        self._lag_reported_at = now
+        with contextlib.suppress(Exception):  # lag is informative only
+            CONSUMER_LAG.labels(self.stage).set(self._connect().lag())
