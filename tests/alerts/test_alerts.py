@@ -165,8 +165,9 @@ def test_negative_share_corrected_fires_when_clear(tmp_path: Path) -> None:
         fill(store, [30] * 8 + [40], negative_last=39)
         opts = EvalOptions(sentiment_confusion=CONFUSION)
         ev = evaluate(sub(rule=NegativeShareRule(threshold=0.6)), store, NOW, options=opts)
-        assert ev is not None and ev.details["corrected"]["low"] >= 0.6
-        assert ev.details["raw_share"] == pytest.approx(39 / 40)
+        corrected = ev.details["corrected"] if ev is not None else None
+        assert isinstance(corrected, dict) and corrected["low"] >= 0.6
+        assert ev is not None and ev.details["raw_share"] == pytest.approx(39 / 40)
 
 
 def test_trending_term(store: SQLiteStore) -> None:
