@@ -8,6 +8,7 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -77,15 +78,21 @@ def test_dashboard_loads_searches_draws_trends_and_live(tmp_path: Path, chromium
     sub = repo.save_subscription(Subscription(name="Giá xăng"))
     repo.record_event(make_test_event(sub))
     settings = Settings(api_live_poll_s=0.3)
-    with ServerThread(create_app(settings, store=store)) as server, sync_playwright() as p:
+    app = create_app(settings, store=store)
+    with ServerThread(app) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        # a read key: alert subscriptions and their history are shown to key holders only
+        page = browser.new_page(
+            viewport={"width": 1280, "height": 900}, extra_http_headers=key_headers(app, "read")
+        )
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.goto(server.url + "/")
-        page.wait_for_selector("#chart svg rect.bar")
-        assert page.locator("#total").inner_text() == str(40 + 25 * 30 + 20)
-        assert page.locator("#chart svg rect.bar-negative").count() > 0
+        page.wait_for_selector("body[data-ready]")
+        total = 40 + 25 * 30 + 20
+        assert page.locator("#total").inner_text() == str(total)
+        check_chart(page, total)
+        check_tables_and_times(page, store)
         page.wait_for_selector("#trends details.trend")
         assert "ngập" in page.locator("#trends").inner_text()
         assert page.locator(".alert-row").first.inner_text().startswith("Giá xăng")
@@ -99,7 +106,7 @@ def test_dashboard_loads_searches_draws_trends_and_live(tmp_path: Path, chromium
         shot = tmp_path / "dashboard.png"
         page.screenshot(path=str(shot), full_page=True)
         assert shot.stat().st_size > 10_000
-        keep = REPO_ROOT / "var" / "screenshots"
+        keep = SCREENSHOTS
         keep.mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, keep / "dashboard.png")
         page.fill("#q", "xang")
@@ -113,11 +120,81 @@ def test_dashboard_loads_searches_draws_trends_and_live(tmp_path: Path, chromium
         assert page.locator("button.go").inner_text() == "Search"
         page.wait_for_function("document.querySelector('#trends').textContent.includes('Nothing')")
         assert "Neutral" in page.locator("#live .item").first.inner_text()
+        page.wait_for_function(
+            "document.querySelector('#topics tbody').textContent.includes('Business')"
+        )
+        assert "Time zone: Asia/Ho_Chi_Minh (UTC+07:00)" in page.locator("#tz-label").inner_text()
+        assert chart_js(page, "c.options.scales.y.title.text") == "Posts"
         page.screenshot(path=str(keep / "dashboard-en.png"), full_page=True)
         browser.close()
     repo.close()
     store.close()
     assert errors == []
+
+
+SCREENSHOTS = REPO_ROOT / "var" / "screenshots"  # gitignored; written by every run
+
+
+def chart_js(page: Any, expr: str) -> Any:
+    """Evaluate `expr` with `c` bound to the timeline's Chart.js instance."""
+    return page.evaluate(f"(() => {{ const c = Chart.getChart('timeline'); return {expr}; }})()")
+
+
+def check_chart(page: Any, total: int) -> None:
+    """The timeline is a Chart.js chart (the vendored library) with titled axes in the display
+    zone, every post counted once, a tooltip on hover and a legend that hides a series."""
+    assert page.evaluate("typeof Chart") == "function"
+    assert chart_js(page, "c.config.type") == "bar"
+    assert chart_js(page, "c.data.datasets.map(d => d.label)") == [
+        "Tiêu cực",
+        "Trung tính",
+        "Tích cực",
+    ]
+    x_title = chart_js(page, "c.options.scales.x.title.text")
+    assert x_title.startswith("Ngày") and "Asia/Ho_Chi_Minh (UTC+07:00)" in x_title
+    assert chart_js(page, "c.options.scales.y.title.text") == "Số bài viết"
+    counted = chart_js(page, "c.data.datasets.flatMap(d => d.data).reduce((a, b) => a + b, 0)")
+    assert counted == total
+    # hover the busiest day: the tooltip shows its day and total
+    idx = chart_js(
+        page,
+        "(() => { const s = c.data.labels.map((_, i) => c.data.datasets"
+        ".reduce((n, d) => n + d.data[i], 0)); return s.indexOf(Math.max(...s)); })()",
+    )
+    box = page.locator("#timeline").bounding_box()
+    x, y = chart_js(page, f"[c.getDatasetMeta(2).data[{idx}].x, c.chartArea.bottom - 5]")
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.wait_for_function("Chart.getChart('timeline').tooltip.opacity > 0")
+    assert "Tổng" in " ".join(chart_js(page, "c.tooltip.footer"))
+    # the legend toggles a series
+    hx, hy = chart_js(
+        page, "[c.legend.legendHitBoxes[0].left + 5, c.legend.legendHitBoxes[0].top + 5]"
+    )
+    page.mouse.click(box["x"] + hx, box["y"] + hy)
+    page.wait_for_function("!Chart.getChart('timeline').isDatasetVisible(0)")
+    page.mouse.click(box["x"] + hx, box["y"] + hy)
+    page.wait_for_function("Chart.getChart('timeline').isDatasetVisible(0)")
+    # hourly: the last 72 hours, labelled in the display zone
+    page.select_option("#interval", "hour")
+    assert chart_js(page, "c.options.scales.x.title.text").startswith("Giờ")
+    assert chart_js(page, "c.data.labels.length") == 72
+    page.select_option("#interval", "day")
+
+
+def check_tables_and_times(page: Any, store: SQLiteStore) -> None:
+    """Every table has headers; topics are named in the page's language; times are shown in
+    the display zone (UTC+7 here) and labelled."""
+    for table, n in (("topics", 2), ("keywords", 2), ("sources", 3), ("alerts", 3)):
+        assert page.locator(f"#{table} thead th").count() == n, table
+    assert page.locator("#sources thead").inner_text().split("\t")[0].strip() == "Nguồn"
+    topics = page.locator("#topics tbody").inner_text()
+    assert "Kinh doanh" in topics and "business" not in topics
+    assert "Múi giờ: Asia/Ho_Chi_Minh (UTC+07:00)" in page.locator("#tz-label").inner_text()
+    first = page.locator("#hits .hit time").first
+    iso = first.get_attribute("datetime") or ""
+    local = datetime.fromisoformat(iso).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    shown = first.inner_text()
+    assert local.strftime("%H:%M") in shown and local.strftime("%d/%m/%Y") in shown, (iso, shown)
 
 
 def shown_sources(page: Any) -> set[str]:
@@ -180,6 +257,11 @@ def test_dashboard_watchlists_open_a_view_and_compare_share_of_voice(
         assert page.locator("#active-wl").is_visible()
         assert page.locator("#active-wl-name").inner_text() == "Giá xăng"
         assert "active" in (page.locator(".wl.active").get_attribute("class") or "")
+        # the live stream (opened once the page has settled) follows the view too
+        for _ in range(100):
+            if any("/v1/live" in u and f"watchlist={made['Giá xăng']}" in u for u in requests):
+                break
+            page.wait_for_timeout(100)
         with_wl = [u for u in requests if f"watchlist={made['Giá xăng']}" in u]
         for path in (
             "/v1/timeline",
@@ -219,6 +301,96 @@ def test_dashboard_watchlists_open_a_view_and_compare_share_of_voice(
         assert page.locator("#active-wl").is_hidden()
         wait_sources(page, {"tinhte", "voz", "vnexpress"})
         assert "failing" in page.locator("#sources .source-row[data-source='tinhte']").inner_text()
+        browser.close()
+    store.close()
+    assert errors == []
+
+
+def test_dashboard_bad_query_phone_layout_and_settling(tmp_path: Path, chromium_path: str) -> None:
+    """A bad query greys what it invalidates and says so in the page's language; on a phone
+    the summary panels come before the results; the page settles (load, network idle) with
+    live on, which connects only afterwards; `?live=0` never opens the stream."""
+    import time
+
+    from playwright.sync_api import sync_playwright
+
+    store = SQLiteStore(tmp_path / "dash.db")
+    store.upsert(corpus())
+    with (
+        ServerThread(create_app(Settings(api_live_poll_s=0.3), store=store)) as server,
+        sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        lives: list[str] = []
+        page.on("request", lambda r: lives.append(r.url) if "/v1/live" in r.url else None)
+        started = time.monotonic()
+        page.goto(server.url + "/", wait_until="load", timeout=10_000)
+        assert time.monotonic() - started < 5
+        page.wait_for_load_state("networkidle", timeout=10_000)  # reached: no stream open yet
+        assert time.monotonic() - started < 10
+        assert page.locator("body[data-ready]").count() == 1
+        page.wait_for_function("document.getElementById('live-dot').classList.contains('on')")
+        assert lives  # ... and the live stream connects after that
+        assert page.locator("#live-toggle").inner_text() == "Tạm dừng"
+
+        # a bad query: the message in Vietnamese, the panels it invalidates greyed or cleared
+        page.fill("#q", "xăng AND (")
+        page.click("button.go")
+        page.wait_for_selector("#query-error:not([hidden])")
+        message = page.locator("#query-error").inner_text()
+        assert "Truy vấn không hợp lệ" in message and "invalid query" in message  # + details
+        for panel in ("chart", "results", "topics", "keywords", "sources", "trends", "live"):
+            assert "stale" in (page.locator(f"#{panel}-panel").get_attribute("class") or ""), panel
+        assert page.locator("#hits .hit").count() == 0
+        assert page.locator("#total").inner_text() == "–"
+        assert "không còn đúng" in page.evaluate(
+            "getComputedStyle(document.querySelector('#topics-panel h2'), '::after').content"
+        )
+        page.wait_for_function("!document.getElementById('live-dot').classList.contains('on')")
+        page.screenshot(path=str(SCREENSHOTS / "dashboard-bad-query.png"), full_page=False)
+        page.click("#lang")
+        assert "Invalid query" in page.locator("#query-error").inner_text()
+        page.click("#lang")
+        # fixed: the panels come back
+        page.fill("#q", "xăng")
+        page.click("button.go")
+        page.wait_for_function("document.getElementById('total').textContent === '20'")
+        assert page.locator("#query-error").is_hidden()
+        assert page.locator("section.stale").count() == 0
+        page.close()
+
+        # a phone: one column, chart and summary panels before the result list
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+        phone.on("pageerror", lambda e: errors.append(str(e)))
+        phone_live: list[str] = []
+        phone.on("request", lambda r: phone_live.append(r.url) if "/v1/live" in r.url else None)
+        phone.goto(server.url + "/?live=0")
+        phone.wait_for_selector("body[data-ready]")
+
+        def top(sel: str) -> float:
+            box = phone.locator(sel).bounding_box()
+            assert box is not None, sel
+            return float(box["y"])
+
+        results = top("#results-panel")
+        for panel in ("#chart-panel", "#trends-panel", "#topics-panel", "#keywords-panel"):
+            assert top(panel) < results, panel
+        assert top("#search-panel") < top("#chart-panel")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page scrolls sideways ({width}px)"
+        assert (
+            phone.evaluate("Chart.getChart('timeline').options.scales.x.ticks.maxTicksLimit") == 4
+        )
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        phone.screenshot(path=str(SCREENSHOTS / "dashboard-phone.png"), full_page=True)
+        # ?live=0: the stream stays off, and says so
+        phone.wait_for_timeout(1800)
+        assert "Luồng trực tiếp tắt" in phone.locator("#live-note").inner_text()
+        assert phone.locator("#live-toggle").is_hidden()
+        assert phone_live == []
         browser.close()
     store.close()
     assert errors == []
