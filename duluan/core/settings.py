@@ -230,7 +230,8 @@ class Settings(BaseSettings):
     )
     timezone: str = Field(
         "Asia/Ho_Chi_Minh",
-        description="zone of date-times given without an offset (API parameters and bodies)",
+        description="zone of date-times given without an offset (API parameters and bodies)"
+        " and of every time the dashboard shows (its chart's hours and days; /v1/config)",
     )
     trends_cache_ttl_s: float = Field(
         60.0, ge=0, description="seconds a /v1/trends answer is fresh (stale ones refresh behind)"
