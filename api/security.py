@@ -78,6 +78,29 @@ async def require_read(
     return key
 
 
+async def require_key(
+    request: Request,
+    _b: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
+    _h: Annotated[str | None, Depends(_header)] = None,
+) -> ApiKey:
+    """Any live key (read or admin), whatever `api_require_key_for_reads` says: for reads that
+    show where data goes (alerts, schedules, delivery logs)."""
+    key = await _identified(request)
+    if key is None:
+        raise HTTPException(
+            401,
+            "this endpoint needs an API key (read scope at least): send "
+            "`Authorization: Bearer <key>` (create one with `duluan apikey create --scope read`)",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    return key
+
+
+def is_admin(key: ApiKey | None) -> bool:
+    """Whether the caller may see webhook URLs, recipients and contact details in full."""
+    return key is not None and key.allows("admin")
+
+
 async def require_admin(
     request: Request,
     _b: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None,
@@ -100,6 +123,8 @@ async def require_admin(
 
 
 ReadKey = Annotated[ApiKey | None, Depends(require_read)]
+AnyKey = Annotated[ApiKey, Depends(require_key)]
 AdminKey = Annotated[ApiKey, Depends(require_admin)]
 READ = [Depends(require_read)]
+KEYED = [Depends(require_key)]
 ADMIN = [Depends(require_admin)]

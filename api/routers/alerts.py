@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from api.deps import get_alert_repo, get_delivery_config, get_settings, get_store, public_url
 from api.routers.watchlists import get_watchlists
-from api.security import ADMIN, READ
+from api.security import ADMIN, KEYED, READ, AnyKey, is_admin
 from duluan.alerts import service
 from duluan.alerts.delivery import DeliveryConfig, DeliveryResult, TargetRefused
 from duluan.alerts.evaluate import AlertEvent, EvalOptions, Evaluation, explain
@@ -78,12 +78,14 @@ def create(
         raise HTTPException(status_code=400, detail=str(exc)) from exc
 
 
-@router.get("", response_model=AlertList, dependencies=READ, summary="List alerts")
-def list_alerts(repo: RepoDep) -> AlertList:
-    return AlertList(items=[service.view(repo, s) for s in repo.list_subscriptions()])
+@router.get("", response_model=AlertList, summary="List alerts (a key)")
+def list_alerts(repo: RepoDep, key: AnyKey) -> AlertList:
+    """Webhook URLs show scheme and host only, recipients their domain, unless the key is admin."""
+    admin = is_admin(key)
+    return AlertList(items=[service.view(repo, s, admin=admin) for s in repo.list_subscriptions()])
 
 
-@router.get("/events", response_model=EventList, dependencies=READ, summary="Recent firings")
+@router.get("/events", response_model=EventList, dependencies=KEYED, summary="Recent firings")
 def all_events(repo: RepoDep, limit: Limit = 50) -> EventList:
     """Every alert's events, newest first (test sends included, marked `test`)."""
     return EventList(items=repo.list_events(limit=limit))
@@ -108,9 +110,9 @@ def dry_run(
         raise HTTPException(status_code=404, detail=str(exc)) from exc
 
 
-@router.get("/{alert_id}", response_model=service.AlertOut, dependencies=READ, summary="One alert")
-def show(alert_id: str, repo: RepoDep) -> service.AlertOut:
-    return service.view(repo, _found(repo, alert_id))
+@router.get("/{alert_id}", response_model=service.AlertOut, summary="One alert (a key)")
+def show(alert_id: str, repo: RepoDep, key: AnyKey) -> service.AlertOut:
+    return service.view(repo, _found(repo, alert_id), admin=is_admin(key))
 
 
 @router.patch(
@@ -173,7 +175,7 @@ def test_send(alert_id: str, repo: RepoDep, config: ConfigDep) -> DeliveryList:
 @router.get(
     "/{alert_id}/explain",
     response_model=Evaluation,
-    dependencies=READ,
+    dependencies=KEYED,
     summary="Evaluate a saved alert now",
 )
 def explain_now(alert_id: str, repo: RepoDep, store: StoreDep, settings: SettingsDep) -> Evaluation:
@@ -183,7 +185,7 @@ def explain_now(alert_id: str, repo: RepoDep, store: StoreDep, settings: Setting
 
 
 @router.get(
-    "/{alert_id}/events", response_model=EventList, dependencies=READ, summary="Alert history"
+    "/{alert_id}/events", response_model=EventList, dependencies=KEYED, summary="Alert history"
 )
 def events(alert_id: str, repo: RepoDep, limit: Limit = 50) -> EventList:
     _found(repo, alert_id)
@@ -193,9 +195,9 @@ def events(alert_id: str, repo: RepoDep, limit: Limit = 50) -> EventList:
 @router.get(
     "/{alert_id}/deliveries",
     response_model=DeliveryList,
-    dependencies=READ,
-    summary="Delivery log",
+    summary="Delivery log (a key)",
 )
-def deliveries(alert_id: str, repo: RepoDep, limit: Limit = 100) -> DeliveryList:
+def deliveries(alert_id: str, repo: RepoDep, key: AnyKey, limit: Limit = 100) -> DeliveryList:
     _found(repo, alert_id)
-    return DeliveryList(items=repo.list_deliveries(alert_id, limit=limit))
+    items = repo.list_deliveries(alert_id, limit=limit)
+    return DeliveryList(items=[service.view_delivery(d, admin=is_admin(key)) for d in items])

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from api.deps import get_store
 from api.routers.watchlists import RepoDep
-from api.security import ADMIN, READ
-from duluan.alerts.delivery import DeliveryConfig
+from api.security import ADMIN, KEYED, READ, AnyKey, is_admin
+from duluan.alerts.delivery import DeliveryConfig, TargetRefused, validate_webhook_url
 from duluan.alerts.models import WebhookTarget
 from duluan.briefings.builder import build_briefing
 from duluan.briefings.models import Briefing
@@ -89,7 +89,9 @@ class ScheduleList(BaseModel):
 @router.post(
     "/briefings/schedules", status_code=201, summary="Schedule a briefing", dependencies=ADMIN
 )
-def create_schedule(body: ScheduleCreate, repo: RepoDep, schedules: SchedulesDep) -> dict[str, Any]:
+def create_schedule(
+    body: ScheduleCreate, request: Request, repo: RepoDep, schedules: SchedulesDep
+) -> dict[str, Any]:
     """Send a watchlist's briefing daily, weekly or monthly to webhooks or email addresses.
 
     Webhook secrets are masked (`***`) as for alerts; a secret the server generated is returned
@@ -106,6 +108,14 @@ def create_schedule(body: ScheduleCreate, repo: RepoDep, schedules: SchedulesDep
         **body.model_dump(exclude={"watchlist", "targets"}),
         targets=body.targets,
     )
+    try:  # the same outbound-address check as alerts, now at creation too (and at delivery)
+        for target in schedule.targets:
+            if isinstance(target, WebhookTarget):
+                validate_webhook_url(
+                    target.url, allow_private=_settings(request).alerts_allow_private_targets
+                )
+    except TargetRefused as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
     generated = {
         str(i): target.secret
         for i, target in enumerate(body.targets)
@@ -114,9 +124,15 @@ def create_schedule(body: ScheduleCreate, repo: RepoDep, schedules: SchedulesDep
     return {**schedules.save(schedule).redacted(), "secrets": generated}
 
 
-@router.get("/briefings/schedules", response_model=ScheduleList, summary="List schedules")
-def list_schedules(schedules: SchedulesDep, watchlist: str | None = None) -> ScheduleList:
-    return ScheduleList(items=[s.redacted() for s in schedules.list(watchlist_id=watchlist)])
+@router.get("/briefings/schedules", response_model=ScheduleList, summary="List schedules (a key)")
+def list_schedules(
+    schedules: SchedulesDep, key: AnyKey, watchlist: str | None = None
+) -> ScheduleList:
+    """Webhook URLs show scheme and host only, recipients their domain, unless the key is admin."""
+    admin = is_admin(key)
+    return ScheduleList(
+        items=[s.redacted(admin=admin) for s in schedules.list(watchlist_id=watchlist)]
+    )
 
 
 def _schedule(schedules: ScheduleRepository, schedule_id: str) -> Schedule:
@@ -126,9 +142,9 @@ def _schedule(schedules: ScheduleRepository, schedule_id: str) -> Schedule:
     return found
 
 
-@router.get("/briefings/schedules/{schedule_id}", summary="One schedule")
-def show_schedule(schedule_id: str, schedules: SchedulesDep) -> dict[str, Any]:
-    return _schedule(schedules, schedule_id).redacted()
+@router.get("/briefings/schedules/{schedule_id}", summary="One schedule (a key)")
+def show_schedule(schedule_id: str, schedules: SchedulesDep, key: AnyKey) -> dict[str, Any]:
+    return _schedule(schedules, schedule_id).redacted(admin=is_admin(key))
 
 
 @router.delete(
@@ -157,7 +173,11 @@ def send_now(
     return {"deliveries": [r.model_dump(mode="json") for r in results]}
 
 
-@router.get("/briefings/schedules/{schedule_id}/deliveries", summary="Delivery log")
+@router.get(
+    "/briefings/schedules/{schedule_id}/deliveries",
+    summary="Delivery log (a key)",
+    dependencies=KEYED,
+)
 def deliveries(
     schedule_id: str, schedules: SchedulesDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
 ) -> dict[str, Any]:

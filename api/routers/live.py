@@ -13,10 +13,11 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from api.deps import get_settings, get_store, search_query
-from api.security import READ
+from api.security import READ, ReadKey, is_admin
 from api.services.live import poll, sse, start_cursor
 from duluan.core.query import SearchQuery
 from duluan.core.settings import Settings
+from duluan.feedback.models import without_private
 from duluan.storage.base import Store
 
 router = APIRouter(prefix="/v1", tags=["live"], dependencies=READ)
@@ -36,6 +37,7 @@ async def live(
     store: StoreDep,
     query: QueryDep,
     settings: SettingsDep,
+    key: ReadKey,
     backfill: Annotated[int, Query(ge=0, le=50, description="send the newest N first")] = 0,
     lookback: Annotated[
         int, Query(ge=10, le=86400, description="seconds: how late a post may be indexed")
@@ -53,6 +55,8 @@ async def live(
         start_cursor, store, query=query, lookback=timedelta(seconds=lookback), backfill=backfill
     )
 
+    admin = is_admin(key)
+
     async def events() -> AsyncIterator[str]:
         started = last_beat = time.monotonic()
         sent = 0
@@ -60,7 +64,8 @@ async def live(
         pending = first
         while True:
             for post in pending:
-                yield sse("post", post.model_dump_json(), post.id)
+                shown = post if admin else without_private(post)  # contact: admins only
+                yield sse("post", shown.model_dump_json(), post.id)
                 sent += 1
                 if max_events is not None and sent >= max_events:
                     return

@@ -8,8 +8,9 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from api.deps import get_store
 from api.schemas import DeleteResponse, PostDetail
-from api.security import READ, AdminKey
+from api.security import READ, AdminKey, ReadKey, is_admin
 from duluan.core.query import SearchQuery
+from duluan.feedback.models import without_private
 from duluan.storage.base import Store
 
 router = APIRouter(prefix="/v1", tags=["posts"])
@@ -22,7 +23,7 @@ StoreDep = Annotated[Store, Depends(get_store)]
     dependencies=READ,
     summary="A post, its analysis, its thread",
 )
-def get_post(post_id: str, store: StoreDep) -> PostDetail:
+def get_post(post_id: str, store: StoreDep, key: ReadKey) -> PostDetail:
     post = store.get(post_id)
     if post is None:
         raise HTTPException(status_code=404, detail=f"no post with id {post_id!r}")
@@ -31,6 +32,10 @@ def get_post(post_id: str, store: StoreDep) -> PostDetail:
     field = "thread" if post.kind in ("article", "thread") else "parent"
     page = store.search(SearchQuery(q=f'{field}:"{post.id}"', limit=100, sort="oldest"))
     replies = [h.post for h in page.hits if h.post.id != post.id]
+    if not is_admin(key):  # a feedback submitter's contact details: admins only
+        post, replies = without_private(post), [without_private(r) for r in replies]
+        parent = without_private(parent) if parent else None
+        thread = without_private(thread) if thread else None
     return PostDetail(post=post, parent=parent, thread=thread, replies=replies)
 
 

@@ -152,11 +152,31 @@ class EmailTarget(BaseModel):
 Target = Annotated[WebhookTarget | EmailTarget, Field(discriminator="type")]
 
 
-def redact_targets(data: dict[str, Any]) -> dict[str, Any]:
-    """Mask webhook secrets in a dumped model's `targets` (alerts and briefing schedules)."""
+def redact_url(url: str) -> str:
+    """Scheme and host only: a webhook URL's path and query often carry its token."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}/…"
+
+
+def redact_email(addr: str) -> str:
+    """The domain only: `***@example.org`."""
+    return "***@" + addr.rpartition("@")[2]
+
+
+def redact_targets(data: dict[str, Any], *, admin: bool = True) -> dict[str, Any]:
+    """Mask webhook secrets in a dumped model's `targets` (alerts and briefing schedules); for
+    anyone but an admin also the URL (scheme and host kept) and the recipients (domain kept)."""
     for target in data.get("targets", []):
         if target.get("secret"):
             target["secret"] = "***"
+        if not admin:
+            if isinstance(target.get("url"), str):
+                target["url"] = redact_url(target["url"])
+            if isinstance(target.get("to"), list):
+                target["to"] = [redact_email(a) for a in target["to"]]
     return data
 
 
@@ -178,6 +198,7 @@ class Subscription(BaseModel):
     last_fired_at: datetime | None = None
     last_evaluated_at: datetime | None = None
 
-    def redacted(self) -> dict[str, Any]:
-        """JSON-ready view with webhook secrets masked, for API responses and logs."""
-        return redact_targets(self.model_dump(mode="json"))
+    def redacted(self, *, admin: bool = True) -> dict[str, Any]:
+        """JSON-ready view with webhook secrets masked (URLs and recipients too for non-admins),
+        for API responses and logs."""
+        return redact_targets(self.model_dump(mode="json"), admin=admin)

@@ -16,6 +16,8 @@ from duluan.alerts.models import (
     Target,
     VolumeRule,
     WebhookTarget,
+    redact_email,
+    redact_url,
 )
 from duluan.alerts.repository import AlertRepository
 from duluan.storage.base import Store
@@ -112,10 +114,24 @@ def check_targets(sub: Subscription, *, allow_private: bool) -> None:
             validate_webhook_url(target.url, allow_private=allow_private)
 
 
-def view(repo: AlertRepository, sub: Subscription) -> AlertOut:
-    """The masked API view, with the last evaluation's status."""
+def view(repo: AlertRepository, sub: Subscription, *, admin: bool = True) -> AlertOut:
+    """The masked API view, with the last evaluation's status; `admin=False` also hides the
+    URLs' paths and queries and the recipients' names."""
     status, detail = repo.last_status(sub.id)
-    return AlertOut.model_validate({**sub.redacted(), "last_status": status, "last_detail": detail})
+    return AlertOut.model_validate(
+        {**sub.redacted(admin=admin), "last_status": status, "last_detail": detail}
+    )
+
+
+def view_delivery(result: DeliveryResult, *, admin: bool) -> DeliveryResult:
+    """A delivery log entry; for anyone but an admin its target is host or domain only."""
+    if admin:
+        return result
+    if result.channel == "webhook":
+        target = redact_url(result.target)
+    else:
+        target = ", ".join(redact_email(a.strip()) for a in result.target.split(","))
+    return result.model_copy(update={"target": target})
 
 
 def get_alert(repo: AlertRepository, *, alert_id: str) -> Subscription:
@@ -152,9 +168,16 @@ def create_alert(
 def _merge_targets(old: Subscription, new: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Keep the stored secret of a webhook resent without one (or masked) at the same URL."""
     secrets = {t.url: t.secret for t in old.targets if isinstance(t, WebhookTarget)}
+    # a target sent back as a non-admin saw it (`https://host/…`) means the stored URL
+    redacted: dict[str, list[str]] = {}
+    for url in secrets:
+        redacted.setdefault(redact_url(url), []).append(url)
     out = []
     for target in new:
         target = dict(target)
+        sent_url = str(target.get("url") or "")
+        if target.get("type", "webhook") == "webhook" and len(redacted.get(sent_url, [])) == 1:
+            target["url"] = redacted[sent_url][0]
         if target.get("type", "webhook") == "webhook" and target.get("secret") in (None, MASK):
             target.pop("secret", None)
             if target.get("url") in secrets:

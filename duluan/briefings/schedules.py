@@ -83,9 +83,9 @@ class Schedule(BaseModel):
     last_run_at: datetime | None = None
     last_status: str | None = None
 
-    def redacted(self) -> dict[str, Any]:
-        """JSON-ready, with webhook secrets masked."""
-        return redact_targets(self.model_dump(mode="json"))
+    def redacted(self, *, admin: bool = True) -> dict[str, Any]:
+        """JSON-ready, with webhook secrets masked (URLs and recipients too for non-admins)."""
+        return redact_targets(self.model_dump(mode="json"), admin=admin)
 
     def latest_period(self, now: datetime) -> Period:
         """The last whole day / ISO week / calendar month that ended at or before `now`."""
@@ -132,8 +132,13 @@ class ScheduleRepository(MetaRepository):
         global setting, for callers without a settings object."""
         super().__init__(path)
         self._secrets = BodySecrets(
-            SecretBox.for_db(path, resolve_secret_key(secret_key)), self._conn, self._lock,
-            "briefing_schedules", "schedule_id", "the schedule is recreated with a new secret", log,
+            SecretBox.for_db(path, resolve_secret_key(secret_key)),
+            self._conn,
+            self._lock,
+            "briefing_schedules",
+            "schedule_id",
+            "the schedule is recreated with a new secret",
+            log,
         )
         self._secrets.migrate()
 

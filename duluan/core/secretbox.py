@@ -31,6 +31,8 @@ log = get_logger(__name__)
 PREFIX = "enc:v1:"
 # Stands in for a secret that no available key decrypts; senders refuse to sign with it.
 UNREADABLE_SECRET = "!undecryptable-secret: set it again (DULUAN_SECRET_KEY changed?)!"
+# a webhook URL no key decrypts: a reserved name (RFC 2606) that never resolves, so it is refused
+UNREADABLE_URL = "https://undecryptable-url.invalid/"
 _HKDF_INFO = b"duluan secret box v1"
 
 
@@ -166,6 +168,12 @@ def resolve_secret_key(secret_key: object) -> str | None:
     return secret_key if isinstance(secret_key, str) and secret_key else None
 
 
+def _sealed(target: dict[str, Any]) -> tuple[str, ...]:
+    """The fields of a webhook target stored encrypted: its secret, and its URL (tokens often
+    ride in webhook URLs' paths and query strings)."""
+    return ("secret", "url") if isinstance(target.get("url"), str) else ("secret",)
+
+
 def webhook_targets(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The webhook targets (with a string secret) of a stored JSON configuration."""
     return [
@@ -190,7 +198,9 @@ class BodySecrets:
 
     def _stale(self, data: dict[str, Any]) -> bool:
         try:
-            return any(self.box.needs_update(t["secret"]) for t in webhook_targets(data))
+            return any(
+                self.box.needs_update(t[f]) for t in webhook_targets(data) for f in _sealed(t)
+            )
         except SecretKeyError:
             return False  # undecryptable under every key: left as is, reported on read
 
@@ -211,8 +221,9 @@ class BodySecrets:
                     if not self._stale(data):
                         continue
                     for target in webhook_targets(data):
-                        if self.box.needs_update(target["secret"]):
-                            target["secret"] = self.box.reencrypt(target["secret"])
+                        for f in _sealed(target):
+                            if self.box.needs_update(target[f]):
+                                target[f] = self.box.reencrypt(target[f])
                     self.conn.execute(
                         f"UPDATE {self.table} SET body = ? WHERE id = ?",
                         (json.dumps(data, ensure_ascii=False), row_id),
@@ -229,7 +240,8 @@ class BodySecrets:
 
     def encrypt(self, data: dict[str, Any]) -> None:
         for target in webhook_targets(data):
-            target["secret"] = self.box.encrypt(target["secret"])
+            for f in _sealed(target):
+                target[f] = self.box.encrypt(target[f])
 
     def decrypt(self, row_id: str, data: dict[str, Any]) -> None:
         """Decrypt in place (legacy plain text passes); an unreadable secret becomes
@@ -237,7 +249,13 @@ class BodySecrets:
         for target in webhook_targets(data):
             try:
                 target["secret"] = self.box.decrypt(target["secret"])
+                if isinstance(target.get("url"), str):
+                    target["url"] = self.box.decrypt(target["url"])
             except SecretKeyError:
+                target["url"] = (
+                    UNREADABLE_URL if SecretBox.is_encrypted(target.get("url") or "") else
+                    target.get("url")
+                )
                 if row_id not in self._unreadable:
                     self._unreadable.add(row_id)
                     self.log.error(

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, field_validator
 
-from duluan.core.models import utcnow
+from duluan.core.models import Post, utcnow
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 SOURCE = "feedback"
@@ -75,3 +75,15 @@ class Campaign(CampaignCreate):
         data = self.model_dump()
         data.update(update.model_dump(exclude_unset=True))
         return Campaign.model_validate(data)
+
+
+PRIVATE_RAW = ("contact",)
+
+
+def without_private(post: Post) -> Post:
+    """The post without what a submitter gave only to the campaign's owner (`raw.contact`):
+    what search, posts, export and live show to anyone but an admin key."""
+    if not any(k in post.raw for k in PRIVATE_RAW):
+        return post
+    raw = {k: v for k, v in post.raw.items() if k not in PRIVATE_RAW}
+    return post.model_copy(update={"raw": raw})

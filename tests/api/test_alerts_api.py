@@ -64,6 +64,8 @@ def test_alert_crud_needs_admin_and_masks_secrets(store: SQLiteStore, hook: Hook
         secret = created["secrets"]["0"]
         assert len(secret) >= 32 and created["targets"][0]["secret"] == "***"
         alert_id = created["id"]
+        assert c.get("/v1/alerts").status_code == 401  # reads of alerts need a key (issue 17)
+        c.headers.update(reader)
         listed = c.get("/v1/alerts").json()["items"]
         assert [a["id"] for a in listed] == [alert_id]
         assert (
@@ -96,7 +98,7 @@ def test_alert_crud_needs_admin_and_masks_secrets(store: SQLiteStore, hook: Hook
         assert deliveries[0]["status"] == "delivered" and "token" not in deliveries[0]["target"]
         assert c.get(f"/v1/alerts/{alert_id}/events").json() == {"items": []}
         assert c.get(f"/v1/alerts/{alert_id}/explain").json()["status"] == "warming_up"
-        assert c.delete(f"/v1/alerts/{alert_id}").status_code == 401
+        assert c.delete(f"/v1/alerts/{alert_id}").status_code == 403  # the reader's key
         assert c.delete(f"/v1/alerts/{alert_id}", headers=admin).status_code == 204
         assert c.get(f"/v1/alerts/{alert_id}").status_code == 404
 
@@ -136,6 +138,7 @@ def test_dry_run_then_runner_fires_and_history_shows_it(store: SQLiteStore, hook
         dry = c.post("/v1/alerts/dry-run", json=body).json()
         assert dry["status"] == "fired" and dry["event"]["drivers"]["sample_posts"]
         alert_id = c.post("/v1/alerts", json=body, headers=admin).json()["id"]
+        c.headers.update(key_headers(c.app, "read", "reader"))
         runner = make_alert_runner(app_state(c).settings, store)
         assert len(runner.run_once()) == 1
         assert runner.run_once() == []  # cooldown
