@@ -329,11 +329,13 @@ class EmbeddedConsumer(Consumer):
         self._last_prune = time.monotonic()
         self._conn = _open(path)
         try:  # a group exists from its first consumer: retention waits for it from then on
-            with _tx(self._conn):
-                self._conn.execute(
-                    "INSERT OR IGNORE INTO group_offsets(grp, topic, committed) VALUES (?,?,0)",
-                    (group, topic),
-                )
+            known = "SELECT 1 FROM group_offsets WHERE grp=? AND topic=?"
+            if self._conn.execute(known, (group, topic)).fetchone() is None:
+                with _tx(self._conn):  # (a write only the first time: lag probes stay reads)
+                    self._conn.execute(
+                        "INSERT OR IGNORE INTO group_offsets(grp, topic, committed) VALUES (?,?,0)",
+                        (group, topic),
+                    )
         except sqlite3.Error as exc:
             self._conn.close()
             raise translate(exc, "join") from exc
