@@ -50,10 +50,8 @@ async def filter_query(
             status_code=400,
             detail=f"unknown sentiment {bad[0]!r}: use " + ", ".join(SENTIMENT_LABELS),
         )
-    if since and until and since >= until:
-        raise HTTPException(status_code=400, detail="`since` must be before `until`")
-    try:
-        return SearchQuery(
+    try:  # naive date-times are read in the `timezone` setting's zone, then made UTC
+        query = SearchQuery(
             sources=source or [],
             authors=author or [],
             topics=topic or [],
@@ -66,6 +64,9 @@ async def filter_query(
         raise HTTPException(
             status_code=400, detail=f"invalid parameters: {exc.errors()[0]['msg']}"
         ) from exc
+    if query.since and query.until and query.since >= query.until:
+        raise HTTPException(status_code=400, detail="`since` must be before `until`")
+    return query
 
 
 def check_query_text(q: str | None) -> str | None:

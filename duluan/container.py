@@ -15,7 +15,7 @@ from duluan.apikeys.repository import ApiKeyRepository
 from duluan.briefings.scheduler import BriefingScheduler
 from duluan.briefings.schedules import ScheduleRepository
 from duluan.core.logging import get_logger
-from duluan.core.query import QueryBudget, set_query_budget
+from duluan.core.query import QueryBudget, set_naive_zone, set_query_budget
 from duluan.core.settings import Settings, get_settings
 from duluan.feedback.repository import CampaignRepository
 from duluan.feedback.service import FeedbackConfig, FeedbackService
@@ -48,6 +48,7 @@ class Container:
         self._lock = threading.RLock()
         # the query budget is process-wide (the parser and both stores read it): from settings
         set_query_budget(QueryBudget.from_settings(self.settings))
+        set_naive_zone(self.settings.timezone)
 
     def _get(self, name: str, build: Callable[[], T]) -> T:
         part = self._parts.get(name)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -68,6 +69,32 @@ def set_query_budget(budget: QueryBudget) -> None:
 
 def query_budget() -> QueryBudget:
     return _budget
+
+
+_naive_zone: tzinfo = ZoneInfo(setting_default("timezone"))
+
+
+def set_naive_zone(name: str) -> None:
+    """The zone a date-time without an offset is read in (the `timezone` setting); an unknown
+    zone is UTC (the API's /v1/config logs it)."""
+    global _naive_zone
+    try:
+        _naive_zone = ZoneInfo(name)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        _naive_zone = UTC
+
+
+def as_utc(value: datetime) -> datetime:
+    """`value` in UTC; naive ones are taken in the `timezone` setting's zone, so naive and
+    aware bounds always compare. ValueError (a 4xx) when it leaves the representable range."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=_naive_zone)
+    try:
+        out = value.astimezone(UTC)
+        out.timestamp()
+    except (OverflowError, ValueError, OSError) as exc:
+        raise ValueError(f"{value.isoformat()} is out of range (years 1-9999 in UTC)") from exc
+    return out
 
 
 @dataclass(frozen=True)
@@ -330,6 +357,11 @@ class SearchQuery(BaseModel):
     def _parses(cls, value: str | None) -> str | None:
         parse_query(value)
         return value
+
+    @field_validator("since", "until")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return as_utc(value) if value is not None else None
 
     def ast(self) -> Node:
         return parse_query(self.q)

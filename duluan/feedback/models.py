@@ -39,6 +39,14 @@ class CampaignUpdate(BaseModel):
 
     _cats = field_validator("categories")(_categories)
 
+    @field_validator("title", "categories", "active")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        """Omit a field to keep it; null is no title, no category list or no state (a 422)."""
+        if value is None:
+            raise ValueError("may not be null: leave the field out to keep its value")
+        return value
+
 
 class CampaignCreate(BaseModel):
     """What an admin supplies to open a campaign."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import math
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -90,8 +91,17 @@ def _decode_cursor(cursor: str) -> list[Any]:
         pad = "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(cursor + pad))
         values = data["sa"]
-        if not isinstance(values, list) or not values:
+        if not isinstance(values, list) or not 0 < len(values) <= 4:
             raise ValueError
+        for v in values:  # what search_after takes from us: sort keys, nothing hand-made
+            if isinstance(v, bool) or not isinstance(v, int | float | str):
+                raise ValueError
+            if isinstance(v, int) and not -(2**63) <= v < 2**63:
+                raise ValueError
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ValueError
+            if isinstance(v, str) and len(v) > 512:
+                raise ValueError
         return values
     except (ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
         raise ValueError("invalid cursor") from exc

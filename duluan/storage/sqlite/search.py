@@ -21,15 +21,28 @@ def _encode_cursor(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
 
 
+MAX_OFFSET = 10_000  # relevance pages: as deep as Elasticsearch's result window
+
+
 def _decode_cursor(cursor: str) -> dict[str, Any]:
+    """A cursor this store wrote: {"r": rowid} or {"o": offset}, integers in range; anything
+    else (hand-made, huge, null, a list, 1e400) is a ValueError, i.e. a 400."""
     try:
         pad = "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(cursor + pad))
-        if not isinstance(data, dict):
-            raise ValueError
-        return data
     except (ValueError, json.JSONDecodeError) as exc:
-        raise ValueError("invalid cursor") from exc
+        raise ValueError("invalid cursor: use next_cursor from a previous page") from exc
+    if not isinstance(data, dict) or len(data) != 1:
+        raise ValueError("invalid cursor: use next_cursor from a previous page")
+    (name, value), limit = next(iter(data.items())), {"r": 2**63 - 1, "o": MAX_OFFSET}
+    if (
+        name not in limit
+        or not isinstance(value, int)
+        or isinstance(value, bool)
+        or not 0 <= value <= limit[name]
+    ):
+        raise ValueError("invalid cursor: use next_cursor from a previous page")
+    return data
 
 
 class SearchMixin(TimelinesMixin):
