@@ -109,6 +109,25 @@ def load_visfd(root: Path, split: str) -> Split:
     return out
 
 
+VSMEC = "uit-vsmec"
+VSMEC_SENTIMENT = {"enjoyment": "positive", "sadness": "negative", "anger": "negative",
+                   "disgust": "negative", "fear": "negative", "other": "neutral"}
+"""UIT-VSMEC emotions read as sentiment (its SOURCE.txt); Surprise is mixed and left out."""
+
+
+def load_vsmec(root: Path, split: str) -> Split:
+    """UIT-VSMEC Facebook comments (7 emotions) as sentiment; Surprise rows are skipped."""
+    out = Split(labels={"sentiment": [], "emotion": []})
+    with (root / VSMEC / f"{split}.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            emotion = (row.get("emotion") or "").strip().lower()
+            if emotion in VSMEC_SENTIMENT and (row.get("sentence") or "").strip():
+                out.texts.append(row["sentence"].strip())
+                out.labels["sentiment"].append(VSMEC_SENTIMENT[emotion])
+                out.labels["emotion"].append(emotion)
+    return out
+
+
 SOCIAL = "duluan-social"
 """Our own invented social comments (nlp/data/social_*.tsv): the neutral, public-affairs and
 social registers none of the research datasets cover. Committed; no third-party text."""
@@ -284,9 +303,16 @@ def load_news(root: Path, split: str) -> Split:
 
 LOADERS = {"uit-vsfc": load_vsfc, "uit-victsd": load_victsd, "aivivn-2019": load_aivivn,
            "uit-visfd": load_visfd, SOCIAL: load_social, CHALLENGE: load_challenge,
-           REAL: load_real, NEWS: load_news}
-SENTIMENT_SETS = ("uit-vsfc", "aivivn-2019", "uit-visfd")
-"""The research sentiment datasets (../shared/data/nlp): the cross-domain rotation."""
+           REAL: load_real, NEWS: load_news, VSMEC: load_vsmec}
+SENTIMENT_SETS = ("uit-vsfc", "aivivn-2019", "uit-visfd", VSMEC)
+"""The research sentiment datasets (../shared/data/nlp)."""
+SENTIMENT_DOMAINS: dict[str, tuple[str, ...]] = {
+    "students": ("uit-vsfc",), "products": ("aivivn-2019", "uit-visfd"), "facebook": (VSMEC,),
+    "news": (NEWS,), "forum": (REAL,),
+}
+"""Sentiment training sets by the domain they come from: the leave-one-domain-out rotation
+(train without a domain, test on its test split) that estimates quality on unseen sources.
+Our invented comments (SOCIAL) are in every fold's training."""
 
 
 def has(root: Path, name: str, split: str) -> bool:

@@ -1,7 +1,10 @@
-"""`duluan eval`: accuracy and macro-F1 on every labelled test split, plus cross-domain sentiment.
+"""`duluan eval`: accuracy, macro-F1, per-class recall and calibration on every labelled test
+split; leave-one-domain-out sentiment; error of the corrected sentiment shares.
 
-Cross-domain: the sentiment head is retrained without dataset X and tested on X, for each X,
-because the product reads comments from sources none of the datasets come from.
+Leave-one-domain-out: the sentiment head is retrained without domain X (students, products,
+Facebook, news, forum) and tested on X, because the product reads comments from sources none
+of the datasets come from. Shares: mean absolute error (points) of the confusion-corrected
+shares (nlp.shares) against the truth on random 500-post samples.
 """
 
 from __future__ import annotations
@@ -12,13 +15,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import accuracy_score, f1_score
+from sklearn.metrics import accuracy_score, f1_score, recall_score
 
 from duluan.core.models import SENTIMENT_LABELS
 from nlp import datasets as ds
 from nlp.artifacts import ClassicalModel, default_model_dir
 from nlp.lexicon import ASPECT_IDS, TOPIC_IDS
-from nlp.training import ASPECT_CLASSES, Corpus, fit_featurizer, train_sentiment
+from nlp.shares import corrected_points
+from nlp.training import (
+    ASPECT_CLASSES,
+    Corpus,
+    confusion_counts,
+    leave_one_domain_out,
+    pooled_confusion,
+)
 
 
 @dataclass
@@ -30,6 +40,11 @@ class Row:
     accuracy: float
     macro_f1: float
     note: str = ""
+    recall: dict[str, float] | None = None
+    ece: float | None = None
+    share_mae: tuple[float, float, float] | None = None
+    """Points: corrected shares on natural 500-post samples, raw shares there, corrected
+    shares on samples with random class mixes."""
 
 
 def _sentiment_pred(proba: np.ndarray, dataset: str) -> np.ndarray:
@@ -65,11 +80,57 @@ def _row(task: str, dataset: str, split: str, y: Sequence[str], pred: Sequence[s
     return Row(task, dataset, split, len(y), float(accuracy_score(y, pred)), f1, note)
 
 
+def share_errors(proba: np.ndarray, gold: Sequence[str], confusion: np.ndarray | None,
+                 size: int = 500, trials: int = 300, seed: int = 0,
+                 ) -> tuple[float, float, float] | None:
+    """Mean absolute error (points, over classes and samples) of the corrected shares on
+    random `size`-post samples (with replacement): natural samples of the set, their raw
+    shares, and samples whose class mix is drawn at random (prior shift)."""
+    if confusion is None or len(gold) == 0:
+        return None
+    labels: list[str] = list(SENTIMENT_LABELS)
+    truth = np.array([labels.index(g) for g in gold])
+    pred = proba.argmax(1)
+    rng = np.random.default_rng(seed)
+    k = len(labels)
+
+    def run(idx: np.ndarray) -> tuple[float, float]:
+        obs = np.stack([np.bincount(pred[i], minlength=k) for i in idx]).astype(np.float64)
+        true = np.stack([np.bincount(truth[i], minlength=k) for i in idx]) / size
+        est = corrected_points(obs, confusion)
+        return (float(np.abs(est - true).mean() * 100),
+                float(np.abs(obs / size - true).mean() * 100))
+
+    natural, raw = run(rng.integers(0, len(truth), size=(trials, size)))
+    present = [c for c in range(k) if (truth == c).any()]
+    shifted_idx = []
+    for _ in range(trials):
+        mix = rng.dirichlet(np.ones(len(present)))
+        cls = rng.choice(present, size=size, p=mix)
+        shifted_idx.append(np.array([rng.choice(np.flatnonzero(truth == c)) for c in cls]))
+    shifted, _ = run(np.stack(shifted_idx))
+    return natural, raw, shifted
+
+
+def sentiment_row(dataset: str, proba: np.ndarray, gold: Sequence[str], note: str = "",
+                  confusion: np.ndarray | None = None, task: str = "sentiment") -> Row:
+    """Macro-F1, per-class recall, ECE and (with a confusion matrix) corrected-share error."""
+    pred = list(_sentiment_pred(proba, dataset))
+    row = _row(task, dataset, "test", gold, pred, note)
+    present = [c for c in SENTIMENT_LABELS if c in set(gold)]
+    rec = recall_score(gold, pred, labels=present, average=None, zero_division=0)
+    row.recall = {c: float(r) for c, r in zip(present, rec, strict=True)}
+    row.ece = calibration_error(proba, gold)
+    row.share_mae = share_errors(proba, gold, confusion)
+    return row
+
+
 def evaluate_model(model: ClassicalModel, corpus: Corpus) -> list[Row]:
     """Shipped-model figures on every test split the data folder has."""
     rows: list[Row] = []
     fz = model.featurizer
     heads = model.heads
+    confusion = _shipped_confusion(model)
     for name in ds.SENTIMENT_SETS:
         if not corpus.has(name, "test"):
             continue
@@ -77,14 +138,13 @@ def evaluate_model(model: ClassicalModel, corpus: Corpus) -> list[Row]:
         for folded in (False, True):
             x = fz.transform(corpus.features(name, "test", folded))
             proba = heads["sentiment"].proba(x)
-            pred = _sentiment_pred(proba, name)
-            note = "no diacritics" if folded else ""
-            if name != "aivivn-2019" and not folded:
-                note = f"ECE {calibration_error(proba, split.labels['sentiment']):.3f}"
-            if name == "aivivn-2019":
-                note = ("pos/neg only; 20% hash hold-out " + note).strip()
-            rows.append(_row("sentiment", name, "test", split.labels["sentiment"], list(pred),
-                             note))
+            gold = split.labels["sentiment"]
+            if folded:
+                rows.append(_row("sentiment", name, "test", gold,
+                                 list(_sentiment_pred(proba, name)), "no diacritics"))
+                continue
+            note = "pos/neg only; 20% hash hold-out" if name == "aivivn-2019" else ""
+            rows.append(sentiment_row(name, proba, gold, note, confusion))
     if corpus.has("uit-victsd", "test"):
         split = corpus.split("uit-victsd", "test")
         for folded in (False, True):
@@ -114,9 +174,16 @@ def evaluate_model(model: ClassicalModel, corpus: Corpus) -> list[Row]:
         proba = model.heads["sentiment"].proba(model.featurizer.transform(
             corpus.features(ds.NEWS, "test")))
         gold = split.labels["sentiment"]
-        rows.append(_row("sentiment", ds.NEWS, "test", gold, list(_sentiment_pred(proba, ds.NEWS)),
-                         f"ViCTSD news comments, our labels; ECE {calibration_error(proba, gold):.3f}"))
+        rows.append(sentiment_row(ds.NEWS, proba, gold, "ViCTSD news comments, our labels",
+                                  confusion))
     return rows
+
+
+def _shipped_confusion(model: ClassicalModel) -> np.ndarray | None:
+    found = model.meta.get("sentiment_confusion")
+    if not isinstance(found, dict):
+        return None
+    return np.asarray(found["counts"], dtype=np.float64)
 
 
 def real_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
@@ -129,8 +196,8 @@ def real_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
     proba = model.heads["sentiment"].proba(x)
     pred = list(_sentiment_pred(proba, name))
     gold = split.labels["sentiment"]
-    rows = [_row("sentiment", name, "test", gold, pred, "real comments, all sources; "
-                 f"ECE {calibration_error(proba, gold):.3f}")]
+    rows = [sentiment_row(name, proba, gold, "real comments, all sources",
+                          _shipped_confusion(model))]
     for source in sorted(set(split.labels["source"])):
         idx = [i for i, s in enumerate(split.labels["source"]) if s == source]
         if len(idx) >= 50:
@@ -204,19 +271,19 @@ def _aspect_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
 
 
 def cross_domain(corpus: Corpus) -> list[Row]:
-    """Train sentiment without dataset X (IDF too), test on X; for each sentiment dataset."""
+    """Leave one domain out: train sentiment (IDF too) without it, test on its test sets; the
+    corrected shares there use a confusion matrix pooled from the *other* held-out domains,
+    as a deployment meets a source its matrix never saw."""
+    lodo = leave_one_domain_out(corpus)
+    counts = {d: sum((confusion_counts(p, g) for p, g in sets.values()),
+                     np.zeros((len(SENTIMENT_LABELS),) * 2)) for d, sets in lodo.items()}
     rows: list[Row] = []
-    present = [n for n in ds.SENTIMENT_SETS if corpus.has(n, "train")]
-    for held in present:
-        names = [n for n in present if n != held]
-        if not names:
-            continue
-        fz = fit_featurizer(corpus, names)
-        head = train_sentiment(corpus, fz, names, names)
-        split = corpus.split(held, "test")
-        pred = _sentiment_pred(head.proba(fz.transform(corpus.features(held, "test"))), held)
-        rows.append(_row("sentiment x-domain", held, "test", split.labels["sentiment"],
-                         list(pred), "trained on " + " + ".join(names)))
+    for domain, sets in lodo.items():
+        others = {d: c for d, c in counts.items() if d != domain}
+        confusion = pooled_confusion(others) if others else None
+        for name, (proba, gold) in sets.items():
+            rows.append(sentiment_row(name, proba, gold, f"{domain} held out", confusion,
+                                      task="sentiment x-domain"))
     return rows
 
 
@@ -230,13 +297,27 @@ def evaluate(data_dir: Path | None = None, model_dir: Path | None = None,
     return rows
 
 
+def _recall(r: Row) -> str:
+    if not r.recall:
+        return ""
+    return "/".join(f"{r.recall[c]:.2f}" if c in r.recall else "-" for c in SENTIMENT_LABELS)
+
+
 def format_table(rows: Sequence[Row]) -> str:
-    head = f"{'task':<20} {'dataset':<12} {'split':<5} {'n':>6} {'acc':>7} {'F1':>7}  note"
+    head = (f"{'task':<20} {'dataset':<16} {'n':>5} {'acc':>6} {'F1':>6} {'recall n/n/p':>14} "
+            f"{'ECE':>5} {'share MAE':>15}  note")
     lines = [head, "-" * len(head)]
     for r in rows:
-        lines.append(f"{r.task:<20} {r.dataset:<12} {r.split:<5} {r.n:>6} {r.accuracy:>7.4f} "
-                     f"{r.macro_f1:>7.4f}  {r.note}")
-    xd = [r.macro_f1 for r in rows if r.task == "sentiment x-domain"]
+        ece = f"{r.ece:.3f}" if r.ece is not None else ""
+        mae = ("{:.1f} ({:.1f}) {:.1f}".format(*r.share_mae) if r.share_mae else "")
+        lines.append(f"{r.task:<20} {r.dataset:<16} {r.n:>5} {r.accuracy:>6.3f} "
+                     f"{r.macro_f1:>6.3f} {_recall(r):>14} {ece:>5} {mae:>15}  {r.note}")
+    lines.append("recall: negative/neutral/positive; share MAE: points, corrected shares on "
+                 "random 500-post samples (raw shares in brackets), then on samples with a "
+                 "random class mix")
+    xd = [r.macro_f1 for r in rows if r.task == "sentiment x-domain"
+          and r.dataset != "aivivn-2019"]
     if xd:
-        lines.append(f"cross-domain sentiment macro-F1, mean of {len(xd)}: {np.mean(xd):.4f}")
+        lines.append(f"leave-one-domain-out sentiment macro-F1 (3-class sets), mean of "
+                     f"{len(xd)}: {np.mean(xd):.4f}")
     return "\n".join(lines)

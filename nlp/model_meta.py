@@ -42,9 +42,11 @@ def read_meta(model_dir: Path | None = None) -> dict[str, Any]:
 
 def sentiment_confusion(model_dir: Path | None = None) -> np.ndarray | None:
     """Held-out sentiment confusion counts (rows true, columns predicted, SENTIMENT_LABELS
-    order) shipped with the classical model, or None when the model has none."""
+    order) shipped with the classical model, or None when it has none or ships it disabled."""
     found = read_meta(model_dir).get("sentiment_confusion")
     if not isinstance(found, dict) or list(found.get("labels", [])) != list(SENTIMENT_LABELS):
+        return None
+    if found.get("enabled") is False:  # shipped for evaluation, not trusted for the views
         return None
     try:
         counts = np.asarray(found["counts"], dtype=np.float64)

@@ -106,6 +106,31 @@ def _cost_moves(tokens: list[str], folded: list[str]) -> list[str]:
     return out
 
 
+# Questions and requests for information are the commonest neutral comments on social media
+# ("cho mình hỏi", "ai biết", "... không ạ?"); folded phrases, matched on word boundaries.
+_ASK_PHRASES = (
+    "cho minh hoi", "cho em hoi", "cho toi hoi", "cho hoi", "xin hoi", "hoi chut", "hoi xiu",
+    "ai biet", "co ai", "ai co", "ai da", "khong a", "chua a", "khong vay", "khong nhi",
+    "chua vay", "the nao", "nhu nao", "bao nhieu", "o dau", "cho nao", "khi nao", "bao gio",
+    "la gi", "gi vay", "tai sao", "vi sao", "sao vay", "duoc khong", "co nen", "nen mua",
+    "nen chon", "xin info", "xin link", "cho xin", "xin gia", "inbox", "ib", "tu van", "hoi",
+)
+_ASK = frozenset(tuple(p.split()) for p in _ASK_PHRASES)
+
+
+def _asks(folded: list[str]) -> list[str]:
+    """`<ask>` for an information-seeking phrase (`<ask2>` for several), `<ask_end>` for a
+    closing question mark."""
+    hits = 0
+    for i in range(len(folded)):
+        if any(tuple(folded[i : i + n]) in _ASK for n in (3, 2, 1)):
+            hits += 1
+    out = ["<ask>", "<ask2>"][: min(hits, 2)]
+    if "?" in folded[-2:]:
+        out.append("<ask_end>")
+    return out
+
+
 def opinion_features(text: str) -> list[str]:
     """Lexicon hits in `text` (normalized), accented and folded, negation-aware."""
     tokens = _TOKEN.findall(text.lower())
@@ -113,4 +138,5 @@ def opinion_features(text: str) -> list[str]:
         return []
     folded = [fold_word(t) for t in tokens]
     return (_scan(tokens, _ACCENTED, _NEG_ACCENTED, "lex")
-            + _scan(folded, _FOLDED, _NEG_FOLDED, "flex") + _cost_moves(tokens, folded))
+            + _scan(folded, _FOLDED, _NEG_FOLDED, "flex") + _cost_moves(tokens, folded)
+            + _asks(folded))

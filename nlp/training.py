@@ -32,13 +32,17 @@ from nlp.segment import Segmenter
 
 log = get_logger(__name__)
 
-MODEL_VERSION = "classical-2026.11.28e"
+MODEL_VERSION = "classical-2026.12.06"
 SEED = 0
 ASPECT_CLASSES = ("none", "positive", "negative", "neutral")
 C_SENTIMENT = 0.2
 C_TOPIC = 0.5
 C_TOXIC = 0.1
 C_ASPECT = 0.5
+SHARE_CORRECTION = False
+"""Whether the app corrects shares with the shipped confusion matrix. Off: on held-out real
+comments the corrected shares were further from the truth than the raw ones (`duluan eval`,
+share MAE column), because the matrix varies between domains and is ill-conditioned."""
 W_SOCIAL = 3.0
 W_REAL = 1.0
 """Sample weight of the real forum comments we labelled (../shared sources, `train` part)."""
@@ -134,28 +138,72 @@ def sentiment_sets(corpus: Corpus, exclude: str | None = None) -> list[str]:
     return [n for n in ds.SENTIMENT_SETS if n != exclude and corpus.has(n, "train")]
 
 
-def train_sentiment(corpus: Corpus, fz: Featurizer, names: Sequence[str],
-                    dev_names: Sequence[str]) -> LinearHead:
+def sentiment_domains(corpus: Corpus, exclude: str | None = None) -> dict[str, list[str]]:
+    """Domain -> its sentiment training sets present here (`exclude`: a domain left out)."""
+    out: dict[str, list[str]] = {}
+    for domain, names in ds.SENTIMENT_DOMAINS.items():
+        present = [n for n in names if corpus.has(n, "train")]
+        if domain != exclude and present:
+            out[domain] = present
+    return out
+
+
+MAX_CLASS_BOOST = 3.0
+"""Cap on the within-domain class weight: a rare class (VSFC's 4 % neutral) counts at most 3x."""
+
+
+def domain_balanced_weights(parts: Sequence[tuple[list[str], float]]) -> np.ndarray:
+    """Sample weights giving every domain the same total weight (times its factor) and, within
+    a domain, every class the same weight (boost capped), so no one domain's size or label
+    prior sets the decision boundary for text from a domain never seen."""
+    sizes = [len(y) for y, _ in parts if y]
+    mean = float(np.mean(sizes)) if sizes else 1.0
+    out: list[np.ndarray] = []
+    for y, factor in parts:
+        w = np.full(len(y), factor * mean / max(1, len(y)))
+        labels = np.asarray(y)
+        classes = sorted(set(y))
+        for c in classes:
+            mask = labels == c
+            w[mask] *= min(MAX_CLASS_BOOST, len(y) / len(classes) / mask.sum())
+        out.append(w)
+    weights = np.concatenate(out) if out else np.zeros(0)
+    result: np.ndarray = weights / weights.mean() if len(weights) else weights
+    return result
+
+
+def sentiment_training_rows(corpus: Corpus, exclude: str | None = None,
+                            ) -> tuple[list[list[str]], list[str], np.ndarray]:
+    """Docs (both spellings), labels and domain-balanced weights; our invented comments
+    count as one more domain with factor W_SOCIAL."""
     docs: list[list[str]] = []
-    y: list[str] = []
-    for n in names:
-        labels = corpus.split(n, "train").labels["sentiment"]
-        for folded in (False, True):
-            docs += corpus.features(n, "train", folded)
-            y += labels
-    weights = [1.0] * len(docs)
+    parts: list[tuple[list[str], float]] = []
+    for names in sentiment_domains(corpus, exclude).values():
+        y: list[str] = []
+        for n in names:
+            labels = corpus.split(n, "train").labels["sentiment"]
+            for folded in (False, True):
+                docs += corpus.features(n, "train", folded)
+                y += labels
+        parts.append((y, 1.0))
     sdocs, sy = labelled_rows(corpus, ds.SOCIAL, "sentiment")
-    docs, y, weights = docs + sdocs, y + sy, weights + [W_SOCIAL] * len(sdocs)
-    for name in (ds.REAL, ds.NEWS):
-        rdocs, ry = labelled_rows(corpus, name, "sentiment")
-        docs, y, weights = docs + rdocs, y + ry, weights + [W_REAL] * len(rdocs)
-    model = _svm(fz.transform(docs), y, C_SENTIMENT, weights=weights)
+    docs += sdocs
+    parts.append((sy, W_SOCIAL))
+    return docs, [v for y, _ in parts for v in y], domain_balanced_weights(parts)
+
+
+def train_sentiment(corpus: Corpus, fz: Featurizer, exclude: str | None = None) -> LinearHead:
+    """Sentiment head on every domain but `exclude`, calibrated on those domains' dev sets
+    (plus our social dev) with the neutral offset tuned for their mean macro-F1."""
+    docs, y, weights = sentiment_training_rows(corpus, exclude)
+    model = _svm(fz.transform(docs), y, C_SENTIMENT, weights=list(weights))
     classes: list[str] = list(SENTIMENT_LABELS)
     coef, bias = _coef_for(model, classes)
     head = LinearHead.from_dense("sentiment", classes, coef, bias, "softmax")
     dev_docs: list[list[str]] = []
     dev_y: list[str] = []
     groups: list[slice] = []  # each dev set's rows: the neutral shift weighs domains equally
+    dev_names = [n for names in sentiment_domains(corpus, exclude).values() for n in names]
     for n in [*dev_names, ds.SOCIAL]:
         if corpus.has(n, "dev"):
             start = len(dev_docs)
@@ -167,6 +215,66 @@ def train_sentiment(corpus: Corpus, fz: Featurizer, names: Sequence[str],
         head.calibrate(s, head.onehot(dev_y))
         _tune_neutral(head, s, dev_y, groups)
     return head
+
+
+def sentiment_featurizer(corpus: Corpus, exclude: str | None = None) -> Featurizer:
+    """An IDF over one fold's sentiment training texts only (leave-one-domain-out folds)."""
+    fz = Featurizer()
+    fz.fit_idf(fz.counts(sentiment_training_rows(corpus, exclude)[0]))
+    return fz
+
+
+def domain_test_sets(corpus: Corpus, domain: str) -> list[str]:
+    return [n for n in ds.SENTIMENT_DOMAINS[domain] if corpus.has(n, "test")]
+
+
+def leave_one_domain_out(corpus: Corpus) -> dict[str, dict[str, tuple[np.ndarray, list[str]]]]:
+    """For each domain: train sentiment (IDF too) without it, predict its test sets.
+    Returns domain -> test set -> (probabilities, gold labels)."""
+    out: dict[str, dict[str, tuple[np.ndarray, list[str]]]] = {}
+    domains = sentiment_domains(corpus)
+    for domain in domains:
+        tests = domain_test_sets(corpus, domain)
+        if not tests or len(domains) < 2:
+            continue
+        fz = sentiment_featurizer(corpus, domain)
+        head = train_sentiment(corpus, fz, domain)
+        out[domain] = {n: (head.proba(fz.transform(corpus.features(n, "test"))),
+                           list(corpus.split(n, "test").labels["sentiment"])) for n in tests}
+        log.info("train.lodo", domain=domain)
+    return out
+
+
+def confusion_counts(proba: np.ndarray, gold: Sequence[str]) -> np.ndarray:
+    """Counts (true x predicted) in SENTIMENT_LABELS order; the product's own argmax labels."""
+    labels: list[str] = list(SENTIMENT_LABELS)
+    pred = proba.argmax(1)
+    out = np.zeros((len(labels), len(labels)))
+    for g, p in zip(gold, pred, strict=True):
+        out[labels.index(g), int(p)] += 1
+    return out
+
+
+def pooled_confusion(by_domain: dict[str, np.ndarray]) -> np.ndarray:
+    """One confusion matrix for unseen domains, as Dirichlet pseudo-counts per true class: the
+    mean of the domains' P(predicted | true) rows, with a precision fitted (method of moments)
+    to how much those rows differ between domains, capped by the counts actually seen. The
+    share intervals then carry the domain-to-domain spread, not just sampling noise."""
+    k = len(SENTIMENT_LABELS)
+    out = np.zeros((k, k))
+    for i in range(k):
+        rows = [c[i] / c[i].sum() for c in by_domain.values() if c[i].sum() >= 20]
+        seen = float(sum(c[i].sum() for c in by_domain.values()))
+        if not rows:
+            out[i, i] = 1.0
+            continue
+        r = np.vstack(rows)
+        mean = r.mean(axis=0)
+        var = float(r.var(axis=0, ddof=1).sum()) if len(rows) > 1 else 0.0
+        spread = float((mean * (1 - mean)).sum())
+        precision = spread / var - 1.0 if var > 1e-12 else seen
+        out[i] = mean * float(np.clip(precision, 10.0, seen))
+    return out
 
 
 def _tune_neutral(head: LinearHead, s: np.ndarray, y: list[str], groups: list[slice]) -> None:
@@ -319,9 +427,25 @@ def fit_featurizer(corpus: Corpus, sentiment_names: Sequence[str]) -> Featurizer
     return fz
 
 
+def confusion_meta(lodo: dict[str, dict[str, tuple[np.ndarray, list[str]]]]) -> dict[str, Any]:
+    """What classical.json ships for share correction (nlp.shares, nlp.model_meta)."""
+    by_domain = {d: sum((confusion_counts(p, g) for p, g in sets.values()),
+                        np.zeros((len(SENTIMENT_LABELS),) * 2)) for d, sets in lodo.items()}
+    pooled = pooled_confusion(by_domain) if by_domain else np.eye(len(SENTIMENT_LABELS))
+    return {
+        "enabled": SHARE_CORRECTION,
+        "labels": list(SENTIMENT_LABELS),
+        "counts": [[round(float(v), 3) for v in row] for row in pooled],
+        "by_domain": {d: [[int(v) for v in row] for row in c] for d, c in by_domain.items()},
+        "source": "leave-one-domain-out test predictions (rows true, columns predicted); "
+                  "counts are Dirichlet pseudo-counts fitted to the spread between domains",
+    }
+
+
 def train_all(data_dir: Path, sentiment_exclude: str | None = None,
-              corpus: Corpus | None = None) -> ClassicalModel:
-    """Train every head available from `data_dir`; `sentiment_exclude` leaves one dataset out."""
+              corpus: Corpus | None = None, with_confusion: bool = True) -> ClassicalModel:
+    """Train every head available from `data_dir`; `sentiment_exclude` leaves one dataset out;
+    `with_confusion` adds the leave-one-domain-out confusion matrix (5 more sentiment fits)."""
     t0 = time.perf_counter()
     corpus = corpus or Corpus(data_dir)
     names = sentiment_sets(corpus, sentiment_exclude)
@@ -330,7 +454,7 @@ def train_all(data_dir: Path, sentiment_exclude: str | None = None,
     fz = fit_featurizer(corpus, names)
     log.info("train.features", seconds=round(time.perf_counter() - t0, 1))
     heads: dict[str, LinearHead] = {}
-    heads["sentiment"] = train_sentiment(corpus, fz, names, names)
+    heads["sentiment"] = train_sentiment(corpus, fz)
     heads["topic"] = train_topics(corpus, fz)
     heads["toxic"], stacker, toxic_threshold = train_toxicity(corpus, fz, heads["sentiment"])
     meta: dict[str, Any] = {
@@ -343,5 +467,7 @@ def train_all(data_dir: Path, sentiment_exclude: str | None = None,
     if corpus.has("uit-visfd", "train") and sentiment_exclude is None:
         heads["aspects"] = train_aspects(corpus, fz)
         heads["domain"] = train_domain(corpus, fz)
+    if with_confusion:
+        meta["sentiment_confusion"] = confusion_meta(leave_one_domain_out(corpus))
     log.info("train.done", seconds=round(time.perf_counter() - t0, 1))
     return ClassicalModel(featurizer=fz, heads=heads, meta=meta)

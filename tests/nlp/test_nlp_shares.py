@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -69,3 +72,20 @@ def test_dict_form_for_the_app() -> None:
     assert corrected_share_dict({}, labels, RATES) is None
     with pytest.raises(ValueError):
         corrected_shares([1, 2], RATES)
+
+
+def test_model_meta_reads_only_an_enabled_matrix(tmp_path: Path) -> None:
+    from duluan.core.settings import Settings
+    from nlp.model_meta import confusion_for, sentiment_confusion
+
+    meta = {"sentiment_confusion": {"enabled": True, "labels": ["negative", "neutral", "positive"],
+                                    "counts": (RATES * 100).tolist()}}
+    (tmp_path / "classical.json").write_text(json.dumps(meta), encoding="utf-8")
+    found = sentiment_confusion(tmp_path)
+    assert found is not None and found.shape == (3, 3)
+    assert confusion_for(Settings(nlp_model_dir=tmp_path)) is not None
+    assert confusion_for(Settings(nlp_model_dir=tmp_path, nlp_backend="transformers")) is None
+    meta["sentiment_confusion"]["enabled"] = False
+    (tmp_path / "classical.json").write_text(json.dumps(meta), encoding="utf-8")
+    assert sentiment_confusion(tmp_path) is None
+    assert sentiment_confusion(tmp_path / "missing") is None
