@@ -110,6 +110,9 @@ def probe_wildcards(url: str, n: int, timeout: float) -> None:
     print(f"hostile relevance search ({n} wildcards, {len(q)} chars): {took:.2f} s, {status}")
     took, status = timed_get(url + "/v1/search", {"q": q}, timeout)
     print(f"hostile newest-first search: {took:.2f} s, {status}")
+    within = " OR ".join(f"{a}{b}*" for a, b in zip("abcdefgh", "aeiouaei", strict=True))
+    took, status = timed_get(url + "/v1/search", {"q": within, "sort": "relevance"}, timeout)
+    print(f"within-budget relevance search (8 two-letter prefixes): {took:.2f} s, {status}")
     with concurrent.futures.ThreadPoolExecutor(5) as pool:
         hostile = [
             pool.submit(
