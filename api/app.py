@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 
 from api.docs import add_offline_docs
+from api.errors import ERRORS
 from api.middleware import LimitAndTime
 from api.ratelimit import RateLimiter
 from api.routers import (
@@ -152,7 +153,7 @@ def create_app(
         briefings.router,
         feedback.router,
     ):
-        app.include_router(router)
+        app.include_router(router, responses=ERRORS)  # error bodies documented on every route
     add_offline_docs(app)
     if settings.api_cors_origins:
         app.add_middleware(

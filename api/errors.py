@@ -1,0 +1,42 @@
+"""The error bodies every route can answer with, for the OpenAPI schema (one shared dict)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx: `detail` says what is wrong in one line."""
+
+    detail: str = Field(description="what is wrong, in one line")
+
+
+class Problem(BaseModel):
+    where: str = Field(description="the parameter or body field, dotted")
+    problem: str = Field(description="what is wrong with it")
+
+
+class ValidationErrorBody(ErrorBody):
+    """A 422: the first problem in `detail`, every problem in `errors`."""
+
+    errors: list[Problem] = Field(description="every problem found")
+
+
+def _error(description: str, model: type[BaseModel] = ErrorBody) -> dict[str, Any]:
+    return {"model": model, "description": description}
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: _error("bad input: the query, a parameter or a cursor (detail says which)"),
+    401: _error("no API key where one is needed, or a key that is wrong or revoked"),
+    403: _error("the key's scope does not allow this"),
+    404: _error("no such resource"),
+    409: _error("a conflict with what exists (a name or link taken)"),
+    413: _error("the body is too large"),
+    422: _error("the body or parameters do not validate", ValidationErrorBody),
+    429: _error("rate limit exceeded; see Retry-After"),
+    431: _error("too many or too large request headers"),
+    503: _error("the store is unavailable; retry"),
+}
