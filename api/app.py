@@ -7,15 +7,18 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from anyio import to_thread
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.docs import add_offline_docs
-from api.errors import ERRORS
+from api.errors import ERRORS, allowed_methods
 from api.middleware import LimitAndTime
 from api.ratelimit import RateLimiter
 from api.routers import (
@@ -31,6 +34,7 @@ from api.routers import (
     trends,
     watchlists,
 )
+from api.security import mark_optional_auth
 from api.services.query_cache import QueryCache
 from duluan.container import Container
 from duluan.core.cache import StaleWhileRevalidate
@@ -122,6 +126,23 @@ def create_app(
             status_code=400,
             content={"detail": f"invalid query: the full-text engine refused it ({exc})"},
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:  # Allow: every method of the path, not one route's
+            allow = ", ".join(allowed_methods(app.router.routes, dict(request.scope)))
+            headers = {**(exc.headers or {}), "Allow": allow}
+            return JSONResponse({"detail": exc.detail}, status_code=405, headers=headers)
+        return await http_exception_handler(request, exc)
+
+    default_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = mark_optional_auth(app, default_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(QuerySyntaxError)
     async def bad_query(request: Request, exc: QuerySyntaxError) -> JSONResponse:

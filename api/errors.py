@@ -40,3 +40,19 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     431: _error("too many or too large request headers"),
     503: _error("the store is unavailable; retry"),
 }
+
+
+def allowed_methods(routes: list[Any], scope: dict[str, Any]) -> list[str]:
+    """Every method some route serves at this path: a 405's `Allow` (Starlette lists only the
+    first route that matched the path, and FastAPI makes one route per method)."""
+    from starlette.routing import Match
+
+    methods: set[str] = set()
+    for route in routes:
+        match, _ = route.matches({**scope, "method": "GET"})
+        served = getattr(route, "methods", None)
+        if match != Match.NONE and served:
+            probe = {**scope, "method": next(iter(served))}
+            if route.matches(probe)[0] == Match.FULL:
+                methods |= set(served)
+    return sorted(methods)

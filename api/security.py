@@ -7,7 +7,7 @@ that is sent but wrong is always a 401, even on open endpoints, so a typo never 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -128,3 +128,34 @@ AdminKey = Annotated[ApiKey, Depends(require_admin)]
 READ = [Depends(require_read)]
 KEYED = [Depends(require_key)]
 ADMIN = [Depends(require_admin)]
+
+
+def mark_optional_auth(app: Any, schema: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI that tells the truth about open reads: where only `require_read` guards a route
+    and reads are open, a key is optional (`{}` among the security requirements)."""
+    settings: Settings = app.state.settings
+    if settings.api_require_key_for_reads:
+        return schema
+    from fastapi.routing import iter_route_contexts  # included routers are resolved lazily
+
+    for context in iter_route_contexts(app.router.routes):
+        route = context.route
+        calls = _dependency_calls(getattr(route, "dependant", None))
+        if require_read not in calls or calls & {require_admin, require_key}:
+            continue
+        for method in getattr(route, "methods", ()):
+            op = schema.get("paths", {}).get(context.path_format, {}).get(method.lower())
+            if op and op.get("security") and {} not in op["security"]:
+                op["security"] = [{}, *op["security"]]
+    return schema
+
+
+def _dependency_calls(dependant: Any) -> set[Any]:
+    out: set[Any] = set()
+    stack = [dependant] if dependant is not None else []
+    while stack:
+        d = stack.pop()
+        for sub in d.dependencies:
+            out.add(sub.call)
+            stack.append(sub)
+    return out

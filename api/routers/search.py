@@ -79,7 +79,17 @@ def dry_run(
     )
 
 
-@router.get("/export", summary="Stream every match as CSV or JSONL (no row cap)")
+@router.get(
+    "/export",
+    summary="Stream every match as CSV or JSONL (no row cap)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "a download",
+            "content": {"application/x-ndjson": {}, "text/csv": {}},
+        }
+    },
+)
 def export(
     store: StoreDep,
     query: QueryDep,
