@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.ratelimit import RateLimiter, client_address, retry_after
 from api.security import get_keys, presented_key
+from duluan.core.deadline import store_time_limit
 from duluan.core.settings import Settings
 
 REQUEST_SECONDS = Histogram(
@@ -98,4 +99,5 @@ class LimitAndTime:
                 )
                 await refusal(scope, receive, timed)
                 return
-        await self.app(scope, receive, timed)
+        with store_time_limit(self.settings.store_query_timeout_ms):  # this request's reads
+            await self.app(scope, receive, timed)

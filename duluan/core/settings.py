@@ -225,8 +225,9 @@ class Settings(BaseSettings):
     store_query_timeout_ms: int = Field(
         5000,
         ge=0,
-        description="a store read is stopped after this long (SQLite: per statement;"
-        " Elasticsearch: the search `timeout`), so no request holds the store (0: no limit)",
+        description="an API request's store reads stop after this long (SQLite: per statement;"
+        " Elasticsearch: the search `timeout`), so no request holds the store; workers, alerts,"
+        " briefings and CLI exports are not limited (0: no limit)",
     )
     timezone: str = Field(
         "Asia/Ho_Chi_Minh",

@@ -115,16 +115,37 @@ def test_sqlite_statement_past_the_time_limit_raises_query_timed_out(tmp_path: P
     store.close()
 
 
+def test_the_time_limit_is_the_requests_not_the_workers(tmp_path: Path) -> None:
+    """Outside a request (workers, alerts, briefings, CLI exports) a settings-built store has no
+    limit; inside `store_time_limit` (what the API sets per request) statements stop."""
+    from duluan.core.deadline import store_time_limit
+
+    store = SQLiteStore.from_settings(Settings(data_dir=tmp_path, store_query_timeout_ms=50))
+    slow = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000)"
+        " SELECT count(*) FROM c"
+    )
+    assert store._r.execute(slow).fetchone() == (2000000,)  # no request: runs to the end
+    with store_time_limit(50), pytest.raises(QueryTimedOut):
+        store._r.execute(slow.replace("2000000", "100000000")).fetchone()
+    store.close()
+
+
 @pytest.mark.slow
 def test_four_hostile_queries_one_per_api_thread_leave_a_plain_search_fast(tmp_path: Path) -> None:
     """Issue 17's stall: 4 hostile searches (one per API thread, `api_threads`) in parallel with
     a plain one. Over-budget ones are 400s on the event loop; within-budget costly ones stop at
     the store's time limit; either way the plain search answers in under a second."""
-    store = SQLiteStore(tmp_path / "s.db", query_timeout_ms=300)
+    store = SQLiteStore(tmp_path / "s.db")
     posts = _posts(4000)
     for i in range(0, len(posts), 1000):
         store.upsert(posts[i : i + 1000])
-    settings = Settings(data_dir=tmp_path, api_rate_limit_per_minute=0, api_query_cache_ttl_s=0)
+    settings = Settings(
+        data_dir=tmp_path,
+        api_rate_limit_per_minute=0,
+        api_query_cache_ttl_s=0,
+        store_query_timeout_ms=300,  # the API's limit, set around each request
+    )
     assert settings.api_threads == 4
     costly = [  # within the budget: 8 two-letter prefixes each, by relevance
         " OR ".join(f"{a}{b}*" for a, b in zip(string.ascii_lowercase[k:], "aeiouaei"))

@@ -20,6 +20,7 @@ from elastic_transport import OrjsonSerializer, SerializationError, TransportErr
 from elasticsearch import ApiError, Elasticsearch, NotFoundError
 from elasticsearch.helpers import streaming_bulk
 
+from duluan.core.deadline import store_time_limit_ms
 from duluan.core.highlight import snippet
 from duluan.core.ids import content_hash
 from duluan.core.logging import get_logger
@@ -183,7 +184,6 @@ class ElasticsearchStore(Store):
             settings.elasticsearch_index,
             cold_timelines=settings.elasticsearch_cold_timelines,
             retry=RetryPolicy.from_settings(settings),
-            query_timeout_ms=settings.store_query_timeout_ms,
         )
 
     # -- plumbing --------------------------------------------------------------------------
@@ -568,13 +568,15 @@ class ElasticsearchStore(Store):
 
     def _timed(self) -> dict[str, Any]:
         """The search `timeout` of a query-driven read (none when the limit is off)."""
-        return {"timeout": f"{self.query_timeout_ms}ms"} if self.query_timeout_ms > 0 else {}
+        limit = store_time_limit_ms(self.query_timeout_ms)
+        return {"timeout": f"{limit}ms"} if limit > 0 else {}
 
     def _check_timed_out(self, res: Any) -> None:
         """Shards that stopped at `timeout` return partial answers: refuse them instead."""
-        if self.query_timeout_ms > 0 and res.get("timed_out"):
+        limit = store_time_limit_ms(self.query_timeout_ms)
+        if limit > 0 and res.get("timed_out"):
             raise QueryTimedOut(
-                f"Elasticsearch stopped this query after {self.query_timeout_ms} ms "
+                f"Elasticsearch stopped this query after {limit} ms "
                 "(store_query_timeout_ms): narrow it (fewer terms or wildcards, a shorter "
                 "time range)"
             )

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from duluan.core.deadline import store_time_limit_ms
 from duluan.core.query import QueryTimedOut, SearchQuery
 from duluan.storage.sqlite.compile import Compiler, Plan
 from duluan.storage.sqlite.postings import PostingsCache
@@ -134,7 +135,8 @@ class SQLiteBase:
     @property
     def _r(self) -> sqlite3.Connection:
         """A read connection per thread, so API requests never queue behind one another; each
-        use starts its `query_timeout_ms` clock (a statement past it raises QueryTimedOut)."""
+        use starts the clock of the request's time limit (duluan.core.deadline), or of the
+        store's own `query_timeout_ms` outside requests (a statement past it: QueryTimedOut)."""
         conn: TimedConnection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._open(TimedConnection)  # type: ignore[assignment]
@@ -142,7 +144,7 @@ class SQLiteBase:
             self._local.conn = conn
             with self._lock:
                 self._readers.append(conn)
-        conn.arm(self.query_timeout_ms)
+        conn.arm(store_time_limit_ms(self.query_timeout_ms))
         return conn
 
     @staticmethod

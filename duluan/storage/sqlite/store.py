@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 from duluan.core.logging import get_logger
-from duluan.core.settings import Settings, setting_default
+from duluan.core.settings import Settings
 from duluan.storage.base import Store, StoreError
 from duluan.storage.sqlite.errors import translate_errors
 from duluan.storage.sqlite.facets import FACETS_SQL
@@ -42,7 +42,7 @@ class SQLiteStore(WritesMixin, SearchMixin, TopNMixin, Store):
         path: Path | str,
         postings_cache_mb: int = 256,
         postings_min_matches: int = MIN_MATCHES,
-        query_timeout_ms: int = setting_default("store_query_timeout_ms"),
+        query_timeout_ms: int = 0,
     ) -> None:
         self.path = Path(path)
         self.query_timeout_ms = query_timeout_ms
@@ -123,7 +123,6 @@ class SQLiteStore(WritesMixin, SearchMixin, TopNMixin, Store):
         return cls(
             settings.resolved_store_path,
             settings.store_postings_cache_mb,
-            query_timeout_ms=settings.store_query_timeout_ms,
         )
 
     def close(self) -> None:
