@@ -92,6 +92,16 @@ def ensure_demo_objects(container: Any, sink_url: str) -> None:
     alerts.save_subscription(sub)
 
 
+def demo_read_key(container: Any) -> str:
+    """A fresh read-scoped key for the dashboard (reading alerts needs one); older demo keys
+    are revoked, since only a key's hash is kept and it cannot be shown again."""
+    for key in container.keys.list():
+        if key.name == "demo-dashboard":
+            container.keys.revoke(key.id)
+    _, plain = container.keys.create("demo-dashboard", "read")
+    return str(plain)
+
+
 def demo_cmd(
     host: str = typer.Option("127.0.0.1", "--host", help="API bind address"),
     port: int = typer.Option(8000, "--port", help="API port"),
@@ -159,6 +169,7 @@ def demo_cmd(
         )
         with Container(settings, store=pipeline.store) as container:
             ensure_demo_objects(container, f"{site.base_url}/hooks/alerts")
+            dashboard_key = demo_read_key(container)
         if exit_after_ingest:
             _err("[4/4] done (--exit-after-ingest)")
             return
@@ -168,6 +179,7 @@ def demo_cmd(
             f"[4/4] serving; the demo site publishes every {publish_every:g} s and is crawled "
             f"every {crawl_every:g} s. Alerts it receives: {site.base_url}/hooks   (Ctrl+C stops)"
         )
+        _err(f"      a read API key for the dashboard's alert panels (its key button): {dashboard_key}")
         source = SourceConfig(
             name="vnexpress",
             start_urls=[f"{site.base_url}/rss/tin-moi-nhat.rss"],

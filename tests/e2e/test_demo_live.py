@@ -82,6 +82,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     d = Demo(tmp_path_factory.mktemp("demo") / "var", port)
     try:
         sink = d.wait_for(r"Alerts it receives: (http://\S+)/hooks", timeout=600).group(1)
+        key = d.wait_for(r"alert panels \(its key button\): (dlk_\S+)", timeout=30).group(1)
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # the API comes up right after the [4/4] line
@@ -90,7 +91,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                     break
             except httpx.HTTPError:
                 time.sleep(0.5)
-        yield {"base": base, "sink": sink, "demo": d}
+        yield {"base": base, "sink": sink, "demo": d, "key": key}
     finally:
         d.stop()
 
@@ -146,7 +147,14 @@ def test_the_demo_stays_alive(demo: dict[str, Any], chromium_path: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1366, "height": 900})
+        # the read key the demo printed, as the dashboard's key button would store it
+        page.add_init_script(f"localStorage.setItem('duluan-key', {json.dumps(demo['key'])})")
         page.goto(f"{base}/", wait_until="load", timeout=30_000)
+        page.wait_for_function(
+            "() => document.querySelector('#alert-events').innerText.includes('Ngập lụt')",
+            timeout=60_000,
+        )
+        assert "Ngập lụt tăng đột biến" in page.inner_text("#alerts")
         page.wait_for_selector("#trends .trend", timeout=30_000)
         assert re.search("ngập|triều cường", page.inner_text("#trends"))
         # a submission through the public form shows in Live, then in the results
