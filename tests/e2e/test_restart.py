@@ -83,7 +83,14 @@ def test_worker_killed_mid_stream_loses_and_duplicates_nothing(tmp_path: Path) -
 def test_sigterm_stops_a_worker_cleanly(tmp_path: Path) -> None:
     data = tmp_path / "var"
     worker = start_worker("index", data)
-    time.sleep(3)
+    assert worker.stderr is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + 120  # a loaded machine imports slowly; wait for the loop
+    for line in worker.stderr:
+        seen.append(line)
+        if "worker.started" in line or time.monotonic() > deadline:
+            break
+    assert any("worker.started" in line for line in seen), "".join(seen)[-2000:]
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(30) == 0
-    assert "processed 0" in (worker.stderr.read() if worker.stderr else "")
+    assert "processed 0" in "".join(seen) + worker.stderr.read()
