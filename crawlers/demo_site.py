@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from crawlers.text import VN_TZ
 from duluan.core.text import fold
+from nlp.sections import slug
 
 SITE_ID = 1000000
 
@@ -409,6 +410,7 @@ ARTICLE_PAGE = """<!DOCTYPE html>
 <meta itemprop="datePublished" content="{published}">
 </head><body>
 <div class="sidebar-1">
+<ul class="breadcrumb"><li><a href="/{section}" title="{category_name}">{category_name}</a></li></ul>
 <span class="date">{date_text}</span>
 <h1 class="title-detail">{title}</h1>
 <p class="description">{description}</p>
@@ -547,6 +549,8 @@ class DemoSite:
             article_id=article.article_id,
             site_id=SITE_ID,
             category=1001000 + sum(map(ord, article.topic.category)) % 1000,
+            section=slug(article.topic.category),
+            category_name=html.escape(article.topic.category),
             published=local.isoformat(),
             date_text=f"{WEEKDAYS[local.weekday()]}, {local.day}/{local.month}/{local.year}, "
             f"{local:%H:%M} (GMT+7)",

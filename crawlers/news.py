@@ -7,6 +7,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from scrapy import Request
 from scrapy.http import Response, TextResponse
@@ -32,6 +33,55 @@ TIME_CSS = (
     "time::attr(datetime)",
     "span.date::text",
 )
+
+
+BREADCRUMB_CSS = (
+    "ul.breadcrumb li a", ".breadcrumb a", "nav[aria-label=breadcrumb] a",
+    "[itemtype$=BreadcrumbList] a", ".detail-cate a", ".dt-breadcrumb a",
+)
+SECTION_META_CSS = (
+    'meta[property="article:section"]::attr(content)',
+    'meta[name="its_section"]::attr(content)',
+    'meta[name="section"]::attr(content)',
+)
+FEED_STEMS = frozenset({"tin-moi-nhat", "tin-noi-bat", "home", "trang-chu", "rss", "feed",
+                        "tin-xem-nhieu", "index"})
+"""Feed names that list every section (their name says nothing of the topic)."""
+
+
+def url_section(url: str | None, article: bool = True) -> str | None:
+    """The folders of a URL path ('/kinh-doanh/vi-mo/slug-123.html' -> 'kinh-doanh/vi-mo');
+    a feed URL's own name counts ('/rss/the-thao.rss' -> 'the-thao')."""
+    if not url:
+        return None
+    parts = [p for p in urlsplit(url).path.split("/") if p]
+    if not article:
+        stem = parts[-1].rsplit(".", 1)[0] if parts else ""
+        return stem if stem and stem not in FEED_STEMS else None
+    folders = [p for p in parts[:-1] if p not in ("rss", "tin-tuc", "news")]
+    return "/".join(folders) or None
+
+
+def page_section(response: TextResponse) -> str | None:
+    """The section a news page files itself under: breadcrumb, then section meta tags, then
+    the URL's folders. Comments inherit it from their article."""
+    for css in BREADCRUMB_CSS:
+        links = response.css(css)
+        if not links:
+            continue
+        hrefs = [urlsplit(h).path.strip("/") for h in links.css("::attr(href)").getall()]
+        hrefs = [h for h in hrefs if h and not h.endswith((".html", ".htm"))]
+        if hrefs:
+            return hrefs[-1]
+        names = [" ".join(a.css("::text").getall()).strip() for a in links]
+        names = [n for n in names if n and n.lower() not in ("trang chủ", "home")]
+        if names:
+            return "/".join(names)
+    for css in SECTION_META_CSS:
+        value = response.css(css).get()
+        if value and value.strip():
+            return value.strip().split(",")[0].strip()
+    return url_section(response.url)
 
 
 def first(response: TextResponse, selectors: tuple[str, ...]) -> str | None:
@@ -92,7 +142,9 @@ class NewsSpider(DuluanSpider):
             link = entry.xpath("link/text()").get() or entry.xpath("link/@href").get() or ""
             if link.strip():
                 published = entry.xpath("pubDate/text() | published/text()").get()
-                yield from self.article_request(response.urljoin(link.strip()), published)
+                section = (entry.xpath("category/text() | category/@term").get() or "").strip()
+                yield from self.article_request(response.urljoin(link.strip()), published,
+                                                section or url_section(response.url, False))
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         try:
@@ -109,7 +161,8 @@ class NewsSpider(DuluanSpider):
             else:
                 yield from self.article_request(loc, entry.get("lastmod"))
 
-    def article_request(self, url: str, published: str | None = None) -> Iterator[Any]:
+    def article_request(self, url: str, published: str | None = None,
+                        section: str | None = None) -> Iterator[Any]:
         """Fetch an article page, or go straight to its comments when its ids are remembered."""
         key = normalize_url(url)
         if key in self._articles or len(self._articles) >= self.max_articles:
@@ -120,7 +173,8 @@ class NewsSpider(DuluanSpider):
             self.count("duluan/articles_known")
             yield self.comments_request(known, 0)
         else:
-            yield Request(url, callback=self.parse_article, cb_kwargs={"published": published})
+            yield Request(url, callback=self.parse_article,
+                          cb_kwargs={"published": published, "feed_section": section})
 
     # --- articles --------------------------------------------------------------------------
 
@@ -132,7 +186,12 @@ class NewsSpider(DuluanSpider):
     def comments_request(self, info: Info, offset: int) -> Request:
         raise NotImplementedError
 
-    def parse_article(self, response: Response, published: str | None = None) -> Iterator[Any]:
+    def article_section(self, response: TextResponse, info: Info) -> str | None:
+        """The article's section as the site states it (subclasses add their own cues)."""
+        return page_section(response)
+
+    def parse_article(self, response: Response, published: str | None = None,
+                      feed_section: str | None = None) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             self.fail("article_not_text", response)
             return
@@ -148,6 +207,9 @@ class NewsSpider(DuluanSpider):
                 yield from self.article_request(link)
             return
         info = {**ids, "url": response.url}
+        section = self.article_section(response, info) or feed_section
+        if section:
+            info["section"] = section
         post = self.article_post(response, info, parse_time(first(response, TIME_CSS) or published))
         if post is not None:
             fresh = self.emit(post)
@@ -181,10 +243,11 @@ class NewsSpider(DuluanSpider):
             url=response.url,
             thread_id=post_id(self.name, "article", article),
             title=title or None,
+            section=info.get("section"),
             text="\n".join(t for t in (description, body) if t) or title,
             created_at=created,
             lang="vi",
-            raw={k: v for k, v in info.items() if k != "url"},
+            raw={k: v for k, v in info.items() if k not in ("url", "section")},
         )
 
 
@@ -245,6 +308,7 @@ def comment_post(spider: DuluanSpider, item: Info, info: Info, parent: str | Non
         thread_id=thread,
         parent_id=post_id(spider.name, "comment", parent) if parent else thread,
         author=html_to_text(str(pick(item, *fields.author) or "")) or None,
+        section=info.get("section"),
         text=html_to_text(str(pick(item, *fields.text) or "")),
         created_at=created,
         lang="vi",

@@ -16,6 +16,7 @@ from duluan.core.models import Analysis, Post
 from duluan.core.settings import get_settings
 from duluan.core.text import clean_control
 from duluan.storage.base import Store
+from nlp.sections import apply_context
 
 POST_FIELDS = set(Post.model_fields) - {"analysis"}
 
@@ -96,7 +97,8 @@ def import_file(
             return
         analyses = analyze([" ".join(x for x in (p.title, p.text) if x) for p in batch])
         store.upsert(
-            [p.model_copy(update={"analysis": a}) for p, a in zip(batch, analyses, strict=True)]
+            [p.model_copy(update={"analysis": apply_context(a, p)})
+             for p, a in zip(batch, analyses, strict=True)]
         )
         stats.imported += len(batch)
         batch.clear()

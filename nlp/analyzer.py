@@ -179,6 +179,7 @@ class Analyzer:
             tokens=p.words,
             sentiment=sentiment,
             topics=topics,
+            topic_source="text" if topics else None,
             toxic=toxic,
             keywords=keywords(p.words, self._weight),
             entities=entities(p.words),

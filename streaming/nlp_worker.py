@@ -10,6 +10,7 @@ from duluan.core.logging import get_logger
 from duluan.core.models import Analysis
 from duluan.core.retry import RetryPolicy
 from duluan.core.settings import Settings
+from nlp.sections import apply_context
 from streaming.bus import Bus, Message
 from streaming.decode import decode_posts
 from streaming.worker import Worker
@@ -64,7 +65,7 @@ class NlpWorker(Worker):
         for (message, post), analysis in zip(good, analyses, strict=True):
             if id(message) in dead_ids:
                 continue
-            enriched = post.model_copy(update={"analysis": analysis})
+            enriched = post.model_copy(update={"analysis": apply_context(analysis, post)})
             origin = message.headers.get("origin_ts_ms") or str(message.timestamp_ms or now_ms)
             self.bus.publish(
                 self.out_topic, enriched.to_json(), key=post.id, headers={"origin_ts_ms": origin}

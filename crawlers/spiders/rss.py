@@ -9,6 +9,7 @@ from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from crawlers.base import DuluanSpider, split_urls
+from crawlers.news import url_section
 from crawlers.text import html_to_text, parse_time, squash
 from duluan.core.ids import content_hash, normalize_url, post_id
 from duluan.core.models import Post
@@ -55,6 +56,9 @@ class RssSpider(DuluanSpider):
             created = parse_time(entry.xpath(
                 "pubDate/text() | published/text() | updated/text() | date/text()").get())
             key = guid or (normalize_url(response.urljoin(link)) if link else "")
+            section = squash(entry.xpath("category/text() | category/@term").get() or "") or (
+                url_section(response.url, article=False)
+                or url_section(response.urljoin(link) if link else None))
             if not key or created is None or not (title or body):
                 self.fail("bad_entry", response, key or title)
                 continue
@@ -64,6 +68,7 @@ class RssSpider(DuluanSpider):
                 kind="entry",
                 url=response.urljoin(link) if link else None,
                 title=title or None,
+                section=section or None,
                 text=body or title,
                 created_at=created,
                 author=squash(entry.xpath("author/name/text() | author/text() | creator/text()")

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
-from crawlers.news import Info, NewsSpider, as_int
+from crawlers.news import Info, NewsSpider, as_int, page_section
 from crawlers.text import from_unix, html_to_text, loads_json_or_jsonp, split_reply_name
 from duluan.core.ids import post_id
 from duluan.core.models import Post
@@ -73,6 +73,11 @@ class VnExpressSpider(NewsSpider):
             "site_id": (site or self.site_id).strip(),
             "category": response.css('meta[name="tt_category_id"]::attr(content)').get(),
         }
+
+    def article_section(self, response: TextResponse, info: Info) -> str | None:
+        """Breadcrumb, section meta or URL folders; else the `tt_category_id` (a number that
+        nlp.sections maps for the top-level sections)."""
+        return page_section(response) or (str(info.get("category") or "").strip() or None)
 
     # --- comments --------------------------------------------------------------------------
 
@@ -213,6 +218,7 @@ class VnExpressSpider(NewsSpider):
             thread_id=thread,
             parent_id=post_id(SOURCE, "comment", parent) if parent else thread,
             author=html_to_text(str(item.get("full_name") or "")) or None,
+            section=info.get("section"),
             text=html_to_text(content),
             created_at=when,
             lang="vi",

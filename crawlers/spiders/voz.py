@@ -23,6 +23,13 @@ SOURCE = "voz"
 THREAD_URL = re.compile(r"^(?P<root>.*?/t/(?:[^/]*\.)?(?P<id>\d+))/?(?:page-(?P<page>\d+))?")
 QUOTE_SOURCE = re.compile(r"post:\s*(\d+)")
 POST_NUMBER = re.compile(r"post-(\d+)")
+FORUM_URL = re.compile(r"/f/(?P<slug>[^/?#]*?)(?:\.\d+)?/?(?:page-\d+)?/?(?:[?#].*)?$")
+
+
+def forum_section(url: str | None) -> str | None:
+    """The sub-forum slug of a forum URL ('/f/chung-khoan.33/page-2' -> 'chung-khoan')."""
+    match = FORUM_URL.search(url or "")
+    return match["slug"] or None if match else None
 
 
 def thread_parts(url: str) -> tuple[str, str, int] | None:
@@ -87,7 +94,8 @@ class VozSpider(DuluanSpider):
             page = int(known.get("page", 1))
             url = root if page <= 1 else f"{root}page-{page}"
             yield Request(url, callback=self.parse_thread,
-                          cb_kwargs={"latest": latest, "pages_read": 0})
+                          cb_kwargs={"latest": latest, "pages_read": 0,
+                                     "forum": forum_section(response.url)})
         next_href = response.css("a.pageNav-jump--next::attr(href)").get()
         if next_href and listing_page < self.listing_pages:
             yield Request(response.urljoin(next_href), callback=self.parse_listing,
@@ -95,8 +103,8 @@ class VozSpider(DuluanSpider):
 
     # --- threads ---------------------------------------------------------------------------
 
-    def parse_thread(self, response: Response, latest: str | None, pages_read: int
-                     ) -> Iterator[Any]:
+    def parse_thread(self, response: Response, latest: str | None, pages_read: int,
+                     forum: str | None = None) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             self.fail("not_text", response)
             return
@@ -108,6 +116,9 @@ class VozSpider(DuluanSpider):
         thread_post = post_id(SOURCE, "thread", thread)
         known = self.recall(f"thread:{thread}") or {}
         op_number = known.get("op")
+        crumbs = response.css("ul.p-breadcrumbs a::attr(href), .p-breadcrumbs a::attr(href)")
+        section = next((f for f in (forum_section(h) for h in reversed(crumbs.getall())) if f),
+                       None) or forum or known.get("section")
         title_parts = response.css("h1.p-title-value ::text").getall()
         title = " ".join(" ".join(title_parts).split()) or None
         messages = response.css("article.message")
@@ -145,6 +156,7 @@ class VozSpider(DuluanSpider):
                 parent_id=parent,
                 author=message.attrib.get("data-author") or None,
                 title=title if is_op else None,
+                section=section,
                 text=text,
                 created_at=created,
                 lang="vi",
@@ -155,10 +167,13 @@ class VozSpider(DuluanSpider):
                 yield fresh
         last_page = self.last_page(response)
         state = {**known, "page": page, "op": op_number}
+        if section:
+            state["section"] = section
         if page < last_page and pages_read + 1 < self.max_pages:
             self.remember(f"thread:{thread}", state)
             yield Request(f"{root}page-{page + 1}", callback=self.parse_thread,
-                          cb_kwargs={"latest": latest, "pages_read": pages_read + 1})
+                          cb_kwargs={"latest": latest, "pages_read": pages_read + 1,
+                                     "forum": section})
         else:
             if latest and page >= last_page:
                 state["latest"] = latest

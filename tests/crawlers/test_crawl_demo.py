@@ -9,6 +9,7 @@ from crawlers.demo_site import build_site, serve_demo_site
 from crawlers.runner import crawl
 from duluan.cli.crawl import load_sources, parse_every
 from duluan.core.models import Post
+from nlp.sections import section_topic
 
 
 def test_demo_site_content_is_varied() -> None:
@@ -39,6 +40,10 @@ def test_demo_crawl_through_runner(tmp_path: Path) -> None:
     ids = {p.id for p in posts}
     assert all(p.parent_id in ids for p in posts if p.kind == "reply")
     assert all(p.created_at.utcoffset() is not None for p in posts)
+    # every article files itself under a section (breadcrumb); comments carry their article's
+    assert all(section_topic("vnexpress", p.section) for p in posts)
+    assert {section_topic("vnexpress", p.section) for p in posts} >= {"business", "society",
+                                                                     "sports", "science-tech"}
 
 
 def test_sources_yaml_and_durations() -> None:

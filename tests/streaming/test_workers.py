@@ -163,3 +163,28 @@ def test_stop_event_finishes_the_batch_and_commits(settings: Settings) -> None:
     t.join(5)
     assert not t.is_alive()
     assert bus.group_lag(settings.raw_topic, worker.group) == 0
+
+
+def test_comments_inherit_their_article_section_topic(settings: Settings) -> None:
+    """The worker adds context: an article's section is its topic; its comments inherit it."""
+    bus = EmbeddedBus(settings.resolved_bus_path)
+    article = Post(id="vnexpress:article:1", source="vnexpress", kind="article",
+                   thread_id="vnexpress:article:1", section="kinh-doanh", text="Giá vàng tăng",
+                   created_at=datetime(2026, 11, 1, tzinfo=UTC))
+    comment = article.model_copy(update={"id": "vnexpress:comment:2", "kind": "comment",
+                                         "parent_id": article.id, "text": "Haha, y chang mình."})
+    loose = post(3)  # no section: whatever the text says (here nothing)
+    bus.publish_many(settings.raw_topic, [(p.id, p.to_json()) for p in (article, comment, loose)])
+    store = SQLiteStore(settings.resolved_store_path)
+    run_stages(settings, store)
+    analyses: dict[str, Analysis] = {}
+    for pid in (article.id, comment.id, loose.id):
+        got = store.get(pid)
+        assert got is not None and got.analysis is not None
+        analyses[pid] = got.analysis
+    assert [t.label for t in analyses[article.id].topics] == ["business"]
+    assert analyses[article.id].topic_source == "section"
+    assert [t.label for t in analyses[comment.id].topics] == ["business"]
+    assert analyses[comment.id].topic_source == "thread"
+    assert analyses[loose.id].topics == [] and analyses[loose.id].topic_source is None
+    assert store.count(SearchQuery(topics=["business"])) == 2
