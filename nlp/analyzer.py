@@ -30,7 +30,7 @@ from nlp.backends.base import Backend
 from nlp.backends.classical import ClassicalBackend
 from nlp.entities import entities
 from nlp.features import N_FEATURES
-from nlp.keywords import keywords
+from nlp.keywords import KEYWORDS_VERSION, default_dictionary, keywords
 from nlp.langid import detect
 from nlp.lexicon import ASPECT_IDS, TOPIC_IDS
 from nlp.preprocess import Prepared, prepare
@@ -75,10 +75,12 @@ class Analyzer:
         idf = classical.model.featurizer.idf
         self._idf = idf if idf is not None else np.zeros(N_FEATURES, dtype=np.float32)
         self._idf_fallback = float(self._idf.max()) * 0.9 if self._idf.size else 1.0
+        self._dictionary = self.segmenter.dictionary or default_dictionary()
         self.model_versions = {
             "backend": backend.name if backend else "classical",
             "segmenter": f"underthesea-{_underthesea_version()}",
             "langid": LANGID_VERSION,
+            "keywords": KEYWORDS_VERSION,
             **classical.versions(),
             **(backend.versions() if backend else {}),
         }
@@ -181,7 +183,7 @@ class Analyzer:
             topics=topics,
             topic_source="text" if topics else None,
             toxic=toxic,
-            keywords=keywords(p.words, self._weight),
+            keywords=keywords(p.words, self._weight, dictionary=self._dictionary),
             entities=entities(p.words),
             aspects=aspects,
             model_versions=dict(self.model_versions),

@@ -1,27 +1,144 @@
-"""Keyphrases per post: the segmented content words that carry the most information.
+"""Keyphrases per post: the segmented content words a person would pick as the post's subject.
 
-Words are ranked by the TF-IDF weight the classical featurizer already learned, so
-trend detection gets distinctive words ("giá xăng", "bão") rather than chat filler.
+Candidates are multi-syllable words and compounds (the segmenter's "ngập lụt", "giá xăng")
+and single-syllable topical nouns from a small lexicon ("bão", "xăng"), never filler, pronouns,
+particles, laugh tokens, English chat words or teencode (`nlp.keyword_lexicon`). Unaccented
+words map to their accented form when the segmenter's dictionary has exactly one. Candidates
+are ranked by the TF-IDF weight the classical featurizer learned.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable, Mapping
+from functools import lru_cache
 
-from nlp.lexicon import STOPWORDS
+from nlp.keyword_lexicon import (
+    FILLER,
+    FOLDED_FILLER,
+    FOLDED_FUNCTION,
+    FOLDED_LEADING,
+    FOLDED_TRAILING,
+    FUNCTION,
+    LAUGHS,
+    LEADING_FUNCTION,
+    PARTICLES,
+    PRONOUNS,
+    TOPIC_NOUNS,
+    TRAILING_FUNCTION,
+)
+from nlp.opinion import fold_word
+
+KEYWORDS_VERSION = "kw-2"
+"""Bumped when the candidate rules change: stored keywords need re-analysis to match."""
 
 _CONTENT = re.compile(r"^[^\W\d_][\w ]*$", re.UNICODE)
+_LAUGH = re.compile(r"^(?:(?:h[aeiouyj]|hí|hì|há|hô|hố|k[ae]){2,}|a?(?:hi){2,}|kk+|=+\)+|x+d+)$")
+_VI_SYLLABLE = re.compile(
+    r"^(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+    r"(?:uye|oai|oay|uoi|uou|uya|ieu|yeu|uay|oeo|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo|ua|ue|"
+    r"ui|uo|uu|uy|ye|ya|ou|a|e|i|o|u|y)"
+    r"(?:ng|nh|ch|[cmnpt])?$"
+)
+_FUNCTION_SYLLABLES = PRONOUNS | PARTICLES | FUNCTION
 MAX_KEYWORDS = 8
 
 
+def accent_map(words: Iterable[str]) -> dict[str, str]:
+    """Folded form -> accented word, for folds that only one accented word has."""
+    items = list(words)
+    table = {ord(ch): fold_word(ch) for ch in {ch for w in items for ch in w}}
+    seen: dict[str, str | None] = {}
+    for w in items:
+        f = w.translate(table)
+        if f == w:
+            continue
+        seen[f] = None if f in seen and seen[f] != w else w
+    return {f: w for f, w in seen.items() if w is not None}
+
+
+@lru_cache(maxsize=1)
+def default_dictionary() -> frozenset[str]:
+    """underthesea's word-segmentation dictionary (≈72k words), read without importing it."""
+    try:
+        import importlib.util
+        from pathlib import Path
+
+        import joblib
+
+        spec = importlib.util.find_spec("underthesea")
+        if spec is None or not spec.submodule_search_locations:
+            return frozenset()
+        base = Path(next(iter(spec.submodule_search_locations)))
+        path = base / "pipeline" / "word_tokenize" / "models" / "ws_crf_vlsp2013_20230727"
+        return frozenset(w for w in joblib.load(path / "dictionary.bin") if isinstance(w, str))
+    except Exception:  # pragma: no cover - depends on underthesea's layout
+        return frozenset()
+
+
+@lru_cache(maxsize=4)
+def _accents_for(dictionary: frozenset[str]) -> dict[str, str]:
+    # compounds only: an unaccented single syllable is too ambiguous ("mua" is buy, not "mưa")
+    return accent_map(w for w in dictionary if " " in w)
+
+
+def is_laugh(word: str) -> bool:
+    """haha, hihi, kkk, =)) and their stretched forms."""
+    w = word.replace(" ", "")
+    return word in LAUGHS or bool(_LAUGH.match(w))
+
+
+def _foreign(word: str) -> bool:
+    """A Latin-letter token that cannot be a Vietnamese syllable ("iphone", "covid")."""
+    return word.isascii() and not _VI_SYLLABLE.match(word)
+
+
+def candidate(word: str, accents: Mapping[str, str] | None = None,
+              dictionary: Collection[str] = ()) -> str | None:
+    """The keyword form of one segmented word (lower-case, accented), or None if it is filler."""
+    w = " ".join(word.lower().replace("_", " ").split())
+    if len(w) < 2 or not _CONTENT.match(w) or is_laugh(w):
+        return None
+    if w.isascii() and accents:
+        w = accents.get(w, w)
+    if w in FILLER:
+        return None
+    sylls = w.split(" ")
+    if len(sylls) == 1 and any(ch.isdigit() for ch in w):
+        return w  # letters and digits: a code or model name ("u23", "covid19", "iphone15")
+    if w.isascii():  # still unaccented: judge it by its folded syllables
+        if w in FOLDED_FILLER or any(is_laugh(s) for s in sylls):
+            return None
+        if len(sylls) == 1:
+            return w if len(w) >= 3 and _foreign(w) else None
+        if all(s in FOLDED_FUNCTION for s in sylls):
+            return None
+        if sylls[0] in FOLDED_LEADING or sylls[-1] in FOLDED_TRAILING:
+            return None
+        return w
+    if len(sylls) == 1:
+        return w if w in TOPIC_NOUNS else None
+    if all(s in _FUNCTION_SYLLABLES or is_laugh(s) for s in sylls):
+        return None
+    if w not in dictionary and (sylls[0] in LEADING_FUNCTION or sylls[-1] in TRAILING_FUNCTION):
+        return None
+    return w
+
+
+@lru_cache(maxsize=100_000)
+def is_keyword(term: str) -> bool:
+    """True if a stored keyword (possibly from older analyses) passes today's candidate rules."""
+    return candidate(term, None, default_dictionary()) is not None
+
+
 def keywords(words: list[str], weight: Callable[[str], float] | None = None,
-             limit: int = MAX_KEYWORDS) -> list[str]:
-    """Lower-case content words and compounds, best first, no stopwords or punctuation."""
+             limit: int = MAX_KEYWORDS, dictionary: frozenset[str] = frozenset()) -> list[str]:
+    """Keyword candidates of one post, best first (IDF weight, compounds favoured)."""
+    accents = _accents_for(dictionary) if dictionary else None
     seen: dict[str, float] = {}
-    for pos, w in enumerate(words):
-        lw = w.lower().strip()
-        if len(lw) < 2 or lw in STOPWORDS or not _CONTENT.match(lw):
+    for pos, raw in enumerate(words):
+        lw = candidate(raw, accents, dictionary)
+        if lw is None:
             continue
         if lw in seen:
             seen[lw] += 0.1

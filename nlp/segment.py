@@ -36,6 +36,8 @@ class Segmenter:
     def __init__(self) -> None:
         self._featurizer: Any = None
         self._tagger: Any = None
+        self.dictionary: frozenset[str] = frozenset()
+        """The CRF's word list; keyword rules use it to tell words from glued phrases."""
         try:
             import joblib
 
@@ -49,6 +51,7 @@ class Segmenter:
             features = joblib.load(base / "features.bin")
             dictionary = joblib.load(base / "dictionary.bin")
             self._featurizer = CRFFeaturizer(features, dictionary)
+            self.dictionary = frozenset(w for w in dictionary if isinstance(w, str))
             self._tagger = tagger
         except Exception as exc:  # pragma: no cover - depends on underthesea internals
             log.warning("segmenter.fallback", error=str(exc))
