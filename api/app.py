@@ -74,6 +74,7 @@ def create_app(
         if settings.api_gil_switch_ms > 0:
             sys.setswitchinterval(settings.api_gil_switch_ms / 1000)
         container.store  # noqa: B018 - open the store now, not on the first request
+        container.meta  # noqa: B018 - refuse to start on a metadata schema behind the code
         # Some 170k objects exist once the app is up, and a full garbage-collection pass over
         # them holds the GIL for ~75 ms, stalling every request in flight. They live as long as
         # the app does: frozen, the collector skips them (thawed again on shutdown). No collect

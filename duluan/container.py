@@ -19,7 +19,7 @@ from duluan.core.query import QueryBudget, set_naive_zone, set_query_budget
 from duluan.core.settings import Settings, get_settings
 from duluan.feedback.repository import CampaignRepository
 from duluan.feedback.service import FeedbackConfig, FeedbackService
-from duluan.meta.database import meta_db_path
+from duluan.meta.database import MetaDB, meta_db_path, sqlite_url
 from duluan.storage.base import Store
 from duluan.storage.factory import make_store
 from duluan.watchlists.repository import WatchlistRepository
@@ -74,10 +74,27 @@ class Container:
 
     @property
     def meta_path(self) -> Path:
-        """The SQLite file of the small tables: the store's own file, or one beside it."""
+        """The SQLite file of the small tables by default: the store's own file, or one beside
+        it (unused when `meta_url` names a server database)."""
         return self._get(
             "meta_path", lambda: meta_db_path(self.settings, self._parts.get("store"))
         )
+
+    @property
+    def meta(self) -> MetaDB:
+        """The metadata database every repository shares; raises SchemaBehind when a server
+        database is behind this code (an embedded SQLite file is upgraded instead)."""
+        return self._get("meta", self._open_meta)
+
+    def _open_meta(self) -> MetaDB:
+        url = self.settings.meta_url or sqlite_url(self.meta_path)
+        if self.settings.meta_url and self.settings.secret_key is None:
+            log.warning(
+                "meta.no_secret_key: webhook secrets on a shared metadata database are sealed "
+                "with a key file in this replica's data dir; set DULUAN_SECRET_KEY on every "
+                "replica so each can read them"
+            )
+        return MetaDB(url, key_base=self.settings.data_dir / "meta-secrets")
 
     @property
     def keys(self) -> ApiKeyRepository:
@@ -85,30 +102,30 @@ class Container:
         return self._get(
             "keys",
             lambda: ApiKeyRepository(
-                self.meta_path, pepper=pepper.get_secret_value() if pepper else ""
+                self.meta, pepper=pepper.get_secret_value() if pepper else ""
             ),
         )
 
     @property
     def alerts(self) -> AlertRepository:
         return self._get(
-            "alerts", lambda: AlertRepository(self.meta_path, secret_key=self.settings.secret_key)
+            "alerts", lambda: AlertRepository(self.meta, secret_key=self.settings.secret_key)
         )
 
     @property
     def watchlists(self) -> WatchlistRepository:
-        return self._get("watchlists", lambda: WatchlistRepository(self.meta_path))
+        return self._get("watchlists", lambda: WatchlistRepository(self.meta))
 
     @property
     def schedules(self) -> ScheduleRepository:
         return self._get(
             "schedules",
-            lambda: ScheduleRepository(self.meta_path, secret_key=self.settings.secret_key),
+            lambda: ScheduleRepository(self.meta, secret_key=self.settings.secret_key),
         )
 
     @property
     def campaigns(self) -> CampaignRepository:
-        return self._get("campaigns", lambda: CampaignRepository(self.meta_path))
+        return self._get("campaigns", lambda: CampaignRepository(self.meta))
 
     # -- services ------------------------------------------------------------------------------
 
@@ -176,6 +193,7 @@ _PARTS = (
     "store",
     "bus",
     "meta_path",
+    "meta",
     "keys",
     "alerts",
     "watchlists",

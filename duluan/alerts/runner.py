@@ -57,10 +57,13 @@ class AlertRunner:
             if result.event is None:
                 continue
             event = result.event
-            # Record and start the cooldown before delivering: a crash mid-delivery must not
-            # make the next round fire (and deliver) the same alert again.
+            # Claim the window and start the cooldown before delivering: of several evaluator
+            # replicas only one wins the claim, and a crash mid-delivery must not make the
+            # next round fire (and deliver) the same alert again.
+            if not self.repo.claim_firing(sub.id, now, sub.last_fired_at):
+                log.info("alert fired by another evaluator", subscription_id=sub.id)
+                continue
             self.repo.record_event(event)
-            self.repo.mark_fired(sub.id, now)
             log.info(
                 "alert fired", subscription_id=sub.id, rule=event.rule_type, summary=event.summary
             )

@@ -13,31 +13,20 @@ import hashlib
 import hmac
 import re
 import secrets
-import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from duluan.meta.database import open_meta_db
+import sqlalchemy as sa
+
+from duluan.meta.database import MetaDB, MetaRepository
+from duluan.meta.tables import api_keys
 
 Scope = Literal["read", "admin"]
 SCOPES: tuple[Scope, ...] = ("read", "admin")
 KEY_PATTERN = re.compile(r"^dlk_([0-9a-f]{8})_([A-Za-z0-9_-]{20,100})$")
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS api_keys (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL,
-  scope TEXT NOT NULL,
-  hash TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  last_used_at TEXT,
-  revoked_at TEXT
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -64,14 +53,12 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class ApiKeyRepository:
-    """The `api_keys` table in the metadata SQLite file; thread-safe, one connection."""
+class ApiKeyRepository(MetaRepository):
+    """The `api_keys` table in the metadata database; thread-safe (a connection pool)."""
 
-    def __init__(self, path: Path | str, pepper: str = "") -> None:
-        self.path = Path(path)
+    def __init__(self, db: MetaDB | Path | str, pepper: str = "") -> None:
+        super().__init__(db)
         self._pepper = pepper
-        self._lock = threading.Lock()
-        self._conn = open_meta_db(path, _SCHEMA)
         self._touched: dict[str, float] = {}
 
     def create(self, name: str, scope: Scope = "read") -> tuple[ApiKey, str]:
@@ -81,11 +68,12 @@ class ApiKeyRepository:
         key_id = secrets.token_hex(4)
         plain = f"dlk_{key_id}_{secrets.token_urlsafe(32)}"
         created = _now()
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO api_keys (id, name, scope, hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                (key_id, name, scope, hash_key(plain, self._pepper), created),
+        self.db.run(
+            api_keys.insert().values(
+                id=key_id, name=name, scope=scope, hash=hash_key(plain, self._pepper),
+                created_at=created,
             )
+        )
         return ApiKey(id=key_id, name=name, scope=scope, created_at=created), plain
 
     def verify(self, plain: str) -> ApiKey | None:
@@ -93,15 +81,13 @@ class ApiKeyRepository:
         match = KEY_PATTERN.match(plain.strip())
         if not match:
             return None
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT * FROM api_keys WHERE id = ?", (match.group(1),)
-            ).fetchone()
-        if row is None or row["revoked_at"] is not None:
+        rows = self.db.rows(sa.select(api_keys).where(api_keys.c.id == match.group(1)))
+        row = rows[0] if rows else None
+        if row is None or row.revoked_at is not None:
             return None
-        if not hmac.compare_digest(row["hash"], hash_key(plain.strip(), self._pepper)):
+        if not hmac.compare_digest(row.hash, hash_key(plain.strip(), self._pepper)):
             return None
-        self._touch(row["id"])
+        self._touch(row.id)
         return self._key(row)
 
     def _touch(self, key_id: str) -> None:
@@ -110,38 +96,30 @@ class ApiKeyRepository:
         if now - self._touched.get(key_id, -1e9) < 60:
             return
         self._touched[key_id] = now
-        with self._lock:
-            self._conn.execute(
-                "UPDATE api_keys SET last_used_at = ? WHERE id = ?", (_now(), key_id)
-            )
+        self.db.run(api_keys.update().where(api_keys.c.id == key_id).values(last_used_at=_now()))
 
     def list(self, include_revoked: bool = False) -> list[ApiKey]:
-        sql = "SELECT * FROM api_keys"
+        stmt = sa.select(api_keys)
         if not include_revoked:
-            sql += " WHERE revoked_at IS NULL"
-        with self._lock:
-            rows = self._conn.execute(sql + " ORDER BY created_at, id").fetchall()
+            stmt = stmt.where(api_keys.c.revoked_at.is_(None))
+        rows = self.db.rows(stmt.order_by(api_keys.c.created_at, api_keys.c.id))
         return [self._key(r) for r in rows]
 
     def revoke(self, key_id: str) -> bool:
-        with self._lock:
-            cur = self._conn.execute(
-                "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                (_now(), key_id),
-            )
-        return cur.rowcount > 0
+        stmt = (
+            api_keys.update()
+            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=_now())
+        )
+        return self.db.run(stmt).rowcount > 0
 
     @staticmethod
-    def _key(row: sqlite3.Row) -> ApiKey:
+    def _key(row: Any) -> ApiKey:
         return ApiKey(
-            id=row["id"],
-            name=row["name"],
-            scope=row["scope"],
-            created_at=row["created_at"],
-            last_used_at=row["last_used_at"],
-            revoked_at=row["revoked_at"],
+            id=row.id,
+            name=row.name,
+            scope=row.scope,
+            created_at=row.created_at,
+            last_used_at=row.last_used_at,
+            revoked_at=row.revoked_at,
         )
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()

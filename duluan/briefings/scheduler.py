@@ -53,6 +53,9 @@ class BriefingScheduler:
             period = schedule.due(now)
             if period is None:
                 continue
+            # of several scheduler replicas, one claims the period; the others skip it
+            if not self.schedules.claim_period(schedule.id, period.end, now, "claimed"):
+                continue
             try:
                 results.extend(self.send(schedule, now=now))
             except Exception as exc:  # one bad schedule must not stop the loop

@@ -1,21 +1,21 @@
 """Briefing schedules (daily / weekly / monthly, to webhooks or email) and their persistence.
 
-Targets are the alert targets (`insights.alert_rules`): HMAC-signed webhooks and SMTP email.
-Tables `briefing_schedules` and `briefing_deliveries` live in the metadata SQLite file. Webhook
-secrets are stored encrypted like the alerts' (`insights.secretbox`); plain-text rows from older
-versions are encrypted on open.
+Targets are the alert targets (`duluan.alerts.models`): HMAC-signed webhooks and SMTP email.
+Tables `briefing_schedules` and `briefing_deliveries` live in the metadata database. Webhook
+secrets are stored encrypted like the alerts' (`duluan.core.secretbox`); plain-text rows from
+older versions are encrypted on open.
 """
 
 from __future__ import annotations
 
 import builtins
 import json
-import sqlite3
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
+import sqlalchemy as sa
 from pydantic import BaseModel, Field, SecretStr
 
 from duluan.alerts.delivery import DeliveryResult
@@ -23,35 +23,16 @@ from duluan.alerts.models import Target, redact_targets
 from duluan.briefings.period import DEFAULT_TIMEZONE, Period, zone
 from duluan.core.logging import get_logger
 from duluan.core.models import utcnow
-from duluan.core.secretbox import FROM_SETTINGS, BodySecrets, SecretBox, resolve_secret_key
-from duluan.meta.database import MetaRepository
+from duluan.core.secretbox import FROM_SETTINGS, SecretBox, resolve_secret_key
+from duluan.meta.database import MetaDB, MetaRepository
+from duluan.meta.secrets import BodySecrets
+from duluan.meta.tables import briefing_deliveries as _DELIVERIES
+from duluan.meta.tables import briefing_schedules as _T
 
 log = get_logger(__name__)
 
 Cadence = Literal["daily", "weekly", "monthly"]
 Format = Literal["html", "pdf"]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS briefing_schedules (
-  id TEXT PRIMARY KEY,
-  watchlist_id TEXT NOT NULL,
-  enabled INTEGER NOT NULL,
-  body TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  last_period_end TEXT,
-  last_run_at TEXT,
-  last_status TEXT
-);
-CREATE TABLE IF NOT EXISTS briefing_deliveries (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  schedule_id TEXT NOT NULL,
-  period_start TEXT NOT NULL,
-  period_end TEXT NOT NULL,
-  body TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS briefing_deliveries_schedule ON briefing_deliveries(schedule_id, id);
-"""
-
 
 class ScheduleCreate(BaseModel):
     """A request to send a watchlist's briefing every day, week or month."""
@@ -123,19 +104,16 @@ class Schedule(BaseModel):
 class ScheduleRepository(MetaRepository):
     """CRUD for schedules plus the briefing delivery log; thread-safe."""
 
-    schema = _SCHEMA
-
     def __init__(
-        self, path: Path | str, *, secret_key: str | SecretStr | None = FROM_SETTINGS
+        self, db: MetaDB | Path | str, *, secret_key: str | SecretStr | None = FROM_SETTINGS
     ) -> None:
         """`secret_key`: the key for webhook secrets (pass `settings.secret_key`); default the
         global setting, for callers without a settings object."""
-        super().__init__(path)
+        super().__init__(db)
         self._secrets = BodySecrets(
-            SecretBox.for_db(path, resolve_secret_key(secret_key)),
-            self._conn,
-            self._lock,
-            "briefing_schedules",
+            SecretBox.for_db(self.db.key_base, resolve_secret_key(secret_key)),
+            self.db,
+            _T,
             "schedule_id",
             "the schedule is recreated with a new secret",
             log,
@@ -148,100 +126,100 @@ class ScheduleRepository(MetaRepository):
             mode="json", exclude={"last_period_end", "last_run_at", "last_status"}
         )
         self._secrets.encrypt(data)
-        body = json.dumps(data, ensure_ascii=False)
-        self._rows(
-            "INSERT INTO briefing_schedules(id, watchlist_id, enabled, body, created_at)"
-            " VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET watchlist_id=excluded.watchlist_id,"
-            " enabled=excluded.enabled, body=excluded.body",
-            (
-                schedule.id,
-                schedule.watchlist_id,
-                int(schedule.enabled),
-                body,
-                schedule.created_at.isoformat(),
-            ),
-        )
+        values = {
+            "id": schedule.id,
+            "watchlist_id": schedule.watchlist_id,
+            "enabled": int(schedule.enabled),
+            "body": json.dumps(data, ensure_ascii=False),
+            "created_at": schedule.created_at.isoformat(),
+        }
+        with self.db.write() as conn:
+            self.db.upsert(conn, _T, values, ["id"], ["watchlist_id", "enabled", "body"])
         saved = self.get(schedule.id)
         assert saved is not None
         return saved
 
     def get(self, schedule_id: str) -> Schedule | None:
-        rows = self._rows("SELECT * FROM briefing_schedules WHERE id = ?", (schedule_id,))
+        rows = self.db.rows(sa.select(_T).where(_T.c.id == schedule_id))
         return self._schedule(rows[0]) if rows else None
 
     def list(self, enabled_only: bool = False, watchlist_id: str | None = None) -> list[Schedule]:
-        sql, params = "SELECT * FROM briefing_schedules WHERE 1=1", []
+        stmt = sa.select(_T)
         if enabled_only:
-            sql += " AND enabled = 1"
+            stmt = stmt.where(_T.c.enabled == 1)
         if watchlist_id:
-            sql += " AND watchlist_id = ?"
-            params.append(watchlist_id)
-        return [
-            self._schedule(r) for r in self._rows(sql + " ORDER BY created_at, id", tuple(params))
-        ]
+            stmt = stmt.where(_T.c.watchlist_id == watchlist_id)
+        return [self._schedule(r) for r in self.db.rows(stmt.order_by(_T.c.created_at, _T.c.id))]
 
     def delete(self, schedule_id: str) -> bool:
-        with self._lock:
-            cur = self._conn.execute("DELETE FROM briefing_schedules WHERE id = ?", (schedule_id,))
-            return cur.rowcount > 0
+        return self.db.run(_T.delete().where(_T.c.id == schedule_id)).rowcount > 0
 
     def mark_sent(self, schedule_id: str, period_end: datetime, at: datetime, status: str) -> None:
         """Remember the period as handled (before delivering: a crash must not send it twice)."""
-        self._rows(
-            "UPDATE briefing_schedules SET last_period_end = ?, last_run_at = ?, last_status = ?"
-            " WHERE id = ?",
-            (period_end.isoformat(), at.isoformat(), status, schedule_id),
+        self.db.run(
+            _T.update()
+            .where(_T.c.id == schedule_id)
+            .values(
+                last_period_end=period_end.isoformat(), last_run_at=at.isoformat(),
+                last_status=status,
+            )
         )
+
+    def claim_period(
+        self, schedule_id: str, period_end: datetime, at: datetime, status: str
+    ) -> bool:
+        """`mark_sent` for one of several schedulers: True only for the first to claim it."""
+        end = period_end.isoformat()
+        stmt = (
+            _T.update()
+            .where(
+                _T.c.id == schedule_id,
+                sa.or_(_T.c.last_period_end.is_(None), _T.c.last_period_end < end),
+            )
+            .values(last_period_end=end, last_run_at=at.isoformat(), last_status=status)
+        )
+        return self.db.run(stmt).rowcount == 1
 
     def set_status(self, schedule_id: str, status: str) -> None:
-        self._rows(
-            "UPDATE briefing_schedules SET last_status = ? WHERE id = ?",
-            (status[:500], schedule_id),
-        )
+        self.db.run(_T.update().where(_T.c.id == schedule_id).values(last_status=status[:500]))
 
-    def _schedule(self, row: sqlite3.Row) -> Schedule:
+    def _schedule(self, row: Any) -> Schedule:
         """The schedule with its webhook secrets decrypted (legacy plain text passes)."""
-        data = json.loads(row["body"])
-        self._secrets.decrypt(row["id"], data)
-        data["enabled"] = bool(row["enabled"])
-        data["last_period_end"] = row["last_period_end"]
-        data["last_run_at"] = row["last_run_at"]
-        data["last_status"] = row["last_status"]
+        data = json.loads(row.body)
+        self._secrets.decrypt(row.id, data)
+        data["enabled"] = bool(row.enabled)
+        data["last_period_end"] = row.last_period_end
+        data["last_run_at"] = row.last_run_at
+        data["last_status"] = row.last_status
         return Schedule.model_validate(data)
 
     def record_delivery(self, schedule_id: str, period: Period, result: DeliveryResult) -> None:
-        self._rows(
-            "INSERT INTO briefing_deliveries(schedule_id, period_start, period_end, body)"
-            " VALUES (?,?,?,?)",
-            (
-                schedule_id,
-                period.start.isoformat(),
-                period.end.isoformat(),
-                result.model_dump_json(),
-            ),
+        self.db.run(
+            _DELIVERIES.insert().values(
+                schedule_id=schedule_id,
+                period_start=period.start.isoformat(),
+                period_end=period.end.isoformat(),
+                body=result.model_dump_json(),
+            )
         )
 
     def deliveries(
         self, schedule_id: str | None = None, limit: int = 100
     ) -> builtins.list[dict[str, Any]]:
         """Newest first: period and the DeliveryResult fields."""
-        sql, params = "SELECT * FROM briefing_deliveries", cast(tuple[Any, ...], ())
+        stmt = sa.select(_DELIVERIES)
         if schedule_id:
-            sql, params = sql + " WHERE schedule_id = ?", (schedule_id,)
-        rows = self._rows(sql + " ORDER BY id DESC LIMIT ?", (*params, limit))
+            stmt = stmt.where(_DELIVERIES.c.schedule_id == schedule_id)
+        rows = self.db.rows(stmt.order_by(_DELIVERIES.c.id.desc()).limit(limit))
         return [
             {
-                "schedule_id": r["schedule_id"],
-                "period_start": r["period_start"],
-                "period_end": r["period_end"],
-                **json.loads(r["body"]),
+                "schedule_id": r.schedule_id,
+                "period_start": r.period_start,
+                "period_end": r.period_end,
+                **json.loads(r.body),
             }
             for r in rows
         ]
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
 
     def __enter__(self) -> ScheduleRepository:
         return self

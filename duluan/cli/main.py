@@ -15,6 +15,7 @@ from duluan.cli.apikeys import apikey_app
 from duluan.cli.briefings import brief_cmd, briefing_app
 from duluan.cli.common import cli_settings
 from duluan.cli.crawl import crawl_cmd
+from duluan.cli.db import db_app
 from duluan.cli.demo import demo_cmd
 from duluan.cli.feedback import feedback_app
 from duluan.cli.nlp import analyze_cmd, eval_cmd, train_cmd
@@ -47,6 +48,7 @@ app.add_typer(apikey_app, name="apikey")
 app.add_typer(watchlist_app, name="watchlist")
 app.add_typer(feedback_app, name="feedback")
 app.add_typer(briefing_app, name="briefing")
+app.add_typer(db_app, name="db")
 app.command("brief")(brief_cmd)
 
 log = get_logger("duluan.cli")

@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import os
-import sqlite3
 import threading
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -181,86 +178,3 @@ def webhook_targets(data: dict[str, Any]) -> list[dict[str, Any]]:
         for t in data.get("targets") or []
         if t.get("type", "webhook") == "webhook" and isinstance(t.get("secret"), str)
     ]
-
-
-class BodySecrets:
-    """Webhook secrets inside the JSON `body` column of one meta-db table (alert subscriptions,
-    briefing schedules): encrypted on save, decrypted on read, stale rows migrated on open."""
-
-    def __init__(self, box: SecretBox, conn: sqlite3.Connection, lock: AbstractContextManager[Any],
-                 table: str, id_name: str, remedy: str, logger: Any = None) -> None:
-        self.box, self.conn, self.lock = box, conn, lock
-        self.table, self.id_name, self.remedy = table, id_name, remedy
-        self.log = logger or log  # the owner's logger: its events keep their usual source
-        self._unreadable: set[str] = set()
-        # zero what this connection frees, so a migrated plain-text secret leaves no copy behind
-        conn.execute("PRAGMA secure_delete = ON")
-
-    def _stale(self, data: dict[str, Any]) -> bool:
-        try:
-            return any(
-                self.box.needs_update(t[f]) for t in webhook_targets(data) for f in _sealed(t)
-            )
-        except SecretKeyError:
-            return False  # undecryptable under every key: left as is, reported on read
-
-    def migrate(self) -> int:
-        """Encrypt plain-text secrets (older rows), or re-encrypt under the current key."""
-        select = f"SELECT body FROM {self.table} WHERE id = ?"
-        with self.lock:
-            rows = self.conn.execute(f"SELECT id, body FROM {self.table}").fetchall()
-            stale = [r[0] for r in rows if self._stale(json.loads(r[1]))]
-            if not stale:
-                return 0
-            migrated = 0
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                for row_id in stale:  # re-read inside the transaction: no lost concurrent update
-                    found = self.conn.execute(select, (row_id,)).fetchone()
-                    data = json.loads(found[0]) if found else {}
-                    if not self._stale(data):
-                        continue
-                    for target in webhook_targets(data):
-                        for f in _sealed(target):
-                            if self.box.needs_update(target[f]):
-                                target[f] = self.box.reencrypt(target[f])
-                    self.conn.execute(
-                        f"UPDATE {self.table} SET body = ? WHERE id = ?",
-                        (json.dumps(data, ensure_ascii=False), row_id),
-                    )
-                    migrated += 1
-                self.conn.execute("COMMIT")
-            except BaseException:
-                self.conn.execute("ROLLBACK")
-                raise
-        if migrated:
-            self.log.info("encrypted stored webhook secrets", table=self.table,
-                          **{self.table.split("_")[-1]: migrated})
-        return migrated
-
-    def encrypt(self, data: dict[str, Any]) -> None:
-        for target in webhook_targets(data):
-            for f in _sealed(target):
-                target[f] = self.box.encrypt(target[f])
-
-    def decrypt(self, row_id: str, data: dict[str, Any]) -> None:
-        """Decrypt in place (legacy plain text passes); an unreadable secret becomes
-        UNREADABLE_SECRET, which senders refuse, and is logged once per row."""
-        for target in webhook_targets(data):
-            try:
-                target["secret"] = self.box.decrypt(target["secret"])
-                if isinstance(target.get("url"), str):
-                    target["url"] = self.box.decrypt(target["url"])
-            except SecretKeyError:
-                target["url"] = (
-                    UNREADABLE_URL if SecretBox.is_encrypted(target.get("url") or "") else
-                    target.get("url")
-                )
-                if row_id not in self._unreadable:
-                    self._unreadable.add(row_id)
-                    self.log.error(
-                        "webhook secret cannot be decrypted: deliveries to it are refused "
-                        f"until {self.remedy} (was DULUAN_SECRET_KEY or the key file changed?)",
-                        **{self.id_name: row_id},
-                    )
-                target["secret"] = UNREADABLE_SECRET

@@ -120,7 +120,17 @@ class Settings(BaseSettings):
         description="embedded bus: messages every consumer group has committed are deleted once"
         " older than this (0: kept forever); Kafka uses the broker's retention.ms instead",
     )
-    crawl_state_dir: Path | None = Field(None, description="crawler memory; default DATA_DIR/crawl")
+    crawl_lease_s: float = Field(
+        1800.0,
+        gt=0,
+        description="a crawl holds its source's lease in the metadata database this long"
+        " (renewed while it runs), so a second crawler replica skips that source meanwhile",
+    )
+    crawl_state_dir: Path | None = Field(
+        None,
+        description="where older versions kept per-source crawler memory files; imported once"
+        " into the metadata database (default DATA_DIR/crawl)",
+    )
     data_dir: Path = Field(Path("var"), description="where embedded state lives")
     dead_letter_topic: str = Field("posts.dead", description="bus topic for poison messages")
     elasticsearch_cold_timelines: int = Field(
@@ -156,6 +166,12 @@ class Settings(BaseSettings):
     kafka_replication: int = Field(1, description="replication factor for created topics")
     log_format: Literal["json", "console"] = Field("console", description="log line format")
     log_level: str = Field("INFO", description="root log level")
+    meta_url: str | None = Field(
+        None,
+        description="metadata database (keys, alerts, watchlists, schedules, campaigns, crawler"
+        " state) as an SQLAlchemy URL: `postgresql+psycopg://user@host/db` for deployments;"
+        " none: the SQLite file `sqlite:///<store file or DATA_DIR/duluan-meta.db>`",
+    )
     nlp_backend: Literal["classical", "transformers"] = Field(
         "classical", description="NLP backend"
     )
