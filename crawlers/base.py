@@ -80,8 +80,7 @@ class DuluanSpider(scrapy.Spider):
         hosts = {h for h in map(host_of, [*self.start_urls, self.api_base]) if h}
         self.allowed_domains = sorted(set(self.default_allowed_domains) | hosts)
         if flag(settings, "DULUAN_INCREMENTAL", True):
-            state_dir = duluan_settings(settings).resolved_crawl_state_dir
-            self.state = CrawlState.for_source(state_dir, self.name)
+            self.state = CrawlState.for_settings(duluan_settings(settings), self.name)
 
     def _close_state(self, spider: scrapy.Spider) -> None:
         if self.state is not None:

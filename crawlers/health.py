@@ -60,7 +60,7 @@ class SourceHealthExtension:
         summary = run_summary(stats)
         if self.stats_file:
             self._write_stats(stats, summary)
-        if self.record:
+        if self.record and not stats.get("duluan/lease_skipped"):  # the holder records it
             self._record(spider.name, summary, reason)
 
     def _write_stats(self, stats: dict[str, Any], summary: dict[str, Any]) -> None:

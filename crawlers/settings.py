@@ -36,6 +36,9 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawlers.middlewares.SafeRobotsTxtMiddleware": 100,
 }
+SPIDER_MIDDLEWARES = {
+    "crawlers.lease.SourceLeaseMiddleware": 10,  # one crawl per source across replicas
+}
 
 # --- items -------------------------------------------------------------------------------------
 ITEM_PIPELINES = {
@@ -58,6 +61,7 @@ DULUAN_PUBLISH = True  # publish Posts to the bus (settings.raw_topic)
 DULUAN_PUBLISH_FLUSH_EVERY = 500  # bus flush every N items (and on close)
 DULUAN_RECORD_HEALTH = True  # record a SourceRun in the store when the spider closes
 DULUAN_INCREMENTAL = True  # remember what was seen and skip it on the next run
+DULUAN_LEASE = True  # take the source's lease in the metadata database, or skip the run
 DULUAN_STATS_FILE = ""  # write final stats as JSON here (used by crawlers.runner)
 
 # --- sources (API hosts; tests point these at a local server) ----------------------------------
