@@ -54,6 +54,38 @@ def elasticsearch_url() -> str:
     return ES_URL
 
 
+POSTGRES_URL = os.environ.get(
+    "DULUAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5433/duluan"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """The PostgreSQL server of scripts/services/postgres.sh (a URL to its `duluan` database)."""
+    parts = urlsplit(POSTGRES_URL.replace("+psycopg", ""))
+    require_service("PostgreSQL", parts.hostname or "127.0.0.1", parts.port or 5432)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def pg_database(postgres_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test (dropped after it): its URL."""
+    import uuid
+
+    import sqlalchemy as sa
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield sa.make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
