@@ -10,6 +10,7 @@ from typing import Any
 
 from duluan.core.models import Post
 from duluan.core.query import Interval, SearchQuery, Split
+from duluan.storage.keywords import KeywordScore, rank_keywords
 
 
 class StoreError(RuntimeError):
@@ -125,7 +126,16 @@ class Store(ABC):
     def top_topics(self, query: SearchQuery, limit: int = 10) -> list[tuple[str, int]]: ...
 
     @abstractmethod
-    def top_keywords(self, query: SearchQuery, limit: int = 20) -> list[tuple[str, int]]: ...
+    def top_keywords(self, query: SearchQuery, limit: int = 20) -> list[tuple[str, int]]:
+        """Most frequent keywords among matches, by raw post count (filler included)."""
+
+    def keyword_counts(self, query: SearchQuery, terms: Sequence[str]) -> dict[str, int]:
+        """Posts among matches that carry each of `terms` (absent terms may be left out)."""
+        raise NotImplementedError
+
+    def distinctive_keywords(self, query: SearchQuery, limit: int = 20) -> list[KeywordScore]:
+        """Keywords that set the matches apart from a background (log-odds score, best first)."""
+        return rank_keywords(self, query, limit)
 
     @abstractmethod
     def top_values(self, field: str, query: SearchQuery, limit: int = 10) -> list[tuple[str, int]]:

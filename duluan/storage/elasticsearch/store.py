@@ -772,6 +772,19 @@ class ElasticsearchStore(Store):
     def top_keywords(self, query: SearchQuery, limit: int = 20) -> list[tuple[str, int]]:
         return self._terms("keywords", query, limit)
 
+    def keyword_counts(self, query: SearchQuery, terms: Sequence[str]) -> dict[str, int]:
+        """Posts per term among matches: one terms aggregation restricted to exactly `terms`."""
+        out: dict[str, int] = {}
+        wanted = list(dict.fromkeys(terms))
+        for start in range(0, len(wanted), 1000):
+            chunk = wanted[start : start + 1000]
+            aggs = self._aggs(
+                query,
+                {"v": {"terms": {"field": "keywords", "include": chunk, "size": len(chunk)}}},
+            )
+            out.update((b["key"], int(b["doc_count"])) for b in aggs.get("v", {}).get("buckets", []))
+        return out
+
     def top_entities(
         self, query: SearchQuery, limit: int = 10, sample: int = 5000
     ) -> list[tuple[str, str, int]]:

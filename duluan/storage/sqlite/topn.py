@@ -1,10 +1,13 @@
-"""SQLiteStore top-N: most frequent topics, keywords, entities, sources, authors, languages."""
+"""SQLiteStore top-N: most frequent topics, keywords, entities, sources, authors, languages;
+per-term keyword counts for the distinctive-keyword ranking (duluan.storage.keywords)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from duluan.core.query import SearchQuery, Split
+from duluan.storage.keywords import is_everything
 from duluan.storage.sqlite.facets import KIND_OF
 from duluan.storage.sqlite.rollup import rollup_filter
 from duluan.storage.sqlite.timelines import TimelinesMixin
@@ -46,6 +49,25 @@ class TopNMixin(TimelinesMixin):
             " GROUP BY k.keyword ORDER BY n DESC, k.keyword LIMIT ?"
         )
         return [(r[0], int(r[1])) for r in self._r.execute(sql, [*params, limit])]
+
+    def keyword_counts(self, query: SearchQuery, terms: Sequence[str]) -> dict[str, int]:
+        """Posts per term among matches; the (keyword, post) index answers the whole store."""
+        out: dict[str, int] = {}
+        wanted = list(dict.fromkeys(terms))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            if is_everything(query):
+                sql = (f"SELECT keyword, COUNT(*) FROM post_keywords WHERE keyword IN ({marks})"
+                       " GROUP BY keyword")
+                params: list[Any] = list(chunk)
+            else:
+                sub, sub_params, _ = self._matching(query)
+                sql = (f"SELECT keyword, COUNT(*) FROM post_keywords WHERE keyword IN ({marks})"
+                       f" AND post IN ({sub}) GROUP BY keyword")
+                params = [*chunk, *sub_params]
+            out.update((str(r[0]), int(r[1])) for r in self._r.execute(sql, params))
+        return out
 
     def top_entities(
         self, query: SearchQuery, limit: int = 10, sample: int = 5000
