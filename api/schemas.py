@@ -70,11 +70,18 @@ class TimelineResponse(BaseModel):
 class CountItem(BaseModel):
     key: str = Field(description="the value")
     count: int = Field(description="posts with it")
+    score: float | None = Field(
+        None,
+        description="keywords ranked `distinctive`: log-odds score against the background (see"
+        " docs/api.md); null otherwise",
+    )
 
 
 class TopResponse(BaseModel):
     field: str = Field(description="what was counted")
-    items: list[CountItem] = Field(description="most frequent first")
+    items: list[CountItem] = Field(
+        description="most frequent first; keywords ranked `distinctive`: highest score first"
+    )
 
 
 class EntityCount(BaseModel):

@@ -138,22 +138,35 @@ def top_entities(
 _FIELD = {"sources": "source", "authors": "author", "languages": "language"}
 
 
-@router.get("/top/{field}", response_model=TopResponse, summary="Most frequent values")
+@router.get(
+    "/top/{field}", response_model=TopResponse, response_model_exclude_none=True,
+    summary="Most frequent values",
+)
 def top(
     field: Literal["topics", "keywords", "sources", "authors", "languages"],
     store: StoreDep,
     query: QueryDep,
     cache: CacheDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    rank: Annotated[
+        Literal["distinctive", "count"],
+        Query(description="keywords only: `distinctive` (log-odds against the background) or"
+              " `count` (raw post counts, filler included)"),
+    ] = "distinctive",
 ) -> TopResponse:
     """Top topics, keywords, sources, authors or languages for the query and window."""
 
-    def answer() -> list[tuple[str, int]]:
+    def answer() -> list[tuple[str, int, float | None]]:
         if field == "topics":
-            return store.top_topics(query, limit)
+            return [(k, n, None) for k, n in store.top_topics(query, limit)]
+        if field == "keywords" and rank == "distinctive":
+            return [(s.term, s.count, s.score) for s in store.distinctive_keywords(query, limit)]
         if field == "keywords":
-            return store.top_keywords(query, limit)
-        return store.top_values(_FIELD[field], query, limit)
+            return [(k, n, None) for k, n in store.top_keywords(query, limit)]
+        return [(k, n, None) for k, n in store.top_values(_FIELD[field], query, limit)]
 
-    items = cache.get(store, f"top|{field}|{limit}|{query.model_dump_json()}", answer)
-    return TopResponse(field=field, items=[CountItem(key=k, count=n) for k, n in items])
+    key = f"top|{field}|{limit}|{rank if field == 'keywords' else ''}|{query.model_dump_json()}"
+    items = cache.get(store, key, answer)
+    return TopResponse(
+        field=field, items=[CountItem(key=k, count=n, score=s) for k, n, s in items]
+    )

@@ -139,6 +139,19 @@ def test_timeline_sentiment_and_tops(client: TestClient) -> None:
     assert authors == [{"key": "minh", "count": 30}]
 
 
+def test_top_keywords_rank_by_distinctiveness_or_count(client: TestClient) -> None:
+    """Keywords come with a log-odds `score` against the background; `rank=count` is raw."""
+    from duluan.storage.keywords import keyword_score
+
+    items = client.get("/v1/top/keywords", params={"q": "tăng"}).json()["items"]
+    assert [i["key"] for i in items] == ["xăng"]  # "giá", "tăng" alone are not keywords
+    assert items[0]["count"] == 2
+    # 2 of 2 posts, none of the other 31: raised, but two posts are thin evidence
+    assert items[0]["score"] == round(keyword_score(2, 2, 2, 33), 3)
+    raw = client.get("/v1/top/keywords", params={"rank": "count", "limit": 1}).json()["items"]
+    assert raw == [{"key": "bình", "count": 30}]
+
+
 def test_export_streams_every_row(client: TestClient) -> None:
     r = client.get("/v1/export", params={"q": "xang", "format": "csv"})
     rows = list(csv.DictReader(io.StringIO(r.text)))
