@@ -38,6 +38,7 @@ from duluan.storage.base import Store
 from duluan.watchlists.models import Watchlist
 from duluan.watchlists.service import combine_queries, watchlist_query
 from nlp import model_meta, shares
+from nlp.keywords import is_keyword
 
 try:  # the trend detector's stopwords keep 'là', 'và' ... out of emerging terms
     from duluan.trends.terms import STOPWORDS, normalize_term
@@ -259,7 +260,8 @@ class BriefingBuilder:
             merged[key] = merged.get(key, 0) + c
         found: list[EmergingTerm] = []
         for term, count in merged.items():
-            if count < opts.emerging_min_count or term in STOPWORDS or len(term) < 2:
+            if (count < opts.emerging_min_count or term in STOPWORDS or len(term) < 2
+                    or not is_keyword(term)):  # filler stored by older analyses
                 continue
             prev_count = before.get(term, unseen)
             if n_prev:

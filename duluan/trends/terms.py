@@ -10,6 +10,8 @@ import re
 from typing import Literal
 
 from duluan.core.models import Post
+from nlp.keyword_lexicon import FILLER
+from nlp.keywords import is_keyword, is_laugh
 
 TrendKind = Literal["term", "pair", "topic"]
 
@@ -122,7 +124,8 @@ def fallback_keywords(text: str, limit: int = 30) -> list[str]:
     """Lower-case word split without stopwords, digits or 1-letter tokens (no NLP available)."""
     seen: dict[str, None] = {}
     for word in _WORD.findall(text.lower()):
-        if len(word) > 1 and not word.isdigit() and word not in STOPWORDS:
+        if (len(word) > 1 and not word.isdigit() and word not in STOPWORDS
+                and word not in FILLER and not is_laugh(word)):
             seen.setdefault(word, None)
             if len(seen) >= limit:
                 break
@@ -141,12 +144,14 @@ def post_terms(
     if analysis is None:
         words = fallback_keywords(post.text, max_terms)
         return {term_key("term", w) for w in words}
-    keywords = [normalize_term(k) for k in analysis.keywords[:max_terms]]
+    # keywords stored by older analyses may be filler ("thế này", "like"): today's rules decide
+    keywords = [k for k in (normalize_term(x) for x in analysis.keywords[:max_terms])
+                if is_keyword(k)]
     if not keywords and analysis.tokens:
         keywords = [
             t
             for t in (normalize_term(x) for x in analysis.tokens)
-            if len(t) > 1 and not t.isdigit() and t not in STOPWORDS
+            if len(t) > 1 and not t.isdigit() and t not in STOPWORDS and is_keyword(t)
         ][:max_terms]
     entities = list(dict.fromkeys(normalize_term(e.text) for e in analysis.entities))
     keys = {term_key("term", k) for k in keywords if k}
