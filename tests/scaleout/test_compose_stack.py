@@ -31,7 +31,7 @@ from duluan.storage.elasticsearch.store import ElasticsearchStore
 from streaming.kafka_bus import KafkaBus
 
 COMPOSE = REPO_ROOT / "docker-compose.yml"
-APP_SERVICES = ("crawler", "nlp-worker", "indexer", "alerts", "api")
+APP_SERVICES = ("migrate", "crawler", "nlp-worker", "indexer", "alerts", "api")
 
 
 def _compose() -> dict[str, Any]:
@@ -105,9 +105,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def compose_env(services: tuple[str, str], tmp_path: Path) -> Iterator[dict[str, str]]:
-    """The compose file's app environment, pointed at this machine's broker and node."""
+def compose_env(
+    services: tuple[str, str], pg_database: str, tmp_path: Path
+) -> Iterator[dict[str, str]]:
+    """The compose file's app environment, pointed at this machine's broker, node and
+    PostgreSQL (migrated, as the compose file's `migrate` service does first)."""
+    from duluan.meta.database import MetaDB
+
     bootstrap, es_url = services
+    with MetaDB(pg_database, upgrade=True):
+        pass
     suffix = uuid.uuid4().hex[:8]
     env = {k: v for k, v in os.environ.items() if not k.startswith("DULUAN_")}
     env.update(_app_env())
@@ -120,6 +127,7 @@ def compose_env(services: tuple[str, str], tmp_path: Path) -> Iterator[dict[str,
         "DULUAN_DEAD_LETTER_TOPIC": f"compose.dead.{suffix}",
         "DULUAN_KAFKA_PARTITIONS": "2",
         "DULUAN_DATA_DIR": str(tmp_path / "data"),
+        "DULUAN_META_URL": pg_database,
         "DULUAN_SOURCES_FILE": str(REPO_ROOT / "crawlers" / "sources.example.yaml"),
         "DULUAN_LOG_FORMAT": "console",
     })
