@@ -131,13 +131,25 @@ def is_keyword(term: str) -> bool:
     return candidate(term, None, default_dictionary()) is not None
 
 
+@lru_cache(maxsize=4)
+def _candidate_fn(dictionary: frozenset[str]) -> Callable[[str], str | None]:
+    """`candidate` bound to one dictionary and memoised: words repeat, the rules do not change."""
+    accents = _accents_for(dictionary) if dictionary else None
+
+    @lru_cache(maxsize=200_000)
+    def bound(word: str) -> str | None:
+        return candidate(word, accents, dictionary)
+
+    return bound
+
+
 def keywords(words: list[str], weight: Callable[[str], float] | None = None,
              limit: int = MAX_KEYWORDS, dictionary: frozenset[str] = frozenset()) -> list[str]:
     """Keyword candidates of one post, best first (IDF weight, compounds favoured)."""
-    accents = _accents_for(dictionary) if dictionary else None
+    judge = _candidate_fn(dictionary)
     seen: dict[str, float] = {}
     for pos, raw in enumerate(words):
-        lw = candidate(raw, accents, dictionary)
+        lw = judge(raw)
         if lw is None:
             continue
         if lw in seen:
