@@ -92,7 +92,9 @@ GENERIC = _words(
     " chú ý, lưu ý, nhớ là, biết đâu, hiểu được, làm được, được rồi, không sao, chắc là,"
     " ghê thật, quá trời, trời ơi, ôi trời, chết thật, thôi rồi, vui vẻ, hạnh phúc, buồn bã,"
     " lo lắng, sợ hãi, tức giận, yêu thương, thương yêu, ủng hộ, phản đối, anh em, chị em,"
-    " bạn bè, gia đình, ông bà, cha mẹ, bố mẹ, vợ chồng, người ta, ai cũng, mọi thứ, tất cả mọi"
+    " bạn bè, gia đình, ông bà, cha mẹ, bố mẹ, vợ chồng, người ta, ai cũng, mọi thứ, tất cả mọi,"
+    " xem xét, cơ hội, hệ thống, năm ngoái, năm trước, tháng trước, tuần trước, già trẻ, hỗ trợ,"
+    " mệt mỏi, giải quyết, cải thiện, quan tâm, lên tiếng, phản ánh, nhiều lần, lần này, lần nữa"
 )
 """Generic verbs, adjectives, time words and discourse compounds: frequent under any story."""
 
@@ -103,7 +105,7 @@ TOPIC_NOUNS = _words(
     " cháy, nổ, lửa, khói, bụi, rác, đê, kè, sông, biển, hồ, núi, rừng, đảo, mỏ, than, thép,"
     " lúa, ngô, chè, trà, heo, lợn, gà, bò, vịt, tôm, cua, phim, nhạc, game, bóng, sân,"
     " cúp, giải, vé, thẻ, mạng, pin, chip, ga, cảng, quân, lính, súng, bom, đạn, tù, án,"
-    " tội, luật, phạt, cướp, trộm, đảng, phường, xã, huyện, tỉnh, quận, làng,"
+    " luật, phạt, cướp, trộm, đảng, phường, xã, huyện, tỉnh, quận, làng,"
     " lớp, sách, báo, đài, kênh, phiếu, tướng, vua,"
     " chùa, đền, lễ, tết, sữa, bún, phở, cơm, bánh, muối,"
     " ngập, kẹt, tắc, lở, sạt, hiếp, giết, đâm, chém, bắn, lừa, ma, visa, cổ, ôtô"
