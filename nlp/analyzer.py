@@ -29,7 +29,7 @@ from nlp.artifacts import default_model_dir
 from nlp.backends.base import Backend
 from nlp.backends.classical import ClassicalBackend
 from nlp.entities import entities
-from nlp.features import N_FEATURES
+from nlp.features import N_FEATURES, syllables
 from nlp.keywords import KEYWORDS_VERSION, default_dictionary, keywords
 from nlp.langid import detect
 from nlp.lexicon import ASPECT_IDS, TOPIC_IDS
@@ -70,6 +70,8 @@ class Analyzer:
         self.toxic_threshold = float(thresholds.get("toxic", 0.5))
         self.topic_threshold = float(thresholds.get("topic", 0.3))
         self.topic_top = float(thresholds.get("topic_top", 0.12))
+        self.topic_top_long = float(thresholds.get("topic_top_long", self.topic_top))
+        self.topic_long = int(thresholds.get("topic_long_syllables", 10**9))
         self.aspect_threshold = float(thresholds.get("aspect", 0.6))
         self.product_threshold = float(thresholds.get("product", 0.5))
         idf = classical.model.featurizer.idf
@@ -167,7 +169,8 @@ class Analyzer:
                 k = int(np.argmax(sp))
                 sentiment = Sentiment(label=SENTIMENT_LABELS[k], score=round(float(sp[k]), 4))
             if "topic" in probs and p.normalized.has_letters:
-                topics = self._topics(probs["topic"][r])
+                long = syllables(p.features) > self.topic_long
+                topics = self._topics(probs["topic"][r], long)
             if "toxic" in probs:
                 t = float(probs["toxic"][r])
                 toxic = Toxicity(label=t >= self.toxic_threshold, score=round(t, 4))
@@ -197,14 +200,16 @@ class Analyzer:
             analysis.rule_topics = self.rules.match(p.normalized.text, fields)
         return analysis
 
-    def _topics(self, scores: np.ndarray) -> list[Scored]:
+    def _topics(self, scores: np.ndarray, long: bool = False) -> list[Scored]:
+        """No topic when the best is below the calibrated abstention threshold (`topic_top`,
+        lower for long posts); else the best and any other at `topic_threshold` or more."""
         order = np.argsort(-scores)
-        out: list[Scored] = []
-        for rank, j in enumerate(order):
-            s = float(scores[j])
-            if s >= self.topic_threshold or (rank == 0 and s >= self.topic_top):
-                out.append(Scored(label=TOPIC_IDS[j], score=round(s, 4)))
-        return out
+        floor = self.topic_top_long if long else self.topic_top
+        if not len(order) or float(scores[order[0]]) < floor:
+            return []
+        return [Scored(label=TOPIC_IDS[j], score=round(float(scores[j]), 4))
+                for rank, j in enumerate(order)
+                if rank == 0 or float(scores[j]) >= self.topic_threshold]
 
     def _aspects(self, scores: np.ndarray) -> list[AspectSentiment]:
         out: list[AspectSentiment] = []

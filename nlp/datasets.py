@@ -301,9 +301,46 @@ def load_news(root: Path, split: str) -> Split:
     return out
 
 
+CONTENTLESS = "duluan-contentless"
+"""Short comments with no topic (invented, ours): train/dev from nlp/data/contentless.txt (25 %
+hash hold-out calibrates abstention), test from nlp/eval/contentless.txt (never trained on)."""
+ARTICLES = "duluan-articles"
+"""Invented news articles (title + lead, ours; nlp/eval/news_articles.tsv): test only."""
+
+
+def _lines(path: Path) -> list[str]:
+    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+
+
+def contentless_file(split: str) -> Path:
+    base = Path(__file__).resolve().parent
+    return base / ("eval" if split == "test" else "data") / "contentless.txt"
+
+
+def load_contentless(root: Path, split: str) -> Split:
+    """Topic label `none` for every row (`root` is ignored: this data ships with the code)."""
+    texts = _lines(contentless_file(split))
+    if split != "test":
+        texts = [t for t in texts if (split == "dev") == _held_out("none" + t, 25)]
+    return Split(texts=texts, labels={"topic": ["none"] * len(texts)})
+
+
+def load_articles(root: Path, split: str) -> Split:
+    """texts = title + lead, titles = title alone, topic labels (`root` is ignored)."""
+    out = Split(labels={"topic": []})
+    for line in _lines(Path(__file__).resolve().parent / "eval" / "news_articles.tsv"):
+        topic, title, lead = line.split("\t", 2)
+        out.texts.append(f"{title}\n{lead}")
+        out.titles.append(title)
+        out.labels["topic"].append(topic.strip())
+    return out
+
+
 LOADERS = {"uit-vsfc": load_vsfc, "uit-victsd": load_victsd, "aivivn-2019": load_aivivn,
            "uit-visfd": load_visfd, SOCIAL: load_social, CHALLENGE: load_challenge,
-           REAL: load_real, NEWS: load_news, VSMEC: load_vsmec}
+           REAL: load_real, NEWS: load_news, VSMEC: load_vsmec,
+           CONTENTLESS: load_contentless, ARTICLES: load_articles}
 SENTIMENT_SETS = ("uit-vsfc", "aivivn-2019", "uit-visfd", VSMEC)
 """The research sentiment datasets (../shared/data/nlp)."""
 SENTIMENT_DOMAINS: dict[str, tuple[str, ...]] = {
@@ -321,6 +358,11 @@ def has(root: Path, name: str, split: str) -> bool:
         return split in ("train", "dev") and any(repo_data_dir().glob("social_*.tsv"))
     if name == CHALLENGE:
         return split == "test" and challenge_file().is_file()
+    if name == CONTENTLESS:
+        return contentless_file(split).is_file()
+    if name == ARTICLES:
+        return split == "test" and (Path(__file__).resolve().parent / "eval"
+                                    / "news_articles.tsv").is_file()
     if name == NEWS:
         return (split in ("train", "test") and (root / "uit-victsd").is_dir()
                 and any(p.is_file() for p in news_label_files(split)))
@@ -338,7 +380,8 @@ def has(root: Path, name: str, split: str) -> bool:
 def available(root: Path) -> list[str]:
     """The research datasets present under `root`."""
     return [name for name in LOADERS
-            if name not in (SOCIAL, CHALLENGE, REAL, NEWS) and (root / name).is_dir()]
+            if name not in (SOCIAL, CHALLENGE, REAL, NEWS, CONTENTLESS, ARTICLES)
+            and (root / name).is_dir()]
 
 
 def load(root: Path, name: str, split: str) -> Split:

@@ -19,8 +19,13 @@ from sklearn.metrics import accuracy_score, f1_score, recall_score
 
 from duluan.core.models import SENTIMENT_LABELS
 from nlp import datasets as ds
+from nlp.analyzer import MODEL_LANGS
 from nlp.artifacts import ClassicalModel, default_model_dir
+from nlp.features import syllables
+from nlp.langid import detect
 from nlp.lexicon import ASPECT_IDS, TOPIC_IDS
+from nlp.normalize import normalize
+from nlp.sections import TEXT_OVERRIDE
 from nlp.shares import corrected_points
 from nlp.training import (
     ASPECT_CLASSES,
@@ -28,6 +33,7 @@ from nlp.training import (
     confusion_counts,
     leave_one_domain_out,
     pooled_confusion,
+    train_topics,
 )
 
 
@@ -167,6 +173,8 @@ def evaluate_model(model: ClassicalModel, corpus: Corpus) -> list[Row]:
         rows.extend(_aspect_rows(model, corpus))
     if corpus.has(ds.CHALLENGE, "test"):
         rows.extend(challenge_rows(model, corpus))
+    if "topic" in model.heads:
+        rows.extend(topic_rows(model, corpus))
     if corpus.has(ds.REAL, "test"):
         rows.extend(real_rows(model, corpus))
     if corpus.has(ds.NEWS, "test"):
@@ -240,6 +248,114 @@ def challenge_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
     return rows
 
 
+def _topical(text: str) -> bool:
+    norm = normalize(text)
+    return norm.has_letters and detect(norm.plain)[0] in MODEL_LANGS
+
+
+def topic_decisions(model: ClassicalModel, proba: np.ndarray, docs: Sequence[list[str]],
+                    texts: Sequence[str] | None = None) -> list[str]:
+    """The analyzer's answer per row: its best topic, or "none" below the abstention
+    threshold (`thresholds.topic_top`, `topic_top_long` for long posts), for text without
+    letters (emoji only) and for other languages, as `Analyzer` does."""
+    thresholds = model.meta.get("thresholds", {})
+    top = float(thresholds.get("topic_top", 0.12))
+    top_long = float(thresholds.get("topic_top_long", top))
+    long = int(thresholds.get("topic_long_syllables", 10**9))
+    best = proba.argmax(1)
+    letters = [True] * len(best) if texts is None else [_topical(t) for t in texts]
+    floors = [top_long if syllables(d) > long else top for d in docs]
+    return [TOPIC_IDS[k] if proba[i, k] >= floors[i] and letters[i] else "none"
+            for i, k in enumerate(best)]
+
+
+def _abstaining_row(dataset: str, gold: Sequence[str], pred: Sequence[str], note: str) -> Row:
+    """Macro-F1 over the real topics with "no topic" counted as a miss; acc = coverage."""
+    labels = sorted(set(gold))
+    f1 = float(f1_score(gold, pred, labels=labels, average="macro"))
+    coverage = float(np.mean([p != "none" for p in pred]))
+    return Row("topic, abstaining", dataset, "test", len(gold), coverage, f1,
+               note + "; acc column = share given a topic")
+
+
+def topic_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
+    """Abstention (contentless comments), comments with and without abstention, inherited
+    thread topics, and article-register text (our invented articles)."""
+    rows: list[Row] = []
+    head = model.heads["topic"]
+    fz = model.featurizer
+    if corpus.has(ds.CONTENTLESS, "test"):
+        docs = corpus.features(ds.CONTENTLESS, "test")
+        proba = head.proba(fz.transform(docs))
+        texts = corpus.split(ds.CONTENTLESS, "test").texts
+        quiet = float(np.mean([p == "none"
+                               for p in topic_decisions(model, proba, docs, texts)]))
+        rows.append(Row("topic abstention", ds.CONTENTLESS, "test", len(proba), quiet,
+                        float("nan"), "acc column = share with no topic (target >= 0.80)"))
+    if corpus.has("uit-victsd", "test"):
+        split = corpus.split("uit-victsd", "test")
+        gold = split.labels["topic"]
+        docs = corpus.features("uit-victsd", "test")
+        proba = head.proba(fz.transform(docs))
+        rows.append(_abstaining_row("uit-victsd", gold, topic_decisions(model, proba, docs),
+                                    "comment text only"))
+        best = proba.argmax(1)
+        own = [TOPIC_IDS[k] if proba[i, k] >= TEXT_OVERRIDE else "" for i, k in enumerate(best)]
+        inherited = [o if o and o != g else g for o, g in zip(own, gold, strict=True)]
+        rows.append(_row("topic, in thread", "uit-victsd", "test", gold, inherited,
+                         "article topic inherited unless the text is confident; acc = "
+                         "share kept"))
+    if corpus.has(ds.ARTICLES, "test"):
+        split = corpus.split(ds.ARTICLES, "test")
+        gold = split.labels["topic"]
+        for field, note in (("texts", "title + lead"), ("titles", "title only")):
+            docs = corpus.features(ds.ARTICLES, "test", field_name=field)
+            proba = head.proba(fz.transform(docs))
+            rows.append(_row("topic", ds.ARTICLES, "test", gold,
+                             [TOPIC_IDS[k] for k in proba.argmax(1)],
+                             f"invented news articles, {note}"))
+            rows.append(_abstaining_row(ds.ARTICLES, gold, topic_decisions(model, proba, docs),
+                                        f"invented news articles, {note}"))
+    return rows
+
+
+def heldout_article_rows(model: ClassicalModel, corpus: Corpus, folds: int = 4) -> list[Row]:
+    """News text from articles never trained on: ViCTSD's 825 articles in `folds` groups;
+    the topic head is retrained without one group (its comments and titles) and reads that
+    group's titles, and each title with its first 8 comments (a long document)."""
+    if not corpus.has("uit-victsd", "dev"):
+        return []
+    labels: dict[str, str] = {}
+    feats: dict[str, list[str]] = {}
+    comments: dict[str, list[list[str]]] = {}
+    for split in ("train", "dev", "test"):
+        sp_ = corpus.split("uit-victsd", split)
+        title_feats = corpus.features("uit-victsd", split, field_name="titles")
+        docs = corpus.features("uit-victsd", split)
+        for i, title in enumerate(sp_.titles):
+            labels.setdefault(title, sp_.labels["topic"][i])
+            feats.setdefault(title, title_feats[i])
+            comments.setdefault(title, []).append(docs[i])
+    titles = sorted(labels)
+    pred_title: dict[str, str] = {}
+    pred_long: dict[str, str] = {}
+    for k in range(folds):
+        held = [t for i, t in enumerate(titles) if i % folds == k]
+        head, _ = train_topics(corpus, model.featurizer, refit=False, exclude=frozenset(held))
+        short = head.scores(model.featurizer.transform([feats[t] for t in held])).argmax(1)
+        long_docs = [feats[t] + [f for d in comments[t][:8] for f in d] for t in held]
+        long = head.scores(model.featurizer.transform(long_docs)).argmax(1)
+        for t, a, b in zip(held, short, long, strict=True):
+            pred_title[t], pred_long[t] = TOPIC_IDS[a], TOPIC_IDS[b]
+    gold = [labels[t] for t in titles]
+    return [
+        _row("topic x-article", "uit-victsd", "all", gold, [pred_title[t] for t in titles],
+             f"titles of held-out articles ({folds} folds)"),
+        _row("topic x-article", "uit-victsd", "all", gold, [pred_long[t] for t in titles],
+             "held-out title + first 8 comments"),
+    ]
+
+
 def _aspect_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
     split = corpus.split("uit-visfd", "test")
     x = model.featurizer.transform(corpus.features("uit-visfd", "test"))
@@ -293,6 +409,7 @@ def evaluate(data_dir: Path | None = None, model_dir: Path | None = None,
     model = ClassicalModel.load(model_dir or default_model_dir())
     rows = evaluate_model(model, corpus)
     if with_cross_domain:
+        rows.extend(heldout_article_rows(model, corpus))
         rows.extend(cross_domain(corpus))
     return rows
 

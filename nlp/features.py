@@ -2,8 +2,9 @@
 
 Features: segmented words and word bigrams (diacritics kept), syllable uni/bigrams of the
 diacritic-folded text (so unaccented typing still matches), opinion-lexicon hits with negation,
-and the emoji / URL / price tokens from normalization. Hashed (no vocabulary to ship), then
-sublinear TF-IDF. (Char n-grams were tried: slower, bigger, and no better on any task.)
+the emoji / URL / price tokens from normalization, and topic seed words (nlp.topic_lexicon).
+Hashed (no vocabulary to ship), then sublinear TF-IDF. (Char n-grams were tried: slower,
+bigger, and no better on any task.)
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sklearn.feature_extraction import FeatureHasher
 
 from duluan.core.text import fold
 from nlp.opinion import opinion_features
+from nlp.topic_lexicon import topic_seed_features
 
 N_FEATURES = 2**20
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
@@ -32,6 +34,11 @@ def _length_bucket(n: int) -> str:
         if n <= edge:
             return f"<len{i}>"
     return f"<len{len(_LENGTH_BUCKETS)}>"
+
+
+def syllables(feats: Sequence[str]) -> int:
+    """Syllables of a post, from its feature tokens (one `f` token per folded syllable)."""
+    return sum(1 for f in feats if f[:1] == "f")
 
 
 def doc_tokens(words: Sequence[str], extras: Sequence[str], text: str) -> list[str]:
@@ -58,6 +65,7 @@ def doc_tokens(words: Sequence[str], extras: Sequence[str], text: str) -> list[s
     opinion = opinion_features(text)
     feats.extend(opinion if opinion else ["<no_opinion>"])
     feats.append(_length_bucket(len(syls)))
+    feats.extend(topic_seed_features(words))
     feats.extend(extras)
     return feats
 

@@ -23,7 +23,7 @@ THREAD_SCORE = 0.9
 comment with its article's topic; real threads drift a little)."""
 TEXT_OVERRIDE = 0.9
 """A comment's own text topic replaces its thread's only at this calibrated probability or
-more (ViCTSD test: the text disagrees with the article at >= 0.9 in about 2 % of comments)."""
+more (ViCTSD test: the text disagrees with the article at >= 0.9 in 2.6 % of comments)."""
 
 ROOT_KINDS = frozenset({"article", "thread", "entry"})
 

@@ -1,0 +1,49 @@
+"""Text-only topics abstain on contentless comments and keep topical ones; lists stay apart."""
+
+from __future__ import annotations
+
+from nlp import Analyzer
+from nlp.datasets import ARTICLES, CONTENTLESS, load, repo_data_dir
+from nlp.normalize import normalize
+
+
+def _key(text: str) -> str:
+    """Same words, case and punctuation aside (emoji-only lines are compared as typed)."""
+    norm = normalize(text)
+    return " ".join(norm.plain.lower().split()) if norm.has_letters else text
+
+
+def test_contentless_lists_are_apart_and_large_enough() -> None:
+    train = load(repo_data_dir(), CONTENTLESS, "train").texts
+    dev = load(repo_data_dir(), CONTENTLESS, "dev").texts
+    test = load(repo_data_dir(), CONTENTLESS, "test").texts
+    assert len(test) >= 100 and len(train) + len(dev) >= 150
+    assert not set(train) & set(dev)
+    assert not {_key(t) for t in train + dev} & {_key(t) for t in test}
+
+
+def test_contentless_comments_get_no_topic(analyzer: Analyzer) -> None:
+    texts = load(repo_data_dir(), CONTENTLESS, "test").texts
+    got = analyzer.analyze(texts)
+    quiet = [t for t, a in zip(texts, got, strict=True) if not a.topics]
+    assert len(quiet) >= 0.8 * len(texts), [t for t, a in zip(texts, got, strict=True)
+                                            if a.topics]
+    for text in ("Haha, y chang mình.", "Mình thấy khác đấy."):
+        a = analyzer.analyze([text])[0]
+        assert a.topics == [] and a.topic_source is None, a.topics
+
+
+def test_topical_comments_and_articles_keep_their_topic(analyzer: Analyzer) -> None:
+    comments = {
+        "Giá vàng hôm nay lại tăng, nhà đầu tư nên cẩn thận": "business",
+        "Trận này thủ môn bắt quá hay, đội tuyển xứng đáng thắng": "sports",
+        "Bệnh viện quá tải, bác sĩ làm việc cả đêm": "health",
+        "Học phí đại học tăng thế này sinh viên nghèo sao theo nổi": "education",
+    }
+    for a, want in zip(analyzer.analyze(list(comments)), comments.values(), strict=True):
+        assert a.topics and a.topics[0].label == want and a.topic_source == "text", a.topics
+    articles = load(repo_data_dir(), ARTICLES, "test")
+    got = analyzer.analyze(articles.texts)
+    right = sum(bool(a.topics) and a.topics[0].label == want
+                for a, want in zip(got, articles.labels["topic"], strict=True))
+    assert right >= 0.75 * len(got)  # shipped model: see MODEL_CARD.md
