@@ -12,21 +12,28 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from duluan.core.query import QueryTimedOut
 from duluan.storage.base import QueryRejected, StoreError, StoreRejected, StoreUnavailable
 
 C = TypeVar("C", bound=type)
 
 # a locked or busy file, an I/O hiccup, a full disk: may pass; retry later
-_UNAVAILABLE = ("locked", "busy", "disk i/o", "unable to open", "disk is full", "interrupted")
+_UNAVAILABLE = ("locked", "busy", "disk i/o", "unable to open", "disk is full")
 # FTS5 refusing a MATCH expression: the query's fault (a known compile gap: a term folding to
 # nothing can become a literal FTS5 rejects)
 _BAD_QUERY = ("fts5", "unterminated string", "malformed match", "no such column")
 
 
-def translate(exc: sqlite3.Error, what: str = "sqlite") -> StoreError:
-    """The store error for a SQLite error (a corrupt file or a constraint: rejected for good)."""
+def translate(exc: sqlite3.Error, what: str = "sqlite") -> Exception:
+    """The store error for a SQLite error (a corrupt file or a constraint: rejected for good);
+    a statement interrupted by the time limit's progress handler is the query's cost."""
     text = str(exc)
     low = text.lower()
+    if isinstance(exc, sqlite3.OperationalError) and low.strip() == "interrupted":
+        return QueryTimedOut(
+            "the store stopped this query at its time limit (store_query_timeout_ms): narrow it"
+            " (fewer terms or wildcards, a shorter time range)"
+        )
     cls: type[StoreError]
     if isinstance(exc, sqlite3.OperationalError) and any(m in low for m in _BAD_QUERY):
         cls = QueryRejected
