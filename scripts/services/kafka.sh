@@ -112,7 +112,9 @@ start() {
     >>"$CONSOLE" 2>&1 </dev/null &
   echo $! >"$PIDFILE"
   while ((SECONDS - t0 < KAFKA_START_TIMEOUT)); do
-    if ! pid_alive "$PIDFILE" kafka.Kafka; then
+    # the pid is ours (just started): check it exists, not its command line, which on a loaded
+    # machine can still be this script's until the fork has exec'd java
+    if ! pid_alive "$PIDFILE"; then
       tail -30 "$CONSOLE" "$LOGFILE" 2>/dev/null >&2 || true
       rm -f "$PIDFILE"
       die "kafka exited during start; logs: $CONSOLE $LOGFILE"
