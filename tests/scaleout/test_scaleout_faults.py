@@ -249,8 +249,20 @@ def test_two_nlp_workers_share_partitions_and_process_each_post_once(stack: Stac
     a = NlpWorker(KafkaBus.from_settings(s), s, analyze=recorder("a"))
     b = NlpWorker(KafkaBus.from_settings(s), s, analyze=recorder("b"))
     posts = make_posts(800)
+    def assigned(worker: NlpWorker) -> int:
+        consumer = getattr(worker, "_consumer", None)
+        kafka = getattr(consumer, "_consumer", None)
+        return len(kafka.assignment()) if kafka is not None else 0
+
     with running(a), running(b):
-        time.sleep(6)  # both joined and the group is stable before work arrives
+        # both joined and the group is stable before work arrives (a fixed sleep was too short
+        # on a loaded machine: one member took every partition and the other got nothing)
+        wait_until(
+            lambda: assigned(a) > 0 and assigned(b) > 0 and assigned(a) + assigned(b) == 4,
+            90,
+            what="both workers holding partitions",
+        )
+        time.sleep(1)
         publish_posts(bus, s.raw_topic, posts)
         wait_until(
             lambda: a.stats.processed + b.stats.processed >= len(posts),
