@@ -34,7 +34,6 @@ from streaming.nlp_worker import NlpWorker
 from streaming.worker import Worker, WorkerStats
 
 log = get_logger(__name__)
-NLP_GROUP = "duluan-nlp"
 _ERROR_BYTES = 500
 
 
@@ -68,11 +67,10 @@ def _nlp_child(
 class NlpProcess:
     """The NLP worker in a child process, with the parts of a Worker the pipeline uses."""
 
-    group = NLP_GROUP
-
     def __init__(self, settings: Settings) -> None:
         self._ctx = mp.get_context("spawn")
         self._settings = settings
+        self.group = settings.nlp_group
         self._stop = self._ctx.Event()
         self._processed = self._ctx.Value("q", 0)
         self._dead = self._ctx.Value("q", 0)

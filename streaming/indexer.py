@@ -25,7 +25,7 @@ class Indexer(Worker):
         super().__init__(
             bus,
             settings.enriched_topic,
-            "duluan-index",
+            settings.index_group,
             batch_size=max(settings.worker_batch_size, 500),
             poll_timeout=settings.worker_poll_timeout,
             **kwargs,  # type: ignore[arg-type]

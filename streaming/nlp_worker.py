@@ -31,7 +31,7 @@ class NlpWorker(Worker):
         super().__init__(
             bus,
             settings.raw_topic,
-            "duluan-nlp",
+            settings.nlp_group,
             batch_size=settings.worker_batch_size,
             poll_timeout=settings.worker_poll_timeout,
             **kwargs,  # type: ignore[arg-type]

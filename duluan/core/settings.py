@@ -163,6 +163,11 @@ class Settings(BaseSettings):
     )
     kafka_bootstrap: str = Field("127.0.0.1:9092", description="Kafka bootstrap servers")
     kafka_partitions: int = Field(4, description="partitions for topics duluan creates")
+    consumer_group_prefix: str = Field(
+        "duluan",
+        description="prefix of the stages' consumer groups (<prefix>-nlp, <prefix>-index); "
+        "give each deployment sharing one Kafka cluster its own, so they never rebalance together",
+    )
     kafka_replication: int = Field(1, description="replication factor for created topics")
     log_format: Literal["json", "console"] = Field("console", description="log line format")
     log_level: str = Field("INFO", description="root log level")
@@ -301,6 +306,14 @@ class Settings(BaseSettings):
     @property
     def resolved_crawl_state_dir(self) -> Path:
         return self.crawl_state_dir or self.data_dir / "crawl"
+
+    @property
+    def nlp_group(self) -> str:
+        return f"{self.consumer_group_prefix}-nlp"
+
+    @property
+    def index_group(self) -> str:
+        return f"{self.consumer_group_prefix}-index"
 
 
 @lru_cache(maxsize=1)

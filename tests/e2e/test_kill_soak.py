@@ -93,7 +93,7 @@ def test_kills_mid_stream_lose_and_duplicate_nothing(tmp_path: Path) -> None:
         return int(log.execute(sql, (settings.enriched_topic,)).fetchone()[0])
 
     def index_behind() -> bool:
-        return bus.group_lag(settings.enriched_topic, "duluan-index") > 0
+        return bus.group_lag(settings.enriched_topic, settings.index_group) > 0
 
     publisher = threading.Thread(target=publish, daemon=True)
     nlp, index = start_worker("nlp", data), start_worker("index", data)
@@ -104,13 +104,13 @@ def test_kills_mid_stream_lose_and_duplicate_nothing(tmp_path: Path) -> None:
         for _ in range(KILLS):
             wait_for("the NLP worker to make progress", grown(enriched, 100))
             kill(nlp)
-            lag = bus.group_lag(settings.raw_topic, "duluan-nlp")
+            lag = bus.group_lag(settings.raw_topic, settings.nlp_group)
             kills.append(("nlp", published, indexed(), lag))
             nlp = start_worker("nlp", data)
             wait_for("the indexer to make progress", grown(indexed, 50))
             wait_for("analysed posts waiting for the indexer", index_behind)
             kill(index)
-            lag = bus.group_lag(settings.enriched_topic, "duluan-index")
+            lag = bus.group_lag(settings.enriched_topic, settings.index_group)
             kills.append(("index", published, indexed(), lag))
             index = start_worker("index", data)
         publisher.join(60)
@@ -118,8 +118,8 @@ def test_kills_mid_stream_lose_and_duplicate_nothing(tmp_path: Path) -> None:
         wait_for(
             "both groups to commit everything",
             lambda: (
-                bus.group_lag(settings.raw_topic, "duluan-nlp") == 0
-                and bus.group_lag(settings.enriched_topic, "duluan-index") == 0
+                bus.group_lag(settings.raw_topic, settings.nlp_group) == 0
+                and bus.group_lag(settings.enriched_topic, settings.index_group) == 0
             ),
         )
     finally:

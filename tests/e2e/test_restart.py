@@ -64,7 +64,7 @@ def test_worker_killed_mid_stream_loses_and_duplicates_nothing(tmp_path: Path) -
     first.wait(10)
     done_before = bus.end_offset(settings.enriched_topic)
     assert done_before > 0, "the worker was killed mid-stream"
-    assert bus.group_lag(settings.raw_topic, "duluan-nlp") > 0, "killed before it finished"
+    assert bus.group_lag(settings.raw_topic, settings.nlp_group) > 0, "killed before it finished"
 
     second = start_worker("nlp", data, "--max-idle", "3")
     assert second.wait(300) == 0, second.stderr.read() if second.stderr else ""
@@ -75,8 +75,8 @@ def test_worker_killed_mid_stream_loses_and_duplicates_nothing(tmp_path: Path) -
     assert store.count(SearchQuery()) == N
     ids = [p.id for p in store.iter_posts(SearchQuery())]
     assert sorted(ids) == sorted(p.id for p in posts)
-    assert bus.group_lag(settings.raw_topic, "duluan-nlp") == 0
-    assert bus.group_lag(settings.enriched_topic, "duluan-index") == 0
+    assert bus.group_lag(settings.raw_topic, settings.nlp_group) == 0
+    assert bus.group_lag(settings.enriched_topic, settings.index_group) == 0
 
 
 @pytest.mark.slow

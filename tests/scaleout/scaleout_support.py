@@ -66,6 +66,7 @@ def scaleout_settings(bootstrap: str, es_url: str, **extra: object) -> Settings:
         kafka_partitions=4,
         elasticsearch_url=es_url,
         elasticsearch_index=f"scaleout-{suffix}",
+        consumer_group_prefix=f"scaleout-{suffix}",
         worker_batch_size=50,
         worker_poll_timeout=0.3,
         **extra,  # type: ignore[arg-type]

@@ -92,6 +92,7 @@ def worker_env(s: Settings, delay: float) -> dict[str, str]:
         "DULUAN_ENRICHED_TOPIC": s.enriched_topic,
         "DULUAN_DEAD_LETTER_TOPIC": s.dead_letter_topic,
         "DULUAN_KAFKA_PARTITIONS": str(s.kafka_partitions),
+        "DULUAN_CONSUMER_GROUP_PREFIX": s.consumer_group_prefix,
         "DULUAN_WORKER_BATCH_SIZE": str(s.worker_batch_size),
         "DULUAN_WORKER_POLL_TIMEOUT": "0.3",
         "SCALEOUT_ANALYZE_DELAY": str(delay),

@@ -403,5 +403,5 @@ def test_standalone_worker_that_cannot_go_on_exits_non_zero(tmp_path: Path) -> N
     assert "StoreUnavailable" in failed[0] and '"stage": "index"' in failed[0]
     assert output.count('"retry"') >= 2  # it did retry before giving up
     bus = EmbeddedBus(settings.resolved_bus_path)
-    assert bus.group_lag(settings.enriched_topic, "duluan-index") == 1
+    assert bus.group_lag(settings.enriched_topic, settings.index_group) == 1
     bus.close()
