@@ -32,6 +32,7 @@ test: venv $(TEST_STAMP)
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 typecheck: venv

@@ -18,8 +18,9 @@ class Hit(BaseModel):
 class SearchResponse(BaseModel):
     total: int = Field(description="number of posts matching the query")
     total_exact: bool = Field(
-        True, description="false when `total` is a lower bound (more than 10,000 matches); "
-        "`/v1/search/dry-run` and exports count them all"
+        True,
+        description="false when `total` is a lower bound (more than 10,000 matches); "
+        "`/v1/search/dry-run` and exports count them all",
     )
     hits: list[Hit] = Field(description="one page of matches")
     next_cursor: str | None = Field(None, description="pass as `cursor` for the next page")
@@ -62,8 +63,9 @@ class TimelineResponse(BaseModel):
     split: str | None = Field(description="what the counts are split by, if anything")
     buckets: list[TimelineBucket] = Field(description="oldest first; empty buckets omitted")
     corrected: TimelineCorrected | None = Field(
-        None, description="split=sentiment only: shares corrected for the sentiment model's "
-        "held-out confusion; null without a confusion matrix (e.g. transformers backend)"
+        None,
+        description="split=sentiment only: shares corrected for the sentiment model's "
+        "held-out confusion; null without a confusion matrix (e.g. transformers backend)",
     )
 
 
@@ -100,8 +102,9 @@ class SentimentResponse(BaseModel):
     counts: dict[str, int] = Field(description="posts per label")
     shares: dict[str, float] = Field(description="count / total per label")
     corrected: dict[str, ShareInterval] | None = Field(
-        None, description="shares corrected for the sentiment model's held-out confusion, with "
-        "90 % intervals; null without a confusion matrix (e.g. transformers backend) or posts"
+        None,
+        description="shares corrected for the sentiment model's held-out confusion, with "
+        "90 % intervals; null without a confusion matrix (e.g. transformers backend) or posts",
     )
     method: str | None = Field(None, description="how `corrected` is estimated (docs/nlp.md)")
 

@@ -46,8 +46,11 @@ def main() -> int:
     ap.add_argument("--posts", type=int, default=50_000)
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--keep", action="store_true", help="keep the bench indices")
-    ap.add_argument("--index", default=None,
-                    help="index prefix (implies --keep; e.g. bench-posts for bench_api.py)")
+    ap.add_argument(
+        "--index",
+        default=None,
+        help="index prefix (implies --keep; e.g. bench-posts for bench_api.py)",
+    )
     args = ap.parse_args()
     if args.index:
         args.keep = True

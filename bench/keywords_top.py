@@ -27,7 +27,8 @@ N = 15
 
 def _fmt(items: list[dict[str, object]]) -> str:
     return ", ".join(
-        f"{i['key']} ({i['count']}" + (f", {i['score']:.1f})" if i.get("score") is not None else ")")
+        f"{i['key']} ({i['count']}"
+        + (f", {i['score']:.1f})" if i.get("score") is not None else ")")
         for i in items
     )
 
@@ -50,8 +51,10 @@ def demo(data_dir: Path) -> None:
                 print(f"top keywords, {label}, rank={rank}: {_fmt(got.json()['items'])}")
         got = client.get("/v1/trends", params={"window": "1h", "baseline": 24, "limit": N})
         trends = got.json().get("trends", [])
-        print("trending (1h): " + ", ".join(
-            f"{t['term']} [{t['kind']}] z={t['score']}" for t in trends))
+        print(
+            "trending (1h): "
+            + ", ".join(f"{t['term']} [{t['kind']}] z={t['score']}" for t in trends)
+        )
 
 
 def _shared_sets(data: Path) -> dict[str, list[str]]:
@@ -84,7 +87,8 @@ def _shared_sets(data: Path) -> dict[str, list[str]]:
     for path in sorted(voz.glob("*.csv")) if voz.exists() else []:
         with path.open(encoding="utf-8", newline="") as fh:
             sets.setdefault("voz", []).extend(
-                r.get("content") or r.get("2") or "" for r in csv.DictReader(fh))
+                r.get("content") or r.get("2") or "" for r in csv.DictReader(fh)
+            )
     vsmec = data / "nlp" / "uit-vsmec" / "train.csv"
     if vsmec.exists():
         with vsmec.open(encoding="utf-8", newline="") as fh:
@@ -107,19 +111,30 @@ def shared(data: Path) -> None:
         for name, texts in sets.items():
             posts = []
             for i, (text, a) in enumerate(zip(texts, analyzer.analyze(texts), strict=True)):
-                posts.append(Post(id=f"{name}:comment:{i}", source=name, text=text or "-",
-                                  created_at=now, analysis=a))
+                posts.append(
+                    Post(
+                        id=f"{name}:comment:{i}",
+                        source=name,
+                        text=text or "-",
+                        created_at=now,
+                        analysis=a,
+                    )
+                )
             store.upsert(posts)
         store.refresh()
         for name, texts in sets.items():
             q = SearchQuery(sources=[name])
             raw = store.top_keywords(q, N)
-            print(f"{name} ({len(texts)} comments), by count: "
-                  + ", ".join(f"{t} ({c})" for t, c in raw))
+            print(
+                f"{name} ({len(texts)} comments), by count: "
+                + ", ".join(f"{t} ({c})" for t, c in raw)
+            )
             try:
                 best = store.distinctive_keywords(q, N)
-                print(f"{name}, distinctive: "
-                      + ", ".join(f"{s.term} ({s.count}, {s.score:.1f})" for s in best))
+                print(
+                    f"{name}, distinctive: "
+                    + ", ".join(f"{s.term} ({s.count}, {s.score:.1f})" for s in best)
+                )
             except AttributeError:
                 pass
         store.close()

@@ -45,180 +45,309 @@ class Topic:
 
 TOPICS: tuple[Topic, ...] = (
     Topic(
-        "gia-xang-tang-lan-thu-ba-lien-tiep", "Kinh doanh",
+        "gia-xang-tang-lan-thu-ba-lien-tiep",
+        "Kinh doanh",
         "Giá xăng tăng lần thứ ba liên tiếp",
         "Từ 15h chiều nay, mỗi lít xăng RON 95 tăng thêm khoảng 600 đồng sau kỳ điều hành mới.",
-        ("Liên bộ Công Thương - Tài chính vừa công bố giá bán lẻ xăng dầu mới theo kỳ điều hành.",
-         "Theo cơ quan quản lý, giá thế giới biến động mạnh trong hai tuần qua là nguyên nhân.",
-         "Quỹ bình ổn giá không được trích lập hay chi sử dụng trong kỳ này."),
+        (
+            "Liên bộ Công Thương - Tài chính vừa công bố giá bán lẻ xăng dầu mới theo kỳ điều hành.",
+            "Theo cơ quan quản lý, giá thế giới biến động mạnh trong hai tuần qua là nguyên nhân.",
+            "Quỹ bình ổn giá không được trích lập hay chi sử dụng trong kỳ này.",
+        ),
         ("giá xăng", "xăng dầu", "giá nhiên liệu", "tiền đổ xăng"),
-        ("Tăng chút thôi, vẫn chấp nhận được so với các nước xung quanh.",
-         "Điều hành minh bạch theo giá thế giới như vậy là hợp lý.",
-         "May mà tháng sau dự báo sẽ giảm lại, mọi người bình tĩnh.",
-         "Mình chuyển sang đi xe buýt, vừa tiết kiệm vừa đỡ kẹt xe, rất ổn."),
-        ("Lương không tăng mà {s} cứ tăng mãi, dân khổ quá.",
-         "Tăng thì nhanh mà giảm thì nhỏ giọt, thật bức xúc.",
-         "{s} tăng kéo theo giá rau, giá thịt tăng hết, chịu không nổi.",
-         "Chạy xe ôm công nghệ giờ lãi chẳng còn bao nhiêu vì {s}."),
-        ("Kỳ điều hành tới là ngày nào vậy mọi người?",
-         "Có ai biết {s} ở các nước Đông Nam Á hiện bao nhiêu không?",
-         "Quỹ bình ổn còn bao nhiêu tiền nhỉ?"),
+        (
+            "Tăng chút thôi, vẫn chấp nhận được so với các nước xung quanh.",
+            "Điều hành minh bạch theo giá thế giới như vậy là hợp lý.",
+            "May mà tháng sau dự báo sẽ giảm lại, mọi người bình tĩnh.",
+            "Mình chuyển sang đi xe buýt, vừa tiết kiệm vừa đỡ kẹt xe, rất ổn.",
+        ),
+        (
+            "Lương không tăng mà {s} cứ tăng mãi, dân khổ quá.",
+            "Tăng thì nhanh mà giảm thì nhỏ giọt, thật bức xúc.",
+            "{s} tăng kéo theo giá rau, giá thịt tăng hết, chịu không nổi.",
+            "Chạy xe ôm công nghệ giờ lãi chẳng còn bao nhiêu vì {s}.",
+        ),
+        (
+            "Kỳ điều hành tới là ngày nào vậy mọi người?",
+            "Có ai biết {s} ở các nước Đông Nam Á hiện bao nhiêu không?",
+            "Quỹ bình ổn còn bao nhiêu tiền nhỉ?",
+        ),
     ),
     Topic(
-        "phat-nguoi-qua-camera-tang-manh", "Thời sự",
+        "phat-nguoi-qua-camera-tang-manh",
+        "Thời sự",
         "Số trường hợp bị phạt nguội qua camera tăng mạnh",
         "Hệ thống camera giám sát giao thông ghi nhận hơn 12.000 lỗi vi phạm trong tháng qua.",
-        ("Các lỗi phổ biến nhất là vượt đèn đỏ, đi sai làn và chạy quá tốc độ.",
-         "Chủ phương tiện có thể tra cứu thông tin vi phạm trên cổng thông tin của cảnh sát.",
-         "Cơ quan chức năng khuyến cáo người dân chủ động nộp phạt để tránh bị từ chối đăng kiểm."),
+        (
+            "Các lỗi phổ biến nhất là vượt đèn đỏ, đi sai làn và chạy quá tốc độ.",
+            "Chủ phương tiện có thể tra cứu thông tin vi phạm trên cổng thông tin của cảnh sát.",
+            "Cơ quan chức năng khuyến cáo người dân chủ động nộp phạt để tránh bị từ chối đăng kiểm.",
+        ),
         ("phạt nguội", "camera giao thông", "mức phạt mới", "xử phạt vi phạm"),
-        ("Phạt nghiêm như vậy mới có ý thức, ủng hộ hoàn toàn.",
-         "Từ khi có {s} đường phố trật tự hơn hẳn, rất tốt.",
-         "Camera khách quan, không ai nói được gì, quá chuẩn.",
-         "Mong nhân rộng ra các tỉnh, giao thông sẽ văn minh hơn."),
-        ("Biển báo thì khuất, vạch kẻ thì mờ mà {s} thì rất nhanh.",
-         "Xe bán rồi vẫn nhận giấy phạt, thủ tục rườm rà quá.",
-         "Phạt thì giỏi nhưng kẹt xe mỗi sáng chẳng ai giải quyết.",
-         "Mức phạt quá cao so với thu nhập của người lao động."),
-        ("Tra cứu {s} ở trang nào là chính thống vậy các bác?",
-         "Bị phạt nguội thì nộp online được không?",
-         "Xe mua lại chưa sang tên thì ai chịu phạt nhỉ?"),
+        (
+            "Phạt nghiêm như vậy mới có ý thức, ủng hộ hoàn toàn.",
+            "Từ khi có {s} đường phố trật tự hơn hẳn, rất tốt.",
+            "Camera khách quan, không ai nói được gì, quá chuẩn.",
+            "Mong nhân rộng ra các tỉnh, giao thông sẽ văn minh hơn.",
+        ),
+        (
+            "Biển báo thì khuất, vạch kẻ thì mờ mà {s} thì rất nhanh.",
+            "Xe bán rồi vẫn nhận giấy phạt, thủ tục rườm rà quá.",
+            "Phạt thì giỏi nhưng kẹt xe mỗi sáng chẳng ai giải quyết.",
+            "Mức phạt quá cao so với thu nhập của người lao động.",
+        ),
+        (
+            "Tra cứu {s} ở trang nào là chính thống vậy các bác?",
+            "Bị phạt nguội thì nộp online được không?",
+            "Xe mua lại chưa sang tên thì ai chịu phạt nhỉ?",
+        ),
     ),
     Topic(
-        "doi-tuyen-viet-nam-thang-dam-tai-vong-loai", "Thể thao",
+        "doi-tuyen-viet-nam-thang-dam-tai-vong-loai",
+        "Thể thao",
         "Đội tuyển Việt Nam thắng đậm tại vòng loại",
         "Thầy trò huấn luyện viên trưởng giành ba điểm trọn vẹn với tỷ số 3-0 trên sân nhà.",
-        ("Bàn mở tỷ số đến từ một pha phối hợp đẹp mắt ở phút thứ 18.",
-         "Hiệp hai, đội khách dâng cao nhưng không thể xuyên thủng hàng thủ chủ nhà.",
-         "Với kết quả này, đội tuyển tạm dẫn đầu bảng đấu."),
+        (
+            "Bàn mở tỷ số đến từ một pha phối hợp đẹp mắt ở phút thứ 18.",
+            "Hiệp hai, đội khách dâng cao nhưng không thể xuyên thủng hàng thủ chủ nhà.",
+            "Với kết quả này, đội tuyển tạm dẫn đầu bảng đấu.",
+        ),
         ("đội tuyển", "hàng công", "thủ môn", "ban huấn luyện"),
-        ("Trận này đá quá hay, tự hào về các cầu thủ!",
-         "Hàng tiền vệ chuyền bóng mượt mà, xem rất đã mắt.",
-         "Thủ môn phản xạ xuất sắc, xứng đáng cầu thủ hay nhất trận.",
-         "Cố lên Việt Nam ơi, vé đi tiếp trong tầm tay rồi."),
-        ("Hiệp hai đá bế tắc quá, không tạo được cơ hội nào.",
-         "Dứt điểm vẫn còn quá tệ, bỏ lỡ mấy cơ hội mười mươi.",
-         "Mặt sân xấu quá, cầu thủ dễ chấn thương.",
-         "Giá vé đắt mà chỗ gửi xe thì lộn xộn, thất vọng."),
-        ("Trận tiếp theo đá ngày nào, sân nào vậy mọi người?",
-         "Có kênh nào chiếu lại trận này không?",
-         "Đội hình ra sân trận này là sơ đồ gì nhỉ?"),
+        (
+            "Trận này đá quá hay, tự hào về các cầu thủ!",
+            "Hàng tiền vệ chuyền bóng mượt mà, xem rất đã mắt.",
+            "Thủ môn phản xạ xuất sắc, xứng đáng cầu thủ hay nhất trận.",
+            "Cố lên Việt Nam ơi, vé đi tiếp trong tầm tay rồi.",
+        ),
+        (
+            "Hiệp hai đá bế tắc quá, không tạo được cơ hội nào.",
+            "Dứt điểm vẫn còn quá tệ, bỏ lỡ mấy cơ hội mười mươi.",
+            "Mặt sân xấu quá, cầu thủ dễ chấn thương.",
+            "Giá vé đắt mà chỗ gửi xe thì lộn xộn, thất vọng.",
+        ),
+        (
+            "Trận tiếp theo đá ngày nào, sân nào vậy mọi người?",
+            "Có kênh nào chiếu lại trận này không?",
+            "Đội hình ra sân trận này là sơ đồ gì nhỉ?",
+        ),
     ),
     Topic(
-        "benh-vien-qua-tai-vi-sot-xuat-huyet", "Sức khỏe",
+        "benh-vien-qua-tai-vi-sot-xuat-huyet",
+        "Sức khỏe",
         "Bệnh viện quá tải vì sốt xuất huyết",
         "Số ca mắc sốt xuất huyết tăng gấp đôi so với cùng kỳ, nhiều khoa phải kê thêm giường.",
-        ("Bác sĩ khuyến cáo người dân không tự ý truyền dịch tại nhà.",
-         "Ngành y tế đẩy mạnh phun thuốc diệt muỗi tại các điểm nóng.",
-         "Người bệnh cần theo dõi dấu hiệu cảnh báo như đau bụng, chảy máu chân răng."),
+        (
+            "Bác sĩ khuyến cáo người dân không tự ý truyền dịch tại nhà.",
+            "Ngành y tế đẩy mạnh phun thuốc diệt muỗi tại các điểm nóng.",
+            "Người bệnh cần theo dõi dấu hiệu cảnh báo như đau bụng, chảy máu chân răng.",
+        ),
         ("bệnh viện", "sốt xuất huyết", "bác sĩ", "dịch bệnh"),
-        ("Cảm ơn các bác sĩ, điều dưỡng đã vất vả ngày đêm.",
-         "Bé nhà mình điều trị ở đây, nhân viên y tế rất tận tình.",
-         "Phường mình phun thuốc muỗi kịp thời, rất đáng khen.",
-         "Bài viết hữu ích, cảm ơn tác giả đã chia sẻ kiến thức."),
-        ("Chờ khám cả buổi sáng, {s} đông nghẹt thở.",
-         "Hai bệnh nhân một giường, nhìn mà xót.",
-         "Thuốc thì thiếu, người nhà phải tự đi mua bên ngoài.",
-         "Năm nào cũng dịch mà phòng chống vẫn chậm."),
-        ("Sốt xuất huyết có cần kiêng tắm không ạ?",
-         "Tiểu cầu giảm bao nhiêu thì phải nhập viện vậy bác sĩ?",
-         "Có vắc xin sốt xuất huyết chưa mọi người?"),
+        (
+            "Cảm ơn các bác sĩ, điều dưỡng đã vất vả ngày đêm.",
+            "Bé nhà mình điều trị ở đây, nhân viên y tế rất tận tình.",
+            "Phường mình phun thuốc muỗi kịp thời, rất đáng khen.",
+            "Bài viết hữu ích, cảm ơn tác giả đã chia sẻ kiến thức.",
+        ),
+        (
+            "Chờ khám cả buổi sáng, {s} đông nghẹt thở.",
+            "Hai bệnh nhân một giường, nhìn mà xót.",
+            "Thuốc thì thiếu, người nhà phải tự đi mua bên ngoài.",
+            "Năm nào cũng dịch mà phòng chống vẫn chậm.",
+        ),
+        (
+            "Sốt xuất huyết có cần kiêng tắm không ạ?",
+            "Tiểu cầu giảm bao nhiêu thì phải nhập viện vậy bác sĩ?",
+            "Có vắc xin sốt xuất huyết chưa mọi người?",
+        ),
     ),
     Topic(
-        "hoc-phi-dai-hoc-tang-tu-nam-hoc-moi", "Giáo dục",
+        "hoc-phi-dai-hoc-tang-tu-nam-hoc-moi",
+        "Giáo dục",
         "Học phí đại học tăng từ năm học mới",
         "Nhiều trường đại học công lập điều chỉnh học phí tăng từ 10 đến 15% so với năm trước.",
-        ("Theo lộ trình, học phí sẽ tiến tới bù đắp đủ chi phí đào tạo.",
-         "Các trường cam kết dành một phần nguồn thu cho học bổng sinh viên khó khăn.",
-         "Sinh viên có thể vay vốn ưu đãi từ ngân hàng chính sách xã hội."),
+        (
+            "Theo lộ trình, học phí sẽ tiến tới bù đắp đủ chi phí đào tạo.",
+            "Các trường cam kết dành một phần nguồn thu cho học bổng sinh viên khó khăn.",
+            "Sinh viên có thể vay vốn ưu đãi từ ngân hàng chính sách xã hội.",
+        ),
         ("học phí", "trường đại học", "chất lượng đào tạo", "sinh viên"),
-        ("Tăng học phí mà chất lượng tăng theo thì mình ủng hộ.",
-         "Trường mình năm nay nhiều học bổng hơn, rất tuyệt.",
-         "Giảng viên được trả lương xứng đáng thì mới giữ được người giỏi.",
-         "Cơ sở vật chất mới khang trang, đáng đồng tiền."),
-        ("{s} tăng hoài, con nhà nghèo lấy đâu ra tiền đi học.",
-         "Tăng học phí nhưng phòng học vẫn nóng, máy chiếu vẫn hỏng.",
-         "Lương bố mẹ không đủ đóng {s} cho hai đứa.",
-         "Ra trường thất nghiệp thì học phí cao để làm gì."),
-        ("Học phí ngành công nghệ thông tin năm nay bao nhiêu vậy?",
-         "Vay vốn sinh viên thủ tục thế nào mọi người?",
-         "Có trường nào miễn học phí cho sinh viên sư phạm không?"),
+        (
+            "Tăng học phí mà chất lượng tăng theo thì mình ủng hộ.",
+            "Trường mình năm nay nhiều học bổng hơn, rất tuyệt.",
+            "Giảng viên được trả lương xứng đáng thì mới giữ được người giỏi.",
+            "Cơ sở vật chất mới khang trang, đáng đồng tiền.",
+        ),
+        (
+            "{s} tăng hoài, con nhà nghèo lấy đâu ra tiền đi học.",
+            "Tăng học phí nhưng phòng học vẫn nóng, máy chiếu vẫn hỏng.",
+            "Lương bố mẹ không đủ đóng {s} cho hai đứa.",
+            "Ra trường thất nghiệp thì học phí cao để làm gì.",
+        ),
+        (
+            "Học phí ngành công nghệ thông tin năm nay bao nhiêu vậy?",
+            "Vay vốn sinh viên thủ tục thế nào mọi người?",
+            "Có trường nào miễn học phí cho sinh viên sư phạm không?",
+        ),
     ),
     Topic(
-        "dien-thoai-moi-ban-tai-viet-nam", "Số hóa",
+        "dien-thoai-moi-ban-tai-viet-nam",
+        "Số hóa",
         "Mẫu điện thoại mới lên kệ tại Việt Nam",
         "Sản phẩm có camera 200 megapixel, pin 5.000 mAh, giá từ 22 triệu đồng.",
-        ("Máy dùng chip thế hệ mới, hiệu năng tăng khoảng 20%.",
-         "Màn hình 6,7 inch, tần số quét 120 Hz, độ sáng tối đa cao.",
-         "Các đại lý ghi nhận lượng đặt trước cao hơn thế hệ cũ."),
+        (
+            "Máy dùng chip thế hệ mới, hiệu năng tăng khoảng 20%.",
+            "Màn hình 6,7 inch, tần số quét 120 Hz, độ sáng tối đa cao.",
+            "Các đại lý ghi nhận lượng đặt trước cao hơn thế hệ cũ.",
+        ),
         ("điện thoại", "camera", "pin", "giá bán"),
-        ("Camera chụp đêm quá đẹp, mình đã đặt một chiếc.",
-         "Pin trâu, dùng cả ngày vẫn còn 30%, rất hài lòng.",
-         "Màn hình mượt, chơi game không giật chút nào.",
-         "Thiết kế sang, cầm chắc tay, đáng tiền."),
-        ("{s} 22 triệu mà không tặng kèm sạc, quá đáng.",
-         "Nâng cấp chẳng bao nhiêu mà giá tăng vọt.",
-         "Máy nóng khi quay video, pin tụt nhanh, thất vọng.",
-         "Bảo hành chậm, gửi máy đi mất ba tuần mới nhận lại."),
-        ("Có bản 256 GB không mọi người?",
-         "So với máy đời trước thì nên lên đời không?",
-         "Trả góp 0% ở đâu vậy các bạn?"),
+        (
+            "Camera chụp đêm quá đẹp, mình đã đặt một chiếc.",
+            "Pin trâu, dùng cả ngày vẫn còn 30%, rất hài lòng.",
+            "Màn hình mượt, chơi game không giật chút nào.",
+            "Thiết kế sang, cầm chắc tay, đáng tiền.",
+        ),
+        (
+            "{s} 22 triệu mà không tặng kèm sạc, quá đáng.",
+            "Nâng cấp chẳng bao nhiêu mà giá tăng vọt.",
+            "Máy nóng khi quay video, pin tụt nhanh, thất vọng.",
+            "Bảo hành chậm, gửi máy đi mất ba tuần mới nhận lại.",
+        ),
+        (
+            "Có bản 256 GB không mọi người?",
+            "So với máy đời trước thì nên lên đời không?",
+            "Trả góp 0% ở đâu vậy các bạn?",
+        ),
     ),
     Topic(
-        "gia-nha-chung-cu-lap-dinh-moi", "Bất động sản",
+        "gia-nha-chung-cu-lap-dinh-moi",
+        "Bất động sản",
         "Giá nhà chung cư lập đỉnh mới",
         "Giá căn hộ trung bình tại các thành phố lớn đã vượt 60 triệu đồng mỗi mét vuông.",
-        ("Nguồn cung mới khan hiếm trong khi nhu cầu ở thực vẫn cao.",
-         "Chuyên gia cho rằng giá khó giảm trong ngắn hạn.",
-         "Nhà ở xã hội được kỳ vọng sẽ giảm áp lực cho người thu nhập thấp."),
+        (
+            "Nguồn cung mới khan hiếm trong khi nhu cầu ở thực vẫn cao.",
+            "Chuyên gia cho rằng giá khó giảm trong ngắn hạn.",
+            "Nhà ở xã hội được kỳ vọng sẽ giảm áp lực cho người thu nhập thấp.",
+        ),
         ("giá nhà", "chung cư", "căn hộ", "nhà ở xã hội"),
-        ("Mình vừa mua được căn nhà ở xã hội, thủ tục khá nhanh.",
-         "Hạ tầng giao thông tốt lên nên giá tăng cũng dễ hiểu.",
-         "Chung cư mới có dịch vụ quản lý tốt, sống rất thoải mái.",
-         "Tin vui là nhiều dự án nhà ở xã hội sắp mở bán."),
-        ("Làm cả đời cũng không mua nổi một căn {s}.",
-         "Giá ảo do đầu cơ, người cần ở thì không mua được.",
-         "Phí quản lý tăng, thang máy hỏng liên tục, chán.",
-         "Thủ tục mua nhà ở xã hội quá rắc rối."),
-        ("Vay mua nhà lãi suất hiện nay bao nhiêu vậy mọi người?",
-         "Điều kiện mua nhà ở xã hội là gì ạ?",
-         "Nên mua chung cư hay nhà đất ở ngoại thành?"),
+        (
+            "Mình vừa mua được căn nhà ở xã hội, thủ tục khá nhanh.",
+            "Hạ tầng giao thông tốt lên nên giá tăng cũng dễ hiểu.",
+            "Chung cư mới có dịch vụ quản lý tốt, sống rất thoải mái.",
+            "Tin vui là nhiều dự án nhà ở xã hội sắp mở bán.",
+        ),
+        (
+            "Làm cả đời cũng không mua nổi một căn {s}.",
+            "Giá ảo do đầu cơ, người cần ở thì không mua được.",
+            "Phí quản lý tăng, thang máy hỏng liên tục, chán.",
+            "Thủ tục mua nhà ở xã hội quá rắc rối.",
+        ),
+        (
+            "Vay mua nhà lãi suất hiện nay bao nhiêu vậy mọi người?",
+            "Điều kiện mua nhà ở xã hội là gì ạ?",
+            "Nên mua chung cư hay nhà đất ở ngoại thành?",
+        ),
     ),
     Topic(
-        "mua-lon-gay-ngap-nhieu-tuyen-pho", "Thời sự",
+        "mua-lon-gay-ngap-nhieu-tuyen-pho",
+        "Thời sự",
         "Mưa lớn gây ngập nhiều tuyến phố",
         "Cơn mưa kéo dài hai giờ khiến nhiều tuyến phố ngập sâu 30-50 cm, giao thông ùn tắc.",
-        ("Nhiều xe máy chết máy giữa đường, người dân phải dắt bộ.",
-         "Công ty thoát nước đã huy động lực lượng khơi thông cống.",
-         "Đài khí tượng dự báo mưa lớn còn kéo dài đến cuối tuần."),
+        (
+            "Nhiều xe máy chết máy giữa đường, người dân phải dắt bộ.",
+            "Công ty thoát nước đã huy động lực lượng khơi thông cống.",
+            "Đài khí tượng dự báo mưa lớn còn kéo dài đến cuối tuần.",
+        ),
         ("ngập lụt", "mưa lớn", "hệ thống thoát nước", "kẹt xe"),
-        ("Cảm ơn các anh công nhân thoát nước làm việc trong mưa.",
-         "Nước rút nhanh hơn năm ngoái nhiều, có tiến bộ.",
-         "Mọi người giúp nhau đẩy xe, thấy ấm lòng ghê.",
-         "Dự án chống ngập mới đã phát huy hiệu quả ở quận mình."),
-        ("Mưa chút là {s}, năm nào cũng vậy.",
-         "Tiền tỷ chống ngập mà đường vẫn thành sông.",
-         "Xe chết máy, đi làm muộn, bị trừ lương, khổ ghê.",
-         "Rác bịt miệng cống mà chẳng ai dọn."),
-        ("Đường nào đang ngập vậy mọi người, để tránh?",
-         "Mưa này bao giờ tạnh nhỉ?",
-         "Xe ngập nước thì nên xử lý thế nào?"),
+        (
+            "Cảm ơn các anh công nhân thoát nước làm việc trong mưa.",
+            "Nước rút nhanh hơn năm ngoái nhiều, có tiến bộ.",
+            "Mọi người giúp nhau đẩy xe, thấy ấm lòng ghê.",
+            "Dự án chống ngập mới đã phát huy hiệu quả ở quận mình.",
+        ),
+        (
+            "Mưa chút là {s}, năm nào cũng vậy.",
+            "Tiền tỷ chống ngập mà đường vẫn thành sông.",
+            "Xe chết máy, đi làm muộn, bị trừ lương, khổ ghê.",
+            "Rác bịt miệng cống mà chẳng ai dọn.",
+        ),
+        (
+            "Đường nào đang ngập vậy mọi người, để tránh?",
+            "Mưa này bao giờ tạnh nhỉ?",
+            "Xe ngập nước thì nên xử lý thế nào?",
+        ),
     ),
 )
 
-FIRST = ("Minh", "Lan", "Hùng", "Trang", "Tuấn", "Hoa", "Dũng", "Mai", "Nam", "Thảo", "Khoa",
-         "Linh", "Quân", "Vy", "Phúc", "Ngọc", "Bảo", "Yến", "Sơn", "Hà")
+FIRST = (
+    "Minh",
+    "Lan",
+    "Hùng",
+    "Trang",
+    "Tuấn",
+    "Hoa",
+    "Dũng",
+    "Mai",
+    "Nam",
+    "Thảo",
+    "Khoa",
+    "Linh",
+    "Quân",
+    "Vy",
+    "Phúc",
+    "Ngọc",
+    "Bảo",
+    "Yến",
+    "Sơn",
+    "Hà",
+)
 LAST = ("Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô")
-HANDLES = ("bacsi_ao", "xe_om_90", "fan_cung_bong_da", "me_bim_sua", "dan_van_phong",
-           "sinhvien_nam3", "ong_gia_hay_noi", "tho_sua_xe", "hoc_sinh_ngoan", "nguoi_qua_duong")
+HANDLES = (
+    "bacsi_ao",
+    "xe_om_90",
+    "fan_cung_bong_da",
+    "me_bim_sua",
+    "dan_van_phong",
+    "sinhvien_nam3",
+    "ong_gia_hay_noi",
+    "tho_sua_xe",
+    "hoc_sinh_ngoan",
+    "nguoi_qua_duong",
+)
 OPENERS = ("", "", "", "Theo mình thì ", "Nói thật là ", "Ý kiến cá nhân: ", "Haizz, ", "Chuẩn. ")
-CLOSERS = ("", "", "", " Mong cơ quan chức năng xem xét.", " Ai đồng ý like nhé.",
-           " Chán thật sự.", " Hy vọng sẽ tốt hơn.", " 👍", " 😡", " :)")
-TEENCODE = (("không", "ko"), ("được", "dc"), ("vậy", "z"), ("quá", "wá"), ("biết", "bít"),
-            ("rồi", "r"), ("mọi người", "mn"), ("bạn", "bn"))
-AGREE = ("Đồng ý với bạn.", "Chuẩn luôn bạn ơi.", "Bạn nói đúng quá.", "Không hẳn đâu bạn.",
-         "Mình thấy khác đấy.", "Cảm ơn bạn đã chia sẻ thông tin.", "Bạn ở đâu mà thấy vậy?",
-         "Chuẩn không cần chỉnh.", "Sai rồi bạn ơi, đọc kỹ bài đi.", "Haha, y chang mình.")
+CLOSERS = (
+    "",
+    "",
+    "",
+    " Mong cơ quan chức năng xem xét.",
+    " Ai đồng ý like nhé.",
+    " Chán thật sự.",
+    " Hy vọng sẽ tốt hơn.",
+    " 👍",
+    " 😡",
+    " :)",
+)
+TEENCODE = (
+    ("không", "ko"),
+    ("được", "dc"),
+    ("vậy", "z"),
+    ("quá", "wá"),
+    ("biết", "bít"),
+    ("rồi", "r"),
+    ("mọi người", "mn"),
+    ("bạn", "bn"),
+)
+AGREE = (
+    "Đồng ý với bạn.",
+    "Chuẩn luôn bạn ơi.",
+    "Bạn nói đúng quá.",
+    "Không hẳn đâu bạn.",
+    "Mình thấy khác đấy.",
+    "Cảm ơn bạn đã chia sẻ thông tin.",
+    "Bạn ở đâu mà thấy vậy?",
+    "Chuẩn không cần chỉnh.",
+    "Sai rồi bạn ơi, đọc kỹ bài đi.",
+    "Haha, y chang mình.",
+)
 
 
 def teencode(text: str) -> str:
@@ -357,8 +486,15 @@ def build_site(
         created = article.published + timedelta(seconds=rng.uniform(60, max(120.0, age - 60)))
         text, _ = make_comment_text(article.topic, rng)
         cid = new_id()
-        parent = Comment(cid, article.article_id, cid, text, make_author(rng),
-                         int(created.timestamp()), int(rng.paretovariate(1.3)) - 1)
+        parent = Comment(
+            cid,
+            article.article_id,
+            cid,
+            text,
+            make_author(rng),
+            int(created.timestamp()),
+            int(rng.paretovariate(1.3)) - 1,
+        )
         article.comments.append(parent)
         made += 1
         if rng.random() < 0.3:
@@ -372,9 +508,15 @@ def build_site(
                 if rng.random() < 0.5:
                     body += " " + make_comment_text(article.topic, rng)[0]
                 parent.replies.append(
-                    Comment(new_id(), article.article_id, parent.comment_id,
-                            _reply_content(parent.full_name, body), make_author(rng),
-                            int(reply_at.timestamp()), rng.randint(0, 20))
+                    Comment(
+                        new_id(),
+                        article.article_id,
+                        parent.comment_id,
+                        _reply_content(parent.full_name, body),
+                        make_author(rng),
+                        int(reply_at.timestamp()),
+                        rng.randint(0, 20),
+                    )
                 )
                 made += 1
     for hour in range(busy_hours):
@@ -385,8 +527,17 @@ def build_site(
                 continue
             text, _ = make_comment_text(article.topic, rng)
             cid = new_id()
-            article.comments.append(Comment(cid, article.article_id, cid, text, make_author(rng),
-                                            int(created.timestamp()), rng.randint(0, 10)))
+            article.comments.append(
+                Comment(
+                    cid,
+                    article.article_id,
+                    cid,
+                    text,
+                    make_author(rng),
+                    int(created.timestamp()),
+                    rng.randint(0, 10),
+                )
+            )
     if spike:
         flood = next(a for a in articles if a.topic.slug == SPIKE_TOPIC)
         for _ in range(spike):
@@ -395,8 +546,17 @@ def build_site(
             if rng.random() < 0.5:
                 text += " " + rng.choice(flood.topic.negative).format(s="ngập lụt")
             cid = new_id()
-            flood.comments.append(Comment(cid, flood.article_id, cid, text, make_author(rng),
-                                          int(created.timestamp()), rng.randint(0, 50)))
+            flood.comments.append(
+                Comment(
+                    cid,
+                    flood.article_id,
+                    cid,
+                    text,
+                    make_author(rng),
+                    int(created.timestamp()),
+                    rng.randint(0, 50),
+                )
+            )
     return articles
 
 
@@ -460,14 +620,27 @@ class DemoSite:
             if article.comments and rng.random() < 0.2:
                 parent = rng.choice(article.comments[-20:])
                 body = rng.choice(AGREE)
-                reply = Comment(self._next_id, article.article_id, parent.comment_id,
-                                _reply_content(parent.full_name, body), make_author(rng),
-                                int(now.timestamp()), 0)
+                reply = Comment(
+                    self._next_id,
+                    article.article_id,
+                    parent.comment_id,
+                    _reply_content(parent.full_name, body),
+                    make_author(rng),
+                    int(now.timestamp()),
+                    0,
+                )
                 parent.replies.append(reply)
                 return reply
             text, _ = make_comment_text(article.topic, rng)
-            comment = Comment(self._next_id, article.article_id, self._next_id, text,
-                              make_author(rng), int(now.timestamp()), 0)
+            comment = Comment(
+                self._next_id,
+                article.article_id,
+                self._next_id,
+                text,
+                make_author(rng),
+                int(now.timestamp()),
+                0,
+            )
             article.comments.append(comment)
             self.comments[comment.comment_id] = comment
             return comment
@@ -496,11 +669,13 @@ class DemoSite:
         if not isinstance(payload, dict):
             payload = {"summary": body[:200].decode("utf-8", "replace")}
         with self.lock:
-            self.hooks.append({
-                "received_at": datetime.now(UTC).isoformat(),
-                "signature": headers.get("x-duluan-signature", ""),
-                "payload": payload,
-            })
+            self.hooks.append(
+                {
+                    "received_at": datetime.now(UTC).isoformat(),
+                    "signature": headers.get("x-duluan-signature", ""),
+                    "payload": payload,
+                }
+            )
             del self.hooks[:-200]
 
     def hooks_page(self) -> str:
@@ -537,7 +712,8 @@ class DemoSite:
             '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
             f"<title>Tin mới nhất - Tin Nhanh Demo</title><link>{base}/</link>"
             "<description>Trang tin giả lập cho duluan demo</description>"
-            + "".join(items) + "</channel></rss>"
+            + "".join(items)
+            + "</channel></rss>"
         )
 
     def article_page(self, article: Article) -> str:
@@ -565,8 +741,11 @@ class DemoSite:
         article = self.by_id.get(int(query.get("objectid", "0") or 0))
         offset, limit = int(query.get("offset", 0)), min(int(query.get("limit", 25)), 1000)
         if article is None:
-            return {"error": 0, "errorDescription": "", "data": {"total": 0, "totalitem": 0,
-                                                                 "items": [], "offset": offset}}
+            return {
+                "error": 0,
+                "errorDescription": "",
+                "data": {"total": 0, "totalitem": 0, "items": [], "offset": offset},
+            }
         ordered = sorted(article.comments, key=lambda c: -c.creation_time)
         return {
             "error": 0,
@@ -575,7 +754,7 @@ class DemoSite:
             "data": {
                 "total": len(ordered),
                 "totalitem": article.total_items(),
-                "items": [c.as_api(embed_replies=2) for c in ordered[offset:offset + limit]],
+                "items": [c.as_api(embed_replies=2) for c in ordered[offset : offset + limit]],
                 "offset": offset,
             },
         }
@@ -592,7 +771,7 @@ class DemoSite:
             "error": 0,
             "errorDescription": "",
             "data": {
-                "items": [r.as_api() for r in replies[offset:offset + limit]],
+                "items": [r.as_api() for r in replies[offset : offset + limit]],
                 "total": len(replies),
                 "offset": offset,
                 "parent_id": parent.comment_id if parent else 0,
@@ -650,8 +829,9 @@ def _handler(site: DemoSite) -> type[BaseHTTPRequestHandler]:
                     f'<li><a href="{a.path}">{html.escape(a.topic.title)}</a></li>'
                     for a in site.articles
                 )
-                self._send(200, f"<html><body><ul>{links}</ul></body></html>",
-                           "text/html; charset=utf-8")
+                self._send(
+                    200, f"<html><body><ul>{links}</ul></body></html>", "text/html; charset=utf-8"
+                )
             else:
                 with site.lock:
                     article = next((a for a in site.articles if a.path == path), None)
@@ -698,7 +878,11 @@ def start_demo_site(
 ) -> DemoServer:
     """Start the demo site in a daemon thread (`stop()` ends it)."""
     articles = build_site(
-        now, seed=seed, comments=comments, history_days=history_days, spike=spike,
+        now,
+        seed=seed,
+        comments=comments,
+        history_days=history_days,
+        spike=spike,
         busy_hours=busy_hours,
     )
     site = DemoSite(articles, seed=seed)

@@ -22,8 +22,12 @@ Info = dict[str, Any]
 
 TITLE_CSS = ("h1.title-detail", "h1.detail-title", "h1.title-page", "h1")
 BODY_CSS = (
-    "article.fck_detail p.Normal", "article.fck_detail p", "div.detail-content p",
-    "div.singular-content p", "div.dt-news__content p", "article p",
+    "article.fck_detail p.Normal",
+    "article.fck_detail p",
+    "div.detail-content p",
+    "div.singular-content p",
+    "div.dt-news__content p",
+    "article p",
 )
 TIME_CSS = (
     'meta[itemprop="datePublished"]::attr(content)',
@@ -36,16 +40,21 @@ TIME_CSS = (
 
 
 BREADCRUMB_CSS = (
-    "ul.breadcrumb li a", ".breadcrumb a", "nav[aria-label=breadcrumb] a",
-    "[itemtype$=BreadcrumbList] a", ".detail-cate a", ".dt-breadcrumb a",
+    "ul.breadcrumb li a",
+    ".breadcrumb a",
+    "nav[aria-label=breadcrumb] a",
+    "[itemtype$=BreadcrumbList] a",
+    ".detail-cate a",
+    ".dt-breadcrumb a",
 )
 SECTION_META_CSS = (
     'meta[property="article:section"]::attr(content)',
     'meta[name="its_section"]::attr(content)',
     'meta[name="section"]::attr(content)',
 )
-FEED_STEMS = frozenset({"tin-moi-nhat", "tin-noi-bat", "home", "trang-chu", "rss", "feed",
-                        "tin-xem-nhieu", "index"})
+FEED_STEMS = frozenset(
+    {"tin-moi-nhat", "tin-noi-bat", "home", "trang-chu", "rss", "feed", "tin-xem-nhieu", "index"}
+)
 """Feed names that list every section (their name says nothing of the topic)."""
 
 
@@ -143,8 +152,11 @@ class NewsSpider(DuluanSpider):
             if link.strip():
                 published = entry.xpath("pubDate/text() | published/text()").get()
                 section = (entry.xpath("category/text() | category/@term").get() or "").strip()
-                yield from self.article_request(response.urljoin(link.strip()), published,
-                                                section or url_section(response.url, False))
+                yield from self.article_request(
+                    response.urljoin(link.strip()),
+                    published,
+                    section or url_section(response.url, False),
+                )
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
         try:
@@ -161,8 +173,9 @@ class NewsSpider(DuluanSpider):
             else:
                 yield from self.article_request(loc, entry.get("lastmod"))
 
-    def article_request(self, url: str, published: str | None = None,
-                        section: str | None = None) -> Iterator[Any]:
+    def article_request(
+        self, url: str, published: str | None = None, section: str | None = None
+    ) -> Iterator[Any]:
         """Fetch an article page, or go straight to its comments when its ids are remembered."""
         key = normalize_url(url)
         if key in self._articles or len(self._articles) >= self.max_articles:
@@ -173,8 +186,11 @@ class NewsSpider(DuluanSpider):
             self.count("duluan/articles_known")
             yield self.comments_request(known, 0)
         else:
-            yield Request(url, callback=self.parse_article,
-                          cb_kwargs={"published": published, "feed_section": section})
+            yield Request(
+                url,
+                callback=self.parse_article,
+                cb_kwargs={"published": published, "feed_section": section},
+            )
 
     # --- articles --------------------------------------------------------------------------
 
@@ -190,15 +206,17 @@ class NewsSpider(DuluanSpider):
         """The article's section as the site states it (subclasses add their own cues)."""
         return page_section(response)
 
-    def parse_article(self, response: Response, published: str | None = None,
-                      feed_section: str | None = None) -> Iterator[Any]:
+    def parse_article(
+        self, response: Response, published: str | None = None, feed_section: str | None = None
+    ) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             self.fail("article_not_text", response)
             return
         ids = self.article_ids(response)
         if ids is None or not str(ids.get("article_id", "")).strip():
             links = [
-                response.urljoin(h) for h in response.css("a::attr(href)").getall()
+                response.urljoin(h)
+                for h in response.css("a::attr(href)").getall()
                 if self.article_url_id.search(h)
             ]
             if not links:
@@ -218,8 +236,9 @@ class NewsSpider(DuluanSpider):
         self.remember(f"article:{normalize_url(response.url)}", info)
         yield self.comments_request(info, 0)
 
-    def article_post(self, response: TextResponse, info: Info, created: datetime | None
-                     ) -> Post | None:
+    def article_post(
+        self, response: TextResponse, info: Info, created: datetime | None
+    ) -> Post | None:
         og_title = response.css('meta[property="og:title"]::attr(content)').get()
         title = html_to_text(first(response, TITLE_CSS) or og_title)
         description = html_to_text(
@@ -287,8 +306,13 @@ class CommentFields:
     replies: tuple[str, ...] = ("child_comments", "replies", "children", "childs")
 
 
-def comment_post(spider: DuluanSpider, item: Info, info: Info, parent: str | None,
-                 fields: type[CommentFields] = CommentFields) -> Post | None:
+def comment_post(
+    spider: DuluanSpider,
+    item: Info,
+    info: Info,
+    parent: str | None,
+    fields: type[CommentFields] = CommentFields,
+) -> Post | None:
     """A comment of a news article as a Post (reply when it has a parent comment)."""
     native = pick(item, *fields.id)
     created = parse_api_time(pick(item, *fields.created))
@@ -317,8 +341,13 @@ def comment_post(spider: DuluanSpider, item: Info, info: Info, parent: str | Non
     )
 
 
-def comment_tree(spider: DuluanSpider, items: list[Any], info: Info, parent: str | None = None,
-                 fields: type[CommentFields] = CommentFields) -> Iterator[Post]:
+def comment_tree(
+    spider: DuluanSpider,
+    items: list[Any],
+    info: Info,
+    parent: str | None = None,
+    fields: type[CommentFields] = CommentFields,
+) -> Iterator[Post]:
     """Posts for comments and their nested replies, each fresh id once."""
     for item in items:
         if not isinstance(item, dict):

@@ -88,7 +88,12 @@ def crawl(
         )
         log.info("crawl starting", source=source, start_urls=start_urls)
         proc = subprocess.run(
-            cmd, cwd=REPO_ROOT, env=child_env, capture_output=True, text=True, timeout=timeout,
+            cmd,
+            cwd=REPO_ROOT,
+            env=child_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             check=False,
         )
         if not stats_file.exists():

@@ -92,8 +92,10 @@ class CrawlState:
         if not self._kv and not self._seen:
             return
         now = time.time()
-        kv = [{"source": self.source, "key": k, "value": v, "updated": now}
-              for k, v in self._kv.items()]
+        kv = [
+            {"source": self.source, "key": k, "value": v, "updated": now}
+            for k, v in self._kv.items()
+        ]
         seen = [{"source": self.source, "id": i, "at": at} for i, at in self._seen.items()]
         with self._db.write() as conn:
             if kv:
@@ -122,9 +124,12 @@ class CrawlState:
             for key, value, updated in kv:
                 read += 1
                 with self._db.write() as conn:
-                    self._db.upsert(conn, crawl_kv, {"source": self.source, "key": key,
-                                                     "value": value, "updated": updated},
-                                    ["source", "key"])
+                    self._db.upsert(
+                        conn,
+                        crawl_kv,
+                        {"source": self.source, "key": key, "value": value, "updated": updated},
+                        ["source", "key"],
+                    )
             seen = src.execute("SELECT id, at FROM seen") if "seen" in names else None
             while seen is not None and (batch := seen.fetchmany(_IMPORT_BATCH)):
                 read += len(batch)

@@ -50,7 +50,7 @@ def split_reply_name(content: str) -> tuple[str | None, str]:
     if not match:
         return None, content or ""
     name = html_to_text(match.group("name")).lstrip("@").strip() or None
-    return name, content[match.end():]
+    return name, content[match.end() :]
 
 
 def loads_json_or_jsonp(body: str | bytes) -> Any:
@@ -101,8 +101,11 @@ def parse_time(value: str | None, default_tz: timezone = VN_TZ) -> datetime | No
         if match:
             try:
                 parsed = datetime(
-                    int(match["y"]), int(match["m"]), int(match["d"]),
-                    int(match["H"] or 0), int(match["M"] or 0),
+                    int(match["y"]),
+                    int(match["m"]),
+                    int(match["d"]),
+                    int(match["H"] or 0),
+                    int(match["M"] or 0),
                 )
             except ValueError:
                 parsed = None

@@ -76,9 +76,7 @@ class Container:
     def meta_path(self) -> Path:
         """The SQLite file of the small tables by default: the store's own file, or one beside
         it (unused when `meta_url` names a server database)."""
-        return self._get(
-            "meta_path", lambda: meta_db_path(self.settings, self._parts.get("store"))
-        )
+        return self._get("meta_path", lambda: meta_db_path(self.settings, self._parts.get("store")))
 
     @property
     def meta(self) -> MetaDB:
@@ -101,9 +99,7 @@ class Container:
         pepper = self.settings.api_key_pepper
         return self._get(
             "keys",
-            lambda: ApiKeyRepository(
-                self.meta, pepper=pepper.get_secret_value() if pepper else ""
-            ),
+            lambda: ApiKeyRepository(self.meta, pepper=pepper.get_secret_value() if pepper else ""),
         )
 
     @property

@@ -97,8 +97,10 @@ def import_file(
             return
         analyses = analyze([" ".join(x for x in (p.title, p.text) if x) for p in batch])
         store.upsert(
-            [p.model_copy(update={"analysis": apply_context(a, p)})
-             for p, a in zip(batch, analyses, strict=True)]
+            [
+                p.model_copy(update={"analysis": apply_context(a, p)})
+                for p, a in zip(batch, analyses, strict=True)
+            ]
         )
         stats.imported += len(batch)
         batch.clear()

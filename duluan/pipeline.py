@@ -224,7 +224,9 @@ class PipelineCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         lag = GaugeMetricFamily(
-            "duluan_pipeline_lag", "Messages waiting for a stage (read at scrape time)", labels=["stage"]
+            "duluan_pipeline_lag",
+            "Messages waiting for a stage (read at scrape time)",
+            labels=["stage"],
         )
         try:
             raw, enriched = self.pipeline.lag()
@@ -234,7 +236,8 @@ class PipelineCollector(Collector):
             log.warning("pipeline.lag_unreadable", error=str(exc)[:200])
         yield lag
         done = CounterMetricFamily(
-            "duluan_pipeline_messages", "Messages a stage finished, by outcome",
+            "duluan_pipeline_messages",
+            "Messages a stage finished, by outcome",
             labels=["stage", "outcome"],
         )
         for stage, worker in (("nlp", self.pipeline.nlp), ("index", self.pipeline.indexer)):

@@ -59,8 +59,13 @@ def _underthesea_version() -> str:
 class Analyzer:
     """Holds the loaded models; `analyze` is safe to call from one thread at a time."""
 
-    def __init__(self, classical: ClassicalBackend, backend: Backend | None = None,
-                 rules: RuleSet | None = None, segmenter: Segmenter | None = None) -> None:
+    def __init__(
+        self,
+        classical: ClassicalBackend,
+        backend: Backend | None = None,
+        rules: RuleSet | None = None,
+        segmenter: Segmenter | None = None,
+    ) -> None:
         self.classical = classical
         self.backend = backend
         self.rules = rules or RuleSet()
@@ -106,8 +111,12 @@ class Analyzer:
                 raise ValueError("nlp_backend=transformers needs nlp_transformers_model")
             backend = TransformersBackend.load(settings.nlp_transformers_model)
         analyzer = cls(classical, backend, rules)
-        log.info("nlp.loaded", seconds=round(time.perf_counter() - t0, 3),
-                 versions=analyzer.model_versions, rules=len(rules.rules))
+        log.info(
+            "nlp.loaded",
+            seconds=round(time.perf_counter() - t0, 3),
+            versions=analyzer.model_versions,
+            rules=len(rules.rules),
+        )
         return analyzer
 
     def _weight(self, word: str) -> float:
@@ -130,16 +139,24 @@ class Analyzer:
                         out.extend(self._analyze_batch([text]))
                     except Exception as exc1:
                         log.warning("nlp.post_failed", error=repr(exc1)[:300])
-                        out.append(Analysis(language="unknown", sentiment=_NEUTRAL_LOW,
-                                            model_versions=dict(self.model_versions)))
+                        out.append(
+                            Analysis(
+                                language="unknown",
+                                sentiment=_NEUTRAL_LOW,
+                                model_versions=dict(self.model_versions),
+                            )
+                        )
         return out
 
     def _analyze_batch(self, texts: list[str]) -> list[Analysis]:
         texts = [t if isinstance(t, str) else ("" if t is None else str(t)) for t in texts]
         prepared = prepare(texts, self.segmenter)
         langs = [detect(p.normalized.plain) for p in prepared]
-        run = [i for i, (p, (lang, _)) in enumerate(zip(prepared, langs, strict=True))
-               if lang in MODEL_LANGS and (p.normalized.has_letters or p.normalized.features)]
+        run = [
+            i
+            for i, (p, (lang, _)) in enumerate(zip(prepared, langs, strict=True))
+            if lang in MODEL_LANGS and (p.normalized.has_letters or p.normalized.features)
+        ]
         probs = self._predict([texts[i] for i in run], [prepared[i] for i in run])
         row = {i: r for r, i in enumerate(run)}
         results: list[Analysis] = []
@@ -157,8 +174,9 @@ class Analyzer:
             probs.update(self.backend.predict(texts, prepared))
         return probs
 
-    def _assemble(self, p: Prepared, lang: str, lang_score: float,
-                  probs: dict[str, np.ndarray], r: int | None) -> Analysis:
+    def _assemble(
+        self, p: Prepared, lang: str, lang_score: float, probs: dict[str, np.ndarray], r: int | None
+    ) -> Analysis:
         sentiment = _NEUTRAL_LOW
         topics: list[Scored] = []
         toxic = Toxicity()
@@ -175,7 +193,11 @@ class Analyzer:
                 t = float(probs["toxic"][r])
                 toxic = Toxicity(label=t >= self.toxic_threshold, score=round(t, 4))
             product = float(probs["domain"][r]) if "domain" in probs else 1.0
-            if "aspects" in probs and p.normalized.has_letters and product >= self.product_threshold:
+            if (
+                "aspects" in probs
+                and p.normalized.has_letters
+                and product >= self.product_threshold
+            ):
                 aspects = self._aspects(probs["aspects"][r])
         analysis = Analysis(
             language=lang,
@@ -207,9 +229,11 @@ class Analyzer:
         floor = self.topic_top_long if long else self.topic_top
         if not len(order) or float(scores[order[0]]) < floor:
             return []
-        return [Scored(label=TOPIC_IDS[j], score=round(float(scores[j]), 4))
-                for rank, j in enumerate(order)
-                if rank == 0 or float(scores[j]) >= self.topic_threshold]
+        return [
+            Scored(label=TOPIC_IDS[j], score=round(float(scores[j]), 4))
+            for rank, j in enumerate(order)
+            if rank == 0 or float(scores[j]) >= self.topic_threshold
+        ]
 
     def _aspects(self, scores: np.ndarray) -> list[AspectSentiment]:
         out: list[AspectSentiment] = []
@@ -219,7 +243,8 @@ class Analyzer:
             if 1.0 - none < self.aspect_threshold:
                 continue
             k = int(np.argmax(pol))
-            out.append(AspectSentiment(aspect=aspect, polarity=polarities[k],
-                                       score=round(pol[k], 4)))
+            out.append(
+                AspectSentiment(aspect=aspect, polarity=polarities[k], score=round(pol[k], 4))
+            )
         out.sort(key=lambda a: -a.score)
         return out

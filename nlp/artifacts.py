@@ -21,13 +21,15 @@ ARRAYS_FILE = "classical.npz"
 META_FILE = "classical.json"
 
 
-def toxic_stack_inputs(toxic_scores: np.ndarray, sentiment: np.ndarray,
-                       docs: Sequence[list[str]]) -> np.ndarray:
+def toxic_stack_inputs(
+    toxic_scores: np.ndarray, sentiment: np.ndarray, docs: Sequence[list[str]]
+) -> np.ndarray:
     """What the toxicity stacker reads: the toxic-vs-clean margin, log sentiment
     probabilities (negativity learnt from far more data) and insult-lexicon hits."""
     margin = toxic_scores[:, 1] - toxic_scores[:, 0]
-    harsh = np.array([min(3, sum(1 for t in d if t.startswith("<lex_harsh"))) for d in docs],
-                     dtype=np.float64)
+    harsh = np.array(
+        [min(3, sum(1 for t in d if t.startswith("<lex_harsh"))) for d in docs], dtype=np.float64
+    )
     out: np.ndarray = np.column_stack([margin, np.log(sentiment + 1e-6), harsh])
     return out
 
@@ -86,8 +88,9 @@ class ClassicalModel:
         meta = dict(self.meta)
         meta["heads"] = heads_meta
         meta["n_features"] = N_FEATURES
-        (out_dir / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False,
-                                                    sort_keys=True) + "\n", encoding="utf-8")
+        (out_dir / META_FILE).write_text(
+            json.dumps(meta, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, model_dir: Path) -> ClassicalModel:
@@ -98,8 +101,14 @@ class ClassicalModel:
         idf = np.zeros(n_features, dtype=np.float32)
         idf[arrays["idf.rows"]] = arrays["idf.values"].astype(np.float32)
         heads = {
-            name: LinearHead.from_arrays(name, list(h["classes"]), cast(Mode, h["mode"]), arrays,
-                                         n_features, groups=int(h.get("groups", 1)))
+            name: LinearHead.from_arrays(
+                name,
+                list(h["classes"]),
+                cast(Mode, h["mode"]),
+                arrays,
+                n_features,
+                groups=int(h.get("groups", 1)),
+            )
             for name, h in meta["heads"].items()
         }
         return cls(featurizer=Featurizer(idf), heads=heads, meta=meta)

@@ -97,8 +97,11 @@ def load_visfd(root: Path, split: str) -> Split:
     out = Split(labels={"sentiment": []})
     with (root / "uit-visfd" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
-            aspects = {VISFD_ASPECTS[a]: p.lower() for a, p in _ASPECT.findall(row["label"])
-                       if a in VISFD_ASPECTS}
+            aspects = {
+                VISFD_ASPECTS[a]: p.lower()
+                for a, p in _ASPECT.findall(row["label"])
+                if a in VISFD_ASPECTS
+            }
             try:
                 stars = int(row["n_star"])
             except ValueError:
@@ -110,8 +113,14 @@ def load_visfd(root: Path, split: str) -> Split:
 
 
 VSMEC = "uit-vsmec"
-VSMEC_SENTIMENT = {"enjoyment": "positive", "sadness": "negative", "anger": "negative",
-                   "disgust": "negative", "fear": "negative", "other": "neutral"}
+VSMEC_SENTIMENT = {
+    "enjoyment": "positive",
+    "sadness": "negative",
+    "anger": "negative",
+    "disgust": "negative",
+    "fear": "negative",
+    "other": "neutral",
+}
 """UIT-VSMEC emotions read as sentiment (its SOURCE.txt); Surprise is mixed and left out."""
 
 
@@ -243,8 +252,10 @@ def _hash_labels(paths: list[Path]) -> dict[str, tuple[str, str]]:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.startswith("#"):
                 _source, key, sentiment, toxic = line.split("\t")[:4]
-                labels[key] = (_SHORT[sentiment.strip()],
-                               "toxic" if toxic.strip() == "1" else "clean")
+                labels[key] = (
+                    _SHORT[sentiment.strip()],
+                    "toxic" if toxic.strip() == "1" else "clean",
+                )
     return labels
 
 
@@ -309,8 +320,11 @@ ARTICLES = "duluan-articles"
 
 
 def _lines(path: Path) -> list[str]:
-    return [line.strip() for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")]
+    return [
+        line.strip()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
 
 
 def contentless_file(split: str) -> Path:
@@ -337,15 +351,27 @@ def load_articles(root: Path, split: str) -> Split:
     return out
 
 
-LOADERS = {"uit-vsfc": load_vsfc, "uit-victsd": load_victsd, "aivivn-2019": load_aivivn,
-           "uit-visfd": load_visfd, SOCIAL: load_social, CHALLENGE: load_challenge,
-           REAL: load_real, NEWS: load_news, VSMEC: load_vsmec,
-           CONTENTLESS: load_contentless, ARTICLES: load_articles}
+LOADERS = {
+    "uit-vsfc": load_vsfc,
+    "uit-victsd": load_victsd,
+    "aivivn-2019": load_aivivn,
+    "uit-visfd": load_visfd,
+    SOCIAL: load_social,
+    CHALLENGE: load_challenge,
+    REAL: load_real,
+    NEWS: load_news,
+    VSMEC: load_vsmec,
+    CONTENTLESS: load_contentless,
+    ARTICLES: load_articles,
+}
 SENTIMENT_SETS = ("uit-vsfc", "aivivn-2019", "uit-visfd", VSMEC)
 """The research sentiment datasets (../shared/data/nlp)."""
 SENTIMENT_DOMAINS: dict[str, tuple[str, ...]] = {
-    "students": ("uit-vsfc",), "products": ("aivivn-2019", "uit-visfd"), "facebook": (VSMEC,),
-    "news": (NEWS,), "forum": (REAL,),
+    "students": ("uit-vsfc",),
+    "products": ("aivivn-2019", "uit-visfd"),
+    "facebook": (VSMEC,),
+    "news": (NEWS,),
+    "forum": (REAL,),
 }
 """Sentiment training sets by the domain they come from: the leave-one-domain-out rotation
 (train without a domain, test on its test split) that estimates quality on unseen sources.
@@ -361,11 +387,16 @@ def has(root: Path, name: str, split: str) -> bool:
     if name == CONTENTLESS:
         return contentless_file(split).is_file()
     if name == ARTICLES:
-        return split == "test" and (Path(__file__).resolve().parent / "eval"
-                                    / "news_articles.tsv").is_file()
+        return (
+            split == "test"
+            and (Path(__file__).resolve().parent / "eval" / "news_articles.tsv").is_file()
+        )
     if name == NEWS:
-        return (split in ("train", "test") and (root / "uit-victsd").is_dir()
-                and any(p.is_file() for p in news_label_files(split)))
+        return (
+            split in ("train", "test")
+            and (root / "uit-victsd").is_dir()
+            and any(p.is_file() for p in news_label_files(split))
+        )
     if name == REAL:
         if not (root.parent / "sources").is_dir():
             return False
@@ -379,9 +410,12 @@ def has(root: Path, name: str, split: str) -> bool:
 
 def available(root: Path) -> list[str]:
     """The research datasets present under `root`."""
-    return [name for name in LOADERS
-            if name not in (SOCIAL, CHALLENGE, REAL, NEWS, CONTENTLESS, ARTICLES)
-            and (root / name).is_dir()]
+    return [
+        name
+        for name in LOADERS
+        if name not in (SOCIAL, CHALLENGE, REAL, NEWS, CONTENTLESS, ARTICLES)
+        and (root / name).is_dir()
+    ]
 
 
 def load(root: Path, name: str, split: str) -> Split:

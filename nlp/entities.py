@@ -13,7 +13,7 @@ from nlp.lexicon import LOCATIONS, ORG_CUES, PERSON_TITLES, VI_SURNAMES
 
 _CAP_WORD = re.compile(r"^[^\W\d_]", re.UNICODE)
 _ACRONYM = re.compile(r"^[A-ZĐ]{2,6}$")
-_SENT_END = frozenset(".!?…:\"“”")
+_SENT_END = frozenset('.!?…:"“”')
 MAX_ENTITIES = 10
 
 
@@ -69,8 +69,13 @@ def entities(words: list[str]) -> list[Entity]:
         name = " ".join(run)
         at_sentence_start = start == 0 or words[start - 1] in _SENT_END
         single = len(run) == 1 and " " not in run[0]
-        if at_sentence_start and single and not titled and not _ACRONYM.match(name) \
-                and name.lower() not in LOCATIONS:
+        if (
+            at_sentence_start
+            and single
+            and not titled
+            and not _ACRONYM.match(name)
+            and name.lower() not in LOCATIONS
+        ):
             return
         prev = titled or (words[start - 1] if start > 0 else "")
         key = name.lower()
@@ -83,12 +88,17 @@ def entities(words: list[str]) -> list[Entity]:
         lead = 0
         while lead < len(parts) and _is_cap(parts[lead]):
             lead += 1
-        if run and lead == len(parts) and (_is_title(w) or (
-                _person_like(w) and not _is_title(run[-1]))):
+        if (
+            run
+            and lead == len(parts)
+            and (_is_title(w) or (_person_like(w) and not _is_title(run[-1])))
+        ):
             flush(run_start)  # a title or a person's name starts a new entity ("Bộ X Nguyễn Y")
             run = []
-        if lead == len(parts) or (lead >= 1 and _org_word(w)) or (
-            lead == 1 and run and len(parts) > 1
+        if (
+            lead == len(parts)
+            or (lead >= 1 and _org_word(w))
+            or (lead == 1 and run and len(parts) > 1)
         ):
             # whole word: every syllable capitalised, an organisation word ("Bộ Giáo dục và
             # Đào tạo"), or inside a name a compound capitalised on its first syllable only,

@@ -77,8 +77,15 @@ def calibration_error(proba: np.ndarray, gold: Sequence[str], bins: int = 10) ->
     return float(err)
 
 
-def _row(task: str, dataset: str, split: str, y: Sequence[str], pred: Sequence[str],
-         note: str = "", f1_pos: str | None = None) -> Row:
+def _row(
+    task: str,
+    dataset: str,
+    split: str,
+    y: Sequence[str],
+    pred: Sequence[str],
+    note: str = "",
+    f1_pos: str | None = None,
+) -> Row:
     if f1_pos is not None:
         f1 = float(f1_score(y, pred, pos_label=f1_pos, average="binary"))
     else:
@@ -86,9 +93,14 @@ def _row(task: str, dataset: str, split: str, y: Sequence[str], pred: Sequence[s
     return Row(task, dataset, split, len(y), float(accuracy_score(y, pred)), f1, note)
 
 
-def share_errors(proba: np.ndarray, gold: Sequence[str], confusion: np.ndarray | None,
-                 size: int = 500, trials: int = 300, seed: int = 0,
-                 ) -> tuple[float, float, float] | None:
+def share_errors(
+    proba: np.ndarray,
+    gold: Sequence[str],
+    confusion: np.ndarray | None,
+    size: int = 500,
+    trials: int = 300,
+    seed: int = 0,
+) -> tuple[float, float, float] | None:
     """Mean absolute error (points, over classes and samples) of the corrected shares on
     random `size`-post samples (with replacement): natural samples of the set, their raw
     shares, and samples whose class mix is drawn at random (prior shift)."""
@@ -104,8 +116,10 @@ def share_errors(proba: np.ndarray, gold: Sequence[str], confusion: np.ndarray |
         obs = np.stack([np.bincount(pred[i], minlength=k) for i in idx]).astype(np.float64)
         true = np.stack([np.bincount(truth[i], minlength=k) for i in idx]) / size
         est = corrected_points(obs, confusion)
-        return (float(np.abs(est - true).mean() * 100),
-                float(np.abs(obs / size - true).mean() * 100))
+        return (
+            float(np.abs(est - true).mean() * 100),
+            float(np.abs(obs / size - true).mean() * 100),
+        )
 
     natural, raw = run(rng.integers(0, len(truth), size=(trials, size)))
     present = [c for c in range(k) if (truth == c).any()]
@@ -118,8 +132,14 @@ def share_errors(proba: np.ndarray, gold: Sequence[str], confusion: np.ndarray |
     return natural, raw, shifted
 
 
-def sentiment_row(dataset: str, proba: np.ndarray, gold: Sequence[str], note: str = "",
-                  confusion: np.ndarray | None = None, task: str = "sentiment") -> Row:
+def sentiment_row(
+    dataset: str,
+    proba: np.ndarray,
+    gold: Sequence[str],
+    note: str = "",
+    confusion: np.ndarray | None = None,
+    task: str = "sentiment",
+) -> Row:
     """Macro-F1, per-class recall, ECE and (with a confusion matrix) corrected-share error."""
     pred = list(_sentiment_pred(proba, dataset))
     row = _row(task, dataset, "test", gold, pred, note)
@@ -146,8 +166,16 @@ def evaluate_model(model: ClassicalModel, corpus: Corpus) -> list[Row]:
             proba = heads["sentiment"].proba(x)
             gold = split.labels["sentiment"]
             if folded:
-                rows.append(_row("sentiment", name, "test", gold,
-                                 list(_sentiment_pred(proba, name)), "no diacritics"))
+                rows.append(
+                    _row(
+                        "sentiment",
+                        name,
+                        "test",
+                        gold,
+                        list(_sentiment_pred(proba, name)),
+                        "no diacritics",
+                    )
+                )
                 continue
             note = "pos/neg only; 20% hash hold-out" if name == "aivivn-2019" else ""
             rows.append(sentiment_row(name, proba, gold, note, confusion))
@@ -158,17 +186,34 @@ def evaluate_model(model: ClassicalModel, corpus: Corpus) -> list[Row]:
             x = fz.transform(docs)
             topic = np.array(TOPIC_IDS)[heads["topic"].proba(x).argmax(1)]
             note = "comment text only" + (", no diacritics" if folded else "")
-            rows.append(_row("topic", "uit-victsd", "test", split.labels["topic"], list(topic),
-                             note))
+            rows.append(
+                _row("topic", "uit-victsd", "test", split.labels["topic"], list(topic), note)
+            )
             thr = float(model.meta.get("thresholds", {}).get("toxic", 0.5))
             toxic = np.where(model.predict(x, docs)["toxic"] >= thr, "toxic", "clean")
-            rows.append(_row("toxicity", "uit-victsd", "test", split.labels["toxic"],
-                             list(toxic), "F1 of toxic class" + (", no diacritics" if folded
-                                                                 else ""), f1_pos="toxic"))
+            rows.append(
+                _row(
+                    "toxicity",
+                    "uit-victsd",
+                    "test",
+                    split.labels["toxic"],
+                    list(toxic),
+                    "F1 of toxic class" + (", no diacritics" if folded else ""),
+                    f1_pos="toxic",
+                )
+            )
         xt = fz.transform(corpus.features("uit-victsd", "test", field_name="titles"))
         topic = np.array(TOPIC_IDS)[heads["topic"].proba(xt).argmax(1)]
-        rows.append(_row("topic", "uit-victsd", "test", split.labels["topic"], list(topic),
-                         "article titles (seen in training: optimistic)"))
+        rows.append(
+            _row(
+                "topic",
+                "uit-victsd",
+                "test",
+                split.labels["topic"],
+                list(topic),
+                "article titles (seen in training: optimistic)",
+            )
+        )
     if "aspects" in heads and corpus.has("uit-visfd", "test"):
         rows.extend(_aspect_rows(model, corpus))
     if corpus.has(ds.CHALLENGE, "test"):
@@ -179,11 +224,13 @@ def evaluate_model(model: ClassicalModel, corpus: Corpus) -> list[Row]:
         rows.extend(real_rows(model, corpus))
     if corpus.has(ds.NEWS, "test"):
         split = corpus.split(ds.NEWS, "test")
-        proba = model.heads["sentiment"].proba(model.featurizer.transform(
-            corpus.features(ds.NEWS, "test")))
+        proba = model.heads["sentiment"].proba(
+            model.featurizer.transform(corpus.features(ds.NEWS, "test"))
+        )
         gold = split.labels["sentiment"]
-        rows.append(sentiment_row(ds.NEWS, proba, gold, "ViCTSD news comments, our labels",
-                                  confusion))
+        rows.append(
+            sentiment_row(ds.NEWS, proba, gold, "ViCTSD news comments, our labels", confusion)
+        )
     return rows
 
 
@@ -204,23 +251,50 @@ def real_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
     proba = model.heads["sentiment"].proba(x)
     pred = list(_sentiment_pred(proba, name))
     gold = split.labels["sentiment"]
-    rows = [sentiment_row(name, proba, gold, "real comments, all sources",
-                          _shipped_confusion(model))]
+    rows = [
+        sentiment_row(name, proba, gold, "real comments, all sources", _shipped_confusion(model))
+    ]
     for source in sorted(set(split.labels["source"])):
         idx = [i for i, s in enumerate(split.labels["source"]) if s == source]
         if len(idx) >= 50:
-            rows.append(_row("sentiment", name, "test", [gold[i] for i in idx],
-                             [pred[i] for i in idx], f"real comments: {source}"))
+            rows.append(
+                _row(
+                    "sentiment",
+                    name,
+                    "test",
+                    [gold[i] for i in idx],
+                    [pred[i] for i in idx],
+                    f"real comments: {source}",
+                )
+            )
     thr = float(model.meta.get("thresholds", {}).get("toxic", 0.5))
     flagged = model.predict(x, docs)["toxic"] >= thr
     clean = np.array(split.labels["toxic"]) == "clean"
     if clean.sum() < len(clean) - 20:  # enough toxic comments for an F1
         toxic = np.where(flagged, "toxic", "clean")
-        rows.append(_row("toxicity", name, "test", split.labels["toxic"], list(toxic),
-                         "F1 of toxic class, real comments", f1_pos="toxic"))
+        rows.append(
+            _row(
+                "toxicity",
+                name,
+                "test",
+                split.labels["toxic"],
+                list(toxic),
+                "F1 of toxic class, real comments",
+                f1_pos="toxic",
+            )
+        )
     rate = float(flagged[clean].mean()) if clean.any() else 0.0
-    rows.append(Row("toxic false alarms", name, "test", int(clean.sum()), rate, float("nan"),
-                    "acc column = share of clean real comments flagged toxic"))
+    rows.append(
+        Row(
+            "toxic false alarms",
+            name,
+            "test",
+            int(clean.sum()),
+            rate,
+            float("nan"),
+            "acc column = share of clean real comments flagged toxic",
+        )
+    )
     return rows
 
 
@@ -235,16 +309,41 @@ def challenge_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
         x = model.featurizer.transform(docs)
         suffix = ", no diacritics" if folded else ""
         pred = _sentiment_pred(model.heads["sentiment"].proba(x), name)
-        rows.append(_row("sentiment", name, "test", split.labels["sentiment"], list(pred),
-                         "invented social comments" + suffix))
+        rows.append(
+            _row(
+                "sentiment",
+                name,
+                "test",
+                split.labels["sentiment"],
+                list(pred),
+                "invented social comments" + suffix,
+            )
+        )
         thr = float(model.meta.get("thresholds", {}).get("toxic", 0.5))
         toxic = np.where(model.predict(x, docs)["toxic"] >= thr, "toxic", "clean")
-        rows.append(_row("toxicity", name, "test", split.labels["toxic"], list(toxic),
-                         "F1 of toxic class" + suffix, f1_pos="toxic"))
+        rows.append(
+            _row(
+                "toxicity",
+                name,
+                "test",
+                split.labels["toxic"],
+                list(toxic),
+                "F1 of toxic class" + suffix,
+                f1_pos="toxic",
+            )
+        )
         keep = [i for i, t in enumerate(split.labels["topic"]) if t != "-"]
         topic = np.array(TOPIC_IDS)[model.heads["topic"].proba(x[keep]).argmax(1)]
-        rows.append(_row("topic", name, "test", [split.labels["topic"][i] for i in keep],
-                         list(topic), "rows with a topic" + suffix))
+        rows.append(
+            _row(
+                "topic",
+                name,
+                "test",
+                [split.labels["topic"][i] for i in keep],
+                list(topic),
+                "rows with a topic" + suffix,
+            )
+        )
     return rows
 
 
@@ -253,8 +352,12 @@ def _topical(text: str) -> bool:
     return norm.has_letters and detect(norm.plain)[0] in MODEL_LANGS
 
 
-def topic_decisions(model: ClassicalModel, proba: np.ndarray, docs: Sequence[list[str]],
-                    texts: Sequence[str] | None = None) -> list[str]:
+def topic_decisions(
+    model: ClassicalModel,
+    proba: np.ndarray,
+    docs: Sequence[list[str]],
+    texts: Sequence[str] | None = None,
+) -> list[str]:
     """The analyzer's answer per row: its best topic, or "none" below the abstention
     threshold (`thresholds.topic_top`, `topic_top_long` for long posts), for text without
     letters (emoji only) and for other languages, as `Analyzer` does."""
@@ -265,8 +368,10 @@ def topic_decisions(model: ClassicalModel, proba: np.ndarray, docs: Sequence[lis
     best = proba.argmax(1)
     letters = [True] * len(best) if texts is None else [_topical(t) for t in texts]
     floors = [top_long if syllables(d) > long else top for d in docs]
-    return [TOPIC_IDS[k] if proba[i, k] >= floors[i] and letters[i] else "none"
-            for i, k in enumerate(best)]
+    return [
+        TOPIC_IDS[k] if proba[i, k] >= floors[i] and letters[i] else "none"
+        for i, k in enumerate(best)
+    ]
 
 
 def _abstaining_row(dataset: str, gold: Sequence[str], pred: Sequence[str], note: str) -> Row:
@@ -274,8 +379,15 @@ def _abstaining_row(dataset: str, gold: Sequence[str], pred: Sequence[str], note
     labels = sorted(set(gold))
     f1 = float(f1_score(gold, pred, labels=labels, average="macro"))
     coverage = float(np.mean([p != "none" for p in pred]))
-    return Row("topic, abstaining", dataset, "test", len(gold), coverage, f1,
-               note + "; acc column = share given a topic")
+    return Row(
+        "topic, abstaining",
+        dataset,
+        "test",
+        len(gold),
+        coverage,
+        f1,
+        note + "; acc column = share given a topic",
+    )
 
 
 def topic_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
@@ -288,34 +400,65 @@ def topic_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
         docs = corpus.features(ds.CONTENTLESS, "test")
         proba = head.proba(fz.transform(docs))
         texts = corpus.split(ds.CONTENTLESS, "test").texts
-        quiet = float(np.mean([p == "none"
-                               for p in topic_decisions(model, proba, docs, texts)]))
-        rows.append(Row("topic abstention", ds.CONTENTLESS, "test", len(proba), quiet,
-                        float("nan"), "acc column = share with no topic (target >= 0.80)"))
+        quiet = float(np.mean([p == "none" for p in topic_decisions(model, proba, docs, texts)]))
+        rows.append(
+            Row(
+                "topic abstention",
+                ds.CONTENTLESS,
+                "test",
+                len(proba),
+                quiet,
+                float("nan"),
+                "acc column = share with no topic (target >= 0.80)",
+            )
+        )
     if corpus.has("uit-victsd", "test"):
         split = corpus.split("uit-victsd", "test")
         gold = split.labels["topic"]
         docs = corpus.features("uit-victsd", "test")
         proba = head.proba(fz.transform(docs))
-        rows.append(_abstaining_row("uit-victsd", gold, topic_decisions(model, proba, docs),
-                                    "comment text only"))
+        rows.append(
+            _abstaining_row(
+                "uit-victsd", gold, topic_decisions(model, proba, docs), "comment text only"
+            )
+        )
         best = proba.argmax(1)
         own = [TOPIC_IDS[k] if proba[i, k] >= TEXT_OVERRIDE else "" for i, k in enumerate(best)]
         inherited = [o if o and o != g else g for o, g in zip(own, gold, strict=True)]
-        rows.append(_row("topic, in thread", "uit-victsd", "test", gold, inherited,
-                         "article topic inherited unless the text is confident; acc = "
-                         "share kept"))
+        rows.append(
+            _row(
+                "topic, in thread",
+                "uit-victsd",
+                "test",
+                gold,
+                inherited,
+                "article topic inherited unless the text is confident; acc = share kept",
+            )
+        )
     if corpus.has(ds.ARTICLES, "test"):
         split = corpus.split(ds.ARTICLES, "test")
         gold = split.labels["topic"]
         for field, note in (("texts", "title + lead"), ("titles", "title only")):
             docs = corpus.features(ds.ARTICLES, "test", field_name=field)
             proba = head.proba(fz.transform(docs))
-            rows.append(_row("topic", ds.ARTICLES, "test", gold,
-                             [TOPIC_IDS[k] for k in proba.argmax(1)],
-                             f"invented news articles, {note}"))
-            rows.append(_abstaining_row(ds.ARTICLES, gold, topic_decisions(model, proba, docs),
-                                        f"invented news articles, {note}"))
+            rows.append(
+                _row(
+                    "topic",
+                    ds.ARTICLES,
+                    "test",
+                    gold,
+                    [TOPIC_IDS[k] for k in proba.argmax(1)],
+                    f"invented news articles, {note}",
+                )
+            )
+            rows.append(
+                _abstaining_row(
+                    ds.ARTICLES,
+                    gold,
+                    topic_decisions(model, proba, docs),
+                    f"invented news articles, {note}",
+                )
+            )
     return rows
 
 
@@ -349,10 +492,22 @@ def heldout_article_rows(model: ClassicalModel, corpus: Corpus, folds: int = 4) 
             pred_title[t], pred_long[t] = TOPIC_IDS[a], TOPIC_IDS[b]
     gold = [labels[t] for t in titles]
     return [
-        _row("topic x-article", "uit-victsd", "all", gold, [pred_title[t] for t in titles],
-             f"titles of held-out articles ({folds} folds)"),
-        _row("topic x-article", "uit-victsd", "all", gold, [pred_long[t] for t in titles],
-             "held-out title + first 8 comments"),
+        _row(
+            "topic x-article",
+            "uit-victsd",
+            "all",
+            gold,
+            [pred_title[t] for t in titles],
+            f"titles of held-out articles ({folds} folds)",
+        ),
+        _row(
+            "topic x-article",
+            "uit-victsd",
+            "all",
+            gold,
+            [pred_long[t] for t in titles],
+            "held-out title + first 8 comments",
+        ),
     ]
 
 
@@ -378,11 +533,28 @@ def _aspect_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
     prec = tp / max(1, tp + fp)
     rec = tp / max(1, tp + fn)
     f1 = 2 * prec * rec / max(1e-9, prec + rec)
-    rows = [Row("aspect detection", "uit-visfd", "test", tp + fn, prec, f1,
-                "accuracy column = precision; micro-F1")]
+    rows = [
+        Row(
+            "aspect detection",
+            "uit-visfd",
+            "test",
+            tp + fn,
+            prec,
+            f1,
+            "accuracy column = precision; micro-F1",
+        )
+    ]
     if pol_true:
-        rows.append(_row("aspect polarity", "uit-visfd", "test", pol_true, pol_pred,
-                         "on correctly detected aspects"))
+        rows.append(
+            _row(
+                "aspect polarity",
+                "uit-visfd",
+                "test",
+                pol_true,
+                pol_pred,
+                "on correctly detected aspects",
+            )
+        )
     return rows
 
 
@@ -391,20 +563,29 @@ def cross_domain(corpus: Corpus) -> list[Row]:
     corrected shares there use a confusion matrix pooled from the *other* held-out domains,
     as a deployment meets a source its matrix never saw."""
     lodo = leave_one_domain_out(corpus)
-    counts = {d: sum((confusion_counts(p, g) for p, g in sets.values()),
-                     np.zeros((len(SENTIMENT_LABELS),) * 2)) for d, sets in lodo.items()}
+    counts = {
+        d: sum(
+            (confusion_counts(p, g) for p, g in sets.values()),
+            np.zeros((len(SENTIMENT_LABELS),) * 2),
+        )
+        for d, sets in lodo.items()
+    }
     rows: list[Row] = []
     for domain, sets in lodo.items():
         others = {d: c for d, c in counts.items() if d != domain}
         confusion = pooled_confusion(others) if others else None
         for name, (proba, gold) in sets.items():
-            rows.append(sentiment_row(name, proba, gold, f"{domain} held out", confusion,
-                                      task="sentiment x-domain"))
+            rows.append(
+                sentiment_row(
+                    name, proba, gold, f"{domain} held out", confusion, task="sentiment x-domain"
+                )
+            )
     return rows
 
 
-def evaluate(data_dir: Path | None = None, model_dir: Path | None = None,
-             with_cross_domain: bool = True) -> list[Row]:
+def evaluate(
+    data_dir: Path | None = None, model_dir: Path | None = None, with_cross_domain: bool = True
+) -> list[Row]:
     corpus = Corpus(data_dir or ds.default_data_dir())
     model = ClassicalModel.load(model_dir or default_model_dir())
     rows = evaluate_model(model, corpus)
@@ -421,20 +602,27 @@ def _recall(r: Row) -> str:
 
 
 def format_table(rows: Sequence[Row]) -> str:
-    head = (f"{'task':<20} {'dataset':<16} {'n':>5} {'acc':>6} {'F1':>6} {'recall n/n/p':>14} "
-            f"{'ECE':>5} {'share MAE':>15}  note")
+    head = (
+        f"{'task':<20} {'dataset':<16} {'n':>5} {'acc':>6} {'F1':>6} {'recall n/n/p':>14} "
+        f"{'ECE':>5} {'share MAE':>15}  note"
+    )
     lines = [head, "-" * len(head)]
     for r in rows:
         ece = f"{r.ece:.3f}" if r.ece is not None else ""
-        mae = ("{:.1f} ({:.1f}) {:.1f}".format(*r.share_mae) if r.share_mae else "")
-        lines.append(f"{r.task:<20} {r.dataset:<16} {r.n:>5} {r.accuracy:>6.3f} "
-                     f"{r.macro_f1:>6.3f} {_recall(r):>14} {ece:>5} {mae:>15}  {r.note}")
-    lines.append("recall: negative/neutral/positive; share MAE: points, corrected shares on "
-                 "random 500-post samples (raw shares in brackets), then on samples with a "
-                 "random class mix")
-    xd = [r.macro_f1 for r in rows if r.task == "sentiment x-domain"
-          and r.dataset != "aivivn-2019"]
+        mae = "{:.1f} ({:.1f}) {:.1f}".format(*r.share_mae) if r.share_mae else ""
+        lines.append(
+            f"{r.task:<20} {r.dataset:<16} {r.n:>5} {r.accuracy:>6.3f} "
+            f"{r.macro_f1:>6.3f} {_recall(r):>14} {ece:>5} {mae:>15}  {r.note}"
+        )
+    lines.append(
+        "recall: negative/neutral/positive; share MAE: points, corrected shares on "
+        "random 500-post samples (raw shares in brackets), then on samples with a "
+        "random class mix"
+    )
+    xd = [r.macro_f1 for r in rows if r.task == "sentiment x-domain" and r.dataset != "aivivn-2019"]
     if xd:
-        lines.append(f"leave-one-domain-out sentiment macro-F1 (3-class sets), mean of "
-                     f"{len(xd)}: {np.mean(xd):.4f}")
+        lines.append(
+            f"leave-one-domain-out sentiment macro-F1 (3-class sets), mean of "
+            f"{len(xd)}: {np.mean(xd):.4f}"
+        )
     return "\n".join(lines)

@@ -74,8 +74,9 @@ class Featurizer:
     """Hashing + sublinear TF-IDF with a fitted IDF vector (stored sparse in the model file)."""
 
     def __init__(self, idf: np.ndarray | None = None) -> None:
-        self.hasher = FeatureHasher(n_features=N_FEATURES, input_type="string",
-                                    alternate_sign=False, dtype=np.float32)
+        self.hasher = FeatureHasher(
+            n_features=N_FEATURES, input_type="string", alternate_sign=False, dtype=np.float32
+        )
         self.idf = idf
 
     def counts(self, docs: Sequence[list[str]]) -> sp.csr_matrix:

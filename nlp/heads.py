@@ -99,13 +99,26 @@ class LinearHead:
         return out
 
     @classmethod
-    def from_dense(cls, name: str, classes: list[str], coef: np.ndarray, bias: np.ndarray,
-                   mode: Mode, groups: int = 1) -> LinearHead:
+    def from_dense(
+        cls,
+        name: str,
+        classes: list[str],
+        coef: np.ndarray,
+        bias: np.ndarray,
+        mode: Mode,
+        groups: int = 1,
+    ) -> LinearHead:
         """Build from sklearn's (classes x features) coef; drops all-zero feature rows."""
         w = sp.csr_matrix(coef.T.astype(np.float32))
         w.eliminate_zeros()
-        return cls(name=name, classes=list(classes), weights=w,
-                   bias=np.asarray(bias, dtype=np.float64), mode=mode, groups=groups)
+        return cls(
+            name=name,
+            classes=list(classes),
+            weights=w,
+            bias=np.asarray(bias, dtype=np.float64),
+            mode=mode,
+            groups=groups,
+        )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         coo = self.weights.tocoo()
@@ -117,12 +130,21 @@ class LinearHead:
             p + "w": dense,
             p + "bias": self.bias,
             p + "scale": np.array([self.scale]),
-            p + "offsets": self.offsets if self.offsets is not None else np.zeros(len(self.classes)),
+            p + "offsets": self.offsets
+            if self.offsets is not None
+            else np.zeros(len(self.classes)),
         }
 
     @classmethod
-    def from_arrays(cls, name: str, classes: list[str], mode: Mode, arrays: dict[str, np.ndarray],
-                    n_features: int, groups: int = 1) -> LinearHead:
+    def from_arrays(
+        cls,
+        name: str,
+        classes: list[str],
+        mode: Mode,
+        arrays: dict[str, np.ndarray],
+        n_features: int,
+        groups: int = 1,
+    ) -> LinearHead:
         p = f"{name}."
         rows = arrays[p + "rows"].astype(np.int64)
         dense = arrays[p + "w"].astype(np.float32)
@@ -134,6 +156,13 @@ class LinearHead:
         np.cumsum(counts, out=indptr[1:])
         indices = np.tile(np.arange(k, dtype=np.int32), len(rows))
         weights = sp.csr_matrix((dense.ravel(), indices, indptr), shape=(n_features, k))
-        return cls(name=name, classes=classes, weights=weights, bias=arrays[p + "bias"],
-                   mode=mode, scale=float(arrays[p + "scale"][0]), offsets=arrays[p + "offsets"],
-                   groups=groups)
+        return cls(
+            name=name,
+            classes=classes,
+            weights=weights,
+            bias=arrays[p + "bias"],
+            mode=mode,
+            scale=float(arrays[p + "scale"][0]),
+            offsets=arrays[p + "offsets"],
+            groups=groups,
+        )

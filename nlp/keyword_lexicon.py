@@ -49,8 +49,10 @@ LEADING_FUNCTION = _words(
 )
 """A compound the segmenter glued onto one of these ("không tăng") is a phrase, not a term."""
 
-TRAILING_FUNCTION = PRONOUNS | PARTICLES | _words(
-    "không, chưa, rồi, luôn, lắm, quá, thôi, nữa, hết, được, thế, vậy, ghê, dữ, lun, đi"
+TRAILING_FUNCTION = (
+    PRONOUNS
+    | PARTICLES
+    | _words("không, chưa, rồi, luôn, lắm, quá, thôi, nữa, hết, được, thế, vậy, ghê, dữ, lun, đi")
 )
 """A compound ending in one of these ("đẹp quá", "thế này") is a phrase, not a term."""
 
@@ -114,7 +116,13 @@ TOPIC_NOUNS = _words(
 syllables kept, besides brand and product names."""
 
 FILLER: frozenset[str] = (
-    STOPWORDS | PRONOUNS | PARTICLES | FUNCTION | LAUGHS | ENGLISH_FILLER | GENERIC
+    STOPWORDS
+    | PRONOUNS
+    | PARTICLES
+    | FUNCTION
+    | LAUGHS
+    | ENGLISH_FILLER
+    | GENERIC
     | frozenset(TEENCODE)
 ) - TOPIC_NOUNS
 """Never a keyword on its own."""
@@ -123,7 +131,5 @@ FOLDED_FUNCTION: frozenset[str] = frozenset(
     fold_word(w) for w in (PRONOUNS | PARTICLES | FUNCTION) if " " not in w
 )
 FOLDED_LEADING: frozenset[str] = frozenset(fold_word(w) for w in LEADING_FUNCTION)
-FOLDED_TRAILING: frozenset[str] = frozenset(
-    fold_word(w) for w in TRAILING_FUNCTION if " " not in w
-)
+FOLDED_TRAILING: frozenset[str] = frozenset(fold_word(w) for w in TRAILING_FUNCTION if " " not in w)
 FOLDED_FILLER: frozenset[str] = frozenset(fold_word(w) for w in FILLER - TOPIC_NOUNS)

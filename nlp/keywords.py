@@ -93,8 +93,9 @@ def _foreign(word: str) -> bool:
     return word.isascii() and not _VI_SYLLABLE.match(word)
 
 
-def candidate(word: str, accents: Mapping[str, str] | None = None,
-              dictionary: Collection[str] = ()) -> str | None:
+def candidate(
+    word: str, accents: Mapping[str, str] | None = None, dictionary: Collection[str] = ()
+) -> str | None:
     """The keyword form of one segmented word (lower-case, accented), or None if it is filler."""
     w = " ".join(word.lower().replace("_", " ").split())
     if len(w) < 2 or not _CONTENT.match(w) or is_laugh(w):
@@ -143,8 +144,12 @@ def _candidate_fn(dictionary: frozenset[str]) -> Callable[[str], str | None]:
     return bound
 
 
-def keywords(words: list[str], weight: Callable[[str], float] | None = None,
-             limit: int = MAX_KEYWORDS, dictionary: frozenset[str] = frozenset()) -> list[str]:
+def keywords(
+    words: list[str],
+    weight: Callable[[str], float] | None = None,
+    limit: int = MAX_KEYWORDS,
+    dictionary: frozenset[str] = frozenset(),
+) -> list[str]:
     """Keyword candidates of one post, best first (IDF weight, compounds favoured)."""
     judge = _candidate_fn(dictionary)
     seen: dict[str, float] = {}

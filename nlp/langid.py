@@ -12,9 +12,7 @@ from nlp.lexicon import EN_STOPWORDS, VI_FOLDED_COMMON
 from nlp.opinion import fold_word
 
 # Letters only Vietnamese uses among Latin-script languages (tone/vowel marks and đ).
-_VI_CHARS = frozenset(
-    "ăâđêôơưàảãạằắẳẵặầấẩẫậèẻẽẹềếểễệìỉĩịòỏõọồốổỗộờớởỡợùủũụừứửữựỳỷỹỵ"
-)
+_VI_CHARS = frozenset("ăâđêôơưàảãạằắẳẵặầấẩẫậèẻẽẹềếểễệìỉĩịòỏõọồốổỗộờớởỡợùủũụừứửữựỳỷỹỵ")
 _VI_SHARED = frozenset("áéíóúý")  # also Spanish/Czech/...: weak evidence on its own
 _VI_RX = re.compile("[" + "".join(sorted(_VI_CHARS)) + "]")
 _SHARED_RX = re.compile("[" + "".join(sorted(_VI_SHARED)) + "]")

@@ -51,9 +51,7 @@ _EMOTICON = re.compile(
     + r"|=\){2,}|:\){2,}|:\({2,}"
 )
 # Pictographs, dingbats, symbols, flags, variation selectors and joiners.
-_EMOJI = re.compile(
-    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d\u2300-\u23ff]+"
-)
+_EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0f\u200d\u2300-\u23ff]+")
 
 
 @dataclass

@@ -23,7 +23,9 @@ def _table(words: frozenset[str]) -> dict[str, str]:
 
 
 _CLASSES: tuple[tuple[str, frozenset[str]], ...] = (
-    ("pos", POSITIVE_WORDS), ("neg", NEGATIVE_WORDS), ("harsh", HARSH_WORDS),
+    ("pos", POSITIVE_WORDS),
+    ("neg", NEGATIVE_WORDS),
+    ("harsh", HARSH_WORDS),
 )
 _ACCENTED: dict[str, str] = {}
 _FOLDED: dict[str, str] = {}
@@ -35,8 +37,9 @@ _NEG_ACCENTED = frozenset(NEGATORS)
 _NEG_FOLDED = frozenset(fold(n) for n in NEGATORS) - {"dung", "cha"}
 
 
-def _scan(tokens: list[str], table: dict[str, str], negators: frozenset[str],
-          prefix: str) -> list[str]:
+def _scan(
+    tokens: list[str], table: dict[str, str], negators: frozenset[str], prefix: str
+) -> list[str]:
     out: list[str] = []
     negated_until = -1
     i = 0
@@ -74,9 +77,9 @@ def _scan(tokens: list[str], table: dict[str, str], negators: frozenset[str],
 # talking, though "giá" and "mạnh" are praise in product reviews ("giá tốt", "cấu hình mạnh").
 _COST_WORDS = frozenset({"giá", "phí", "thuế", "suất"})  # giá (cả), học/viện phí, thuế, lãi suất
 _COST_UNACCENTED = {"gia": "giá", "phi": "phí", "thue": "thuế", "suat": "suất"}
-_NOT_COST_AFTER = frozenset({"tri"})                     # "giá trị" is value, not a price
-_RISE = frozenset({"tang", "leo", "vot", "dat"})         # tăng, leo thang, tăng vọt, đắt
-_FALL = frozenset({"giam", "ha", "re"})                  # giảm, hạ, rẻ
+_NOT_COST_AFTER = frozenset({"tri"})  # "giá trị" is value, not a price
+_RISE = frozenset({"tang", "leo", "vot", "dat"})  # tăng, leo thang, tăng vọt, đắt
+_FALL = frozenset({"giam", "ha", "re"})  # giảm, hạ, rẻ
 _COST_WINDOW = 4
 
 
@@ -109,11 +112,46 @@ def _cost_moves(tokens: list[str], folded: list[str]) -> list[str]:
 # Questions and requests for information are the commonest neutral comments on social media
 # ("cho mình hỏi", "ai biết", "... không ạ?"); folded phrases, matched on word boundaries.
 _ASK_PHRASES = (
-    "cho minh hoi", "cho em hoi", "cho toi hoi", "cho hoi", "xin hoi", "hoi chut", "hoi xiu",
-    "ai biet", "co ai", "ai co", "ai da", "khong a", "chua a", "khong vay", "khong nhi",
-    "chua vay", "the nao", "nhu nao", "bao nhieu", "o dau", "cho nao", "khi nao", "bao gio",
-    "la gi", "gi vay", "tai sao", "vi sao", "sao vay", "duoc khong", "co nen", "nen mua",
-    "nen chon", "xin info", "xin link", "cho xin", "xin gia", "inbox", "ib", "tu van", "hoi",
+    "cho minh hoi",
+    "cho em hoi",
+    "cho toi hoi",
+    "cho hoi",
+    "xin hoi",
+    "hoi chut",
+    "hoi xiu",
+    "ai biet",
+    "co ai",
+    "ai co",
+    "ai da",
+    "khong a",
+    "chua a",
+    "khong vay",
+    "khong nhi",
+    "chua vay",
+    "the nao",
+    "nhu nao",
+    "bao nhieu",
+    "o dau",
+    "cho nao",
+    "khi nao",
+    "bao gio",
+    "la gi",
+    "gi vay",
+    "tai sao",
+    "vi sao",
+    "sao vay",
+    "duoc khong",
+    "co nen",
+    "nen mua",
+    "nen chon",
+    "xin info",
+    "xin link",
+    "cho xin",
+    "xin gia",
+    "inbox",
+    "ib",
+    "tu van",
+    "hoi",
 )
 _ASK = frozenset(tuple(p.split()) for p in _ASK_PHRASES)
 
@@ -137,6 +175,9 @@ def opinion_features(text: str) -> list[str]:
     if not tokens:
         return []
     folded = [fold_word(t) for t in tokens]
-    return (_scan(tokens, _ACCENTED, _NEG_ACCENTED, "lex")
-            + _scan(folded, _FOLDED, _NEG_FOLDED, "flex") + _cost_moves(tokens, folded)
-            + _asks(folded))
+    return (
+        _scan(tokens, _ACCENTED, _NEG_ACCENTED, "lex")
+        + _scan(folded, _FOLDED, _NEG_FOLDED, "flex")
+        + _cost_moves(tokens, folded)
+        + _asks(folded)
+    )

@@ -21,5 +21,6 @@ def prepare(texts: Sequence[str], segmenter: Segmenter) -> list[Prepared]:
     """Run the text front end for a batch; the order of the output matches the input."""
     norms = [normalize(t) for t in texts]
     words = segmenter.segment_many([n.text for n in norms])
-    return [Prepared(n, w, doc_tokens(w, n.features, n.text)) for n, w in zip(norms, words,
-                                                                              strict=True)]
+    return [
+        Prepared(n, w, doc_tokens(w, n.features, n.text)) for n, w in zip(norms, words, strict=True)
+    ]

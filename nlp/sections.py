@@ -28,28 +28,112 @@ more (ViCTSD test: the text disagrees with the article at >= 0.9 in 2.6 % of com
 ROOT_KINDS = frozenset({"article", "thread", "entry"})
 
 _GENERIC: dict[str, tuple[str, ...]] = {
-    "society": ("thoi-su", "xa-hoi", "chinh-tri", "chinh-tri-xa-hoi", "dan-sinh", "giao-thong",
-                "moi-truong", "lao-dong-viec-lam", "do-thi", "ban-tin-thoi-su"),
+    "society": (
+        "thoi-su",
+        "xa-hoi",
+        "chinh-tri",
+        "chinh-tri-xa-hoi",
+        "dan-sinh",
+        "giao-thong",
+        "moi-truong",
+        "lao-dong-viec-lam",
+        "do-thi",
+        "ban-tin-thoi-su",
+    ),
     "world": ("the-gioi", "quoc-te", "quan-su", "tin-the-gioi", "the-gioi-do-day"),
-    "business": ("kinh-doanh", "kinh-te", "tai-chinh", "tai-chinh-dau-tu", "chung-khoan",
-                 "bat-dong-san", "doanh-nghiep", "vi-mo", "hang-hoa", "thi-truong", "ebank",
-                 "nha-dat", "dau-tu", "tieu-dung"),
-    "entertainment": ("giai-tri", "van-hoa", "van-hoa-giai-tri", "sao", "phim", "nhac",
-                      "am-nhac", "thoi-trang", "san-khau", "my-thuat", "truyen-hinh",
-                      "phim-nhac-sach", "hoa-hau"),
-    "sports": ("the-thao", "bong-da", "bong-da-viet-nam", "bong-da-quoc-te", "tennis",
-               "the-duc-the-thao", "esports"),
-    "law": ("phap-luat", "an-ninh-trat-tu", "ho-so-pha-an", "vu-an", "phap-dinh",
-            "an-ninh", "tu-van-phap-luat"),
-    "education": ("giao-duc", "tuyen-sinh", "du-hoc", "giao-duc-huong-nghiep", "khuyen-hoc",
-                  "hoc-duong", "giao-duc-40", "hoc-tap-su-nghiep"),
-    "health": ("suc-khoe", "y-te", "dinh-duong", "cac-benh", "khoe-dep", "tin-tuc-suc-khoe",
-               "song-khoe"),
-    "science-tech": ("khoa-hoc", "cong-nghe", "khoa-hoc-cong-nghe", "so-hoa", "nhip-song-so",
-                     "suc-manh-so", "vi-tinh", "internet", "dien-thoai", "thiet-bi",
-                     "cong-nghe-so", "khoa-hoc-tri-thuc"),
-    "vehicles": ("xe", "oto-xe-may", "o-to-xe-may", "xe-co", "oto", "o-to", "xe-may",
-                 "xe-cac-loai", "xe-360"),
+    "business": (
+        "kinh-doanh",
+        "kinh-te",
+        "tai-chinh",
+        "tai-chinh-dau-tu",
+        "chung-khoan",
+        "bat-dong-san",
+        "doanh-nghiep",
+        "vi-mo",
+        "hang-hoa",
+        "thi-truong",
+        "ebank",
+        "nha-dat",
+        "dau-tu",
+        "tieu-dung",
+    ),
+    "entertainment": (
+        "giai-tri",
+        "van-hoa",
+        "van-hoa-giai-tri",
+        "sao",
+        "phim",
+        "nhac",
+        "am-nhac",
+        "thoi-trang",
+        "san-khau",
+        "my-thuat",
+        "truyen-hinh",
+        "phim-nhac-sach",
+        "hoa-hau",
+    ),
+    "sports": (
+        "the-thao",
+        "bong-da",
+        "bong-da-viet-nam",
+        "bong-da-quoc-te",
+        "tennis",
+        "the-duc-the-thao",
+        "esports",
+    ),
+    "law": (
+        "phap-luat",
+        "an-ninh-trat-tu",
+        "ho-so-pha-an",
+        "vu-an",
+        "phap-dinh",
+        "an-ninh",
+        "tu-van-phap-luat",
+    ),
+    "education": (
+        "giao-duc",
+        "tuyen-sinh",
+        "du-hoc",
+        "giao-duc-huong-nghiep",
+        "khuyen-hoc",
+        "hoc-duong",
+        "giao-duc-40",
+        "hoc-tap-su-nghiep",
+    ),
+    "health": (
+        "suc-khoe",
+        "y-te",
+        "dinh-duong",
+        "cac-benh",
+        "khoe-dep",
+        "tin-tuc-suc-khoe",
+        "song-khoe",
+    ),
+    "science-tech": (
+        "khoa-hoc",
+        "cong-nghe",
+        "khoa-hoc-cong-nghe",
+        "so-hoa",
+        "nhip-song-so",
+        "suc-manh-so",
+        "vi-tinh",
+        "internet",
+        "dien-thoai",
+        "thiet-bi",
+        "cong-nghe-so",
+        "khoa-hoc-tri-thuc",
+    ),
+    "vehicles": (
+        "xe",
+        "oto-xe-may",
+        "o-to-xe-may",
+        "xe-co",
+        "oto",
+        "o-to",
+        "xe-may",
+        "xe-cac-loai",
+        "xe-360",
+    ),
 }
 """Section slugs any Vietnamese news site uses (VnExpress, Tuổi Trẻ, Dân trí, RSS feeds)."""
 
@@ -57,20 +141,36 @@ _PER_SOURCE: dict[str, dict[str, str]] = {
     # VnExpress `tt_category_id` of the top-level sections (sub-sections have their own ids and
     # are read from the breadcrumb instead)
     "vnexpress": {
-        "1001005": "society", "1001002": "world", "1003159": "business",
-        "1002691": "entertainment", "1002565": "sports", "1001007": "law",
-        "1003497": "education", "1003750": "health", "1001009": "science-tech",
-        "1002592": "science-tech", "1001006": "vehicles",
+        "1001005": "society",
+        "1001002": "world",
+        "1003159": "business",
+        "1002691": "entertainment",
+        "1002565": "sports",
+        "1001007": "law",
+        "1003497": "education",
+        "1003750": "health",
+        "1001009": "science-tech",
+        "1002592": "science-tech",
+        "1001006": "vehicles",
     },
     # voz.vn sub-forums (slug of /f/<slug>.<id>/); general chat and "Điểm báo" map to nothing
     "voz": {
-        "chung-khoan": "business", "tien-dien-tu": "business", "kinh-te-tai-chinh": "business",
-        "tu-van-cau-hinh": "science-tech", "phan-cung-chung": "science-tech",
-        "phan-mem": "science-tech", "may-tinh-xach-tay": "science-tech",
-        "dien-thoai-di-dong": "science-tech", "android": "science-tech",
-        "apple": "science-tech", "lap-trinh-cntt": "science-tech",
-        "gpu-man-hinh": "science-tech", "internet-mang": "science-tech",
-        "xe-cac-loai": "vehicles", "the-duc-the-thao": "sports", "phim-nhac-sach": "entertainment",
+        "chung-khoan": "business",
+        "tien-dien-tu": "business",
+        "kinh-te-tai-chinh": "business",
+        "tu-van-cau-hinh": "science-tech",
+        "phan-cung-chung": "science-tech",
+        "phan-mem": "science-tech",
+        "may-tinh-xach-tay": "science-tech",
+        "dien-thoai-di-dong": "science-tech",
+        "android": "science-tech",
+        "apple": "science-tech",
+        "lap-trinh-cntt": "science-tech",
+        "gpu-man-hinh": "science-tech",
+        "internet-mang": "science-tech",
+        "xe-cac-loai": "vehicles",
+        "the-duc-the-thao": "sports",
+        "phim-nhac-sach": "entertainment",
         "hoc-tap-su-nghiep": "education",
     },
 }
@@ -112,13 +212,18 @@ def apply_context(analysis: Analysis, post: Post, override: float = TEXT_OVERRID
     topic = section_topic(post.source, post.section)
     if topic is None:
         source: TopicSource | None = "text" if analysis.topics else None
-        return analysis if analysis.topic_source == source else analysis.model_copy(
-            update={"topic_source": source})
+        return (
+            analysis
+            if analysis.topic_source == source
+            else analysis.model_copy(update={"topic_source": source})
+        )
     if post.kind in ROOT_KINDS or post.thread_id in (None, post.id):
-        return analysis.model_copy(update={
-            "topics": [Scored(label=topic, score=SECTION_SCORE)], "topic_source": "section"})
+        return analysis.model_copy(
+            update={"topics": [Scored(label=topic, score=SECTION_SCORE)], "topic_source": "section"}
+        )
     best = analysis.topics[0] if analysis.topics else None
     if best is not None and best.label != topic and best.score >= override:
         return analysis.model_copy(update={"topic_source": "text"})
-    return analysis.model_copy(update={
-        "topics": [Scored(label=topic, score=THREAD_SCORE)], "topic_source": "thread"})
+    return analysis.model_copy(
+        update={"topics": [Scored(label=topic, score=THREAD_SCORE)], "topic_source": "thread"}
+    )

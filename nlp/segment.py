@@ -69,7 +69,9 @@ class Segmenter:
             return [self._fallback(s) for s in sylls]
         out: list[list[str]] = []
         nonempty = [s for s in sylls if s]
-        feats = self._featurizer.process([[[tok] for tok in s] for s in nonempty]) if nonempty else []
+        feats = (
+            self._featurizer.process([[[tok] for tok in s] for s in nonempty]) if nonempty else []
+        )
         it = iter(feats)
         for s in sylls:
             if not s:

@@ -21,9 +21,11 @@ from typing import Any
 
 import numpy as np
 
-METHOD = ("adjusted classify-and-count: maximum-likelihood true shares given the held-out "
-          "confusion matrix (EM on the simplex); interval from a parametric bootstrap "
-          "redrawing the counts (multinomial) and the confusion matrix (Dirichlet)")
+METHOD = (
+    "adjusted classify-and-count: maximum-likelihood true shares given the held-out "
+    "confusion matrix (EM on the simplex); interval from a parametric bootstrap "
+    "redrawing the counts (multinomial) and the confusion matrix (Dirichlet)"
+)
 DEFAULT_LEVEL = 0.9
 DEFAULT_BOOT = 400
 _EM_ITER = 2000
@@ -85,9 +87,13 @@ def _em(observed: np.ndarray, rates: np.ndarray, iters: int = _EM_ITER) -> np.nd
     return p
 
 
-def corrected_shares(observed: Sequence[float] | np.ndarray, confusion: np.ndarray,
-                     level: float = DEFAULT_LEVEL, n_boot: int = DEFAULT_BOOT,
-                     seed: int = 0) -> list[ShareEstimate]:
+def corrected_shares(
+    observed: Sequence[float] | np.ndarray,
+    confusion: np.ndarray,
+    level: float = DEFAULT_LEVEL,
+    n_boot: int = DEFAULT_BOOT,
+    seed: int = 0,
+) -> list[ShareEstimate]:
     """Corrected shares (in the confusion matrix's class order) with `level` intervals.
 
     `observed`: predicted-label counts of the posts; `confusion`: held-out counts, rows =
@@ -104,18 +110,22 @@ def corrected_shares(observed: Sequence[float] | np.ndarray, confusion: np.ndarr
     rng = np.random.default_rng(seed)
     n = round(total)
     boot_obs = rng.multinomial(n, obs / total, size=n_boot).astype(np.float64)
-    boot_rates = np.stack([rng.dirichlet(conf[i] + _PRIOR, size=n_boot) for i in range(k)],
-                          axis=1)  # (B, k true, k predicted)
+    boot_rates = np.stack(
+        [rng.dirichlet(conf[i] + _PRIOR, size=n_boot) for i in range(k)], axis=1
+    )  # (B, k true, k predicted)
     boot = _em(boot_obs, boot_rates)
     alpha = (1.0 - level) / 2.0
     lo = np.quantile(boot, alpha, axis=0)
     hi = np.quantile(boot, 1.0 - alpha, axis=0)
-    return [ShareEstimate(float(point[i]), float(min(lo[i], point[i])),
-                          float(max(hi[i], point[i]))) for i in range(k)]
+    return [
+        ShareEstimate(float(point[i]), float(min(lo[i], point[i])), float(max(hi[i], point[i])))
+        for i in range(k)
+    ]
 
 
-def corrected_points(observed: np.ndarray | Sequence[Sequence[float]],
-                     confusion: np.ndarray) -> np.ndarray:
+def corrected_points(
+    observed: np.ndarray | Sequence[Sequence[float]], confusion: np.ndarray
+) -> np.ndarray:
     """Corrected shares (no interval) for many count vectors at once, e.g. timeline buckets:
     observed (n, k) counts -> (n, k) shares; rows without posts stay 0."""
     obs = np.asarray(observed, dtype=np.float64).reshape(-1, np.asarray(confusion).shape[0])
@@ -127,10 +137,14 @@ def corrected_points(observed: np.ndarray | Sequence[Sequence[float]],
     return out
 
 
-def corrected_share_dict(counts: Mapping[str, int] | Mapping[Any, int], labels: Sequence[str],
-                         confusion: np.ndarray | None, level: float = DEFAULT_LEVEL,
-                         n_boot: int = DEFAULT_BOOT,
-                         digits: int = 4) -> dict[str, dict[str, float]] | None:
+def corrected_share_dict(
+    counts: Mapping[str, int] | Mapping[Any, int],
+    labels: Sequence[str],
+    confusion: np.ndarray | None,
+    level: float = DEFAULT_LEVEL,
+    n_boot: int = DEFAULT_BOOT,
+    digits: int = 4,
+) -> dict[str, dict[str, float]] | None:
     """{label: {share, low, high}} for the app's views, or None without a confusion matrix
     (e.g. the transformers backend) or without posts."""
     if confusion is None:
@@ -139,5 +153,11 @@ def corrected_share_dict(counts: Mapping[str, int] | Mapping[Any, int], labels: 
     if sum(obs) <= 0:
         return None
     est = corrected_shares(obs, confusion, level=level, n_boot=n_boot)
-    return {label: {"share": round(e.share, digits), "low": round(e.low, digits),
-                    "high": round(e.high, digits)} for label, e in zip(labels, est, strict=True)}
+    return {
+        label: {
+            "share": round(e.share, digits),
+            "low": round(e.low, digits),
+            "high": round(e.high, digits),
+        }
+        for label, e in zip(labels, est, strict=True)
+    }

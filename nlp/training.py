@@ -65,8 +65,9 @@ class Corpus:
             self.splits[key] = ds.load(self.root, name, split)
         return self.splits[key]
 
-    def features(self, name: str, split: str, folded: bool = False,
-                 field_name: str = "texts") -> list[list[str]]:
+    def features(
+        self, name: str, split: str, folded: bool = False, field_name: str = "texts"
+    ) -> list[list[str]]:
         key = (name, split + ":" + field_name, folded)
         if key not in self.prepared:
             texts: list[str] = getattr(self.split(name, split), field_name)
@@ -79,16 +80,23 @@ class Corpus:
         return ds.has(self.root, name, split)
 
 
-def _svm(x: sp.csr_matrix, y: Sequence[str] | np.ndarray, c: float,
-         balanced: bool = True, weights: Sequence[float] | None = None) -> LinearSVC:
-    model = LinearSVC(C=c, class_weight="balanced" if balanced else None, random_state=SEED,
-                      max_iter=5000)
+def _svm(
+    x: sp.csr_matrix,
+    y: Sequence[str] | np.ndarray,
+    c: float,
+    balanced: bool = True,
+    weights: Sequence[float] | None = None,
+) -> LinearSVC:
+    model = LinearSVC(
+        C=c, class_weight="balanced" if balanced else None, random_state=SEED, max_iter=5000
+    )
     model.fit(x, np.asarray(y), sample_weight=None if weights is None else np.asarray(weights))
     return model
 
 
-def labelled_rows(corpus: Corpus, name: str, task: str, split: str = "train",
-                  both_spellings: bool = True) -> tuple[list[list[str]], list[str]]:
+def labelled_rows(
+    corpus: Corpus, name: str, task: str, split: str = "train", both_spellings: bool = True
+) -> tuple[list[list[str]], list[str]]:
     """Rows of one of our labelled sets for a task: the invented social comments (`ds.SOCIAL`)
     or real comments we labelled (`ds.REAL` forum, `ds.NEWS` news; need ../shared). Rows
     without a label for the task (topic `-`) are left out; empty when the set is absent."""
@@ -103,6 +111,7 @@ def labelled_rows(corpus: Corpus, name: str, task: str, split: str = "train",
         docs += [feats[i] for i in keep]
         y += [labels[i] for i in keep]
     return docs, y
+
 
 def _coef_for(model: LinearSVC, classes: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
     """Coefficients in our class order; binary SVMs give one row, expanded to [-w/2, +w/2]."""
@@ -162,8 +171,10 @@ def domain_balanced_weights(parts: Sequence[tuple[list[str], float]]) -> np.ndar
     return result
 
 
-def sentiment_training_rows(corpus: Corpus, exclude: str | None = None,
-                            ) -> tuple[list[list[str]], list[str], np.ndarray]:
+def sentiment_training_rows(
+    corpus: Corpus,
+    exclude: str | None = None,
+) -> tuple[list[list[str]], list[str], np.ndarray]:
     """Docs (both spellings), labels and domain-balanced weights; our invented comments
     count as one more domain with factor W_SOCIAL."""
     docs: list[list[str]] = []
@@ -229,8 +240,13 @@ def leave_one_domain_out(corpus: Corpus) -> dict[str, dict[str, tuple[np.ndarray
             continue
         fz = sentiment_featurizer(corpus, domain)
         head = train_sentiment(corpus, fz, domain)
-        out[domain] = {n: (head.proba(fz.transform(corpus.features(n, "test"))),
-                           list(corpus.split(n, "test").labels["sentiment"])) for n in tests}
+        out[domain] = {
+            n: (
+                head.proba(fz.transform(corpus.features(n, "test"))),
+                list(corpus.split(n, "test").labels["sentiment"]),
+            )
+            for n in tests
+        }
         log.info("train.lodo", domain=domain)
     return out
 
@@ -299,8 +315,11 @@ ABSTAIN_TARGET = 0.9
 abstention threshold is the lowest that reaches it (aims at >= 80 % on unseen lists)."""
 
 
-def topic_rows(corpus: Corpus, splits: Sequence[str], exclude: frozenset[str] = frozenset(),
-               ) -> tuple[list[list[str]], list[str], list[float]]:
+def topic_rows(
+    corpus: Corpus,
+    splits: Sequence[str],
+    exclude: frozenset[str] = frozenset(),
+) -> tuple[list[list[str]], list[str], list[float]]:
     """ViCTSD comments (both spellings) and each article's title once (weight W_TITLE);
     articles titled in `exclude` left out. (Title + comments documents as article-length
     examples were tried: no change on held-out titles or long text.)"""
@@ -337,8 +356,9 @@ def abstain_threshold(head: LinearHead, none_scores: np.ndarray) -> float:
     return 0.9
 
 
-def train_topics(corpus: Corpus, fz: Featurizer, refit: bool = True,
-                 exclude: frozenset[str] = frozenset()) -> tuple[LinearHead, float]:
+def train_topics(
+    corpus: Corpus, fz: Featurizer, refit: bool = True, exclude: frozenset[str] = frozenset()
+) -> tuple[LinearHead, float]:
     """Comments, titles (3x), our social comments and our contentless comments as "no topic"
     (a negative for every class), class-balanced; sigmoid calibration on
     dev comments and dev contentless ones, the abstention threshold from the latter; then
@@ -361,23 +381,31 @@ def train_topics(corpus: Corpus, fz: Featurizer, refit: bool = True,
     none_dev, none_y = labelled_rows(corpus, ds.CONTENTLESS, "topic", "dev", both_spellings=False)
     s = head.scores(fz.transform(dev_docs + none_dev))
     head.calibrate(s, head.onehot(dev_y + none_y))
-    threshold = abstain_threshold(head, s[len(dev_docs):])
+    threshold = abstain_threshold(head, s[len(dev_docs) :])
     if not refit:
         return head, threshold
     rdocs, rlabels, rweights = topic_rows(corpus, ["train", "dev"], exclude)
     ndocs, ny = labelled_rows(corpus, ds.CONTENTLESS, "topic")
     nd_dev, ny_dev = labelled_rows(corpus, ds.CONTENTLESS, "topic", "dev")
     extra = sdocs + ndocs + nd_dev
-    model = _svm(fz.transform(rdocs + extra), rlabels + sy + ny + ny_dev, C_TOPIC,
-                 balanced=True, weights=rweights + [1.0] * len(extra))
+    model = _svm(
+        fz.transform(rdocs + extra),
+        rlabels + sy + ny + ny_dev,
+        C_TOPIC,
+        balanced=True,
+        weights=rweights + [1.0] * len(extra),
+    )
     coef, bias = _coef_for(model, head.classes)
     final = LinearHead.from_dense(head.name, head.classes, coef, bias, head.mode, head.groups)
     final.scale, final.offsets = head.scale, head.offsets
     return final, threshold
 
 
-def train_toxicity(corpus: Corpus, fz: Featurizer, sentiment: LinearHead,
-                   ) -> tuple[LinearHead, dict[str, Any], float]:
+def train_toxicity(
+    corpus: Corpus,
+    fz: Featurizer,
+    sentiment: LinearHead,
+) -> tuple[LinearHead, dict[str, Any], float]:
     """Toxic vs clean comments (SVM on train), then a 5-input logistic stacker fitted on dev
     that adds the sentiment head's view; threshold from out-of-fold dev predictions. (The SVM
     is not refit with dev: the stacker is tuned to the train-only model's margins.)"""
@@ -408,10 +436,14 @@ def train_toxicity(corpus: Corpus, fz: Featurizer, sentiment: LinearHead,
         xs = fz.transform(sdocs)
         zs = toxic_stack_inputs(head.scores(xs), sentiment.proba(xs), sdocs)
         checks.append((np.array(sy) == "toxic", stack.predict_proba(zs)[:, 1]))
-    best = max((float(np.mean([f1_score(t, p >= thr) for t, p in checks])), float(thr))
-               for thr in np.arange(0.1, 0.9, 0.01))
-    stacker = {"weights": [round(float(w), 6) for w in stack.coef_[0]],
-               "intercept": round(float(stack.intercept_[0]), 6)}
+    best = max(
+        (float(np.mean([f1_score(t, p >= thr) for t, p in checks])), float(thr))
+        for thr in np.arange(0.1, 0.9, 0.01)
+    )
+    stacker = {
+        "weights": [round(float(w), 6) for w in stack.coef_[0]],
+        "intercept": round(float(stack.intercept_[0]), 6),
+    }
     return head, stacker, round(best[1], 2)
 
 
@@ -452,8 +484,14 @@ def train_aspects(corpus: Corpus, fz: Featurizer) -> LinearHead:
         coefs.append(coef)
         biases.append(bias)
         classes += [f"{aspect}:{c}" for c in ASPECT_CLASSES]
-    head = LinearHead.from_dense("aspects", classes, np.vstack(coefs), np.concatenate(biases),
-                                 "softmax", groups=len(ASPECT_IDS))
+    head = LinearHead.from_dense(
+        "aspects",
+        classes,
+        np.vstack(coefs),
+        np.concatenate(biases),
+        "softmax",
+        groups=len(ASPECT_IDS),
+    )
     dev = corpus.split(name, "dev")
     s = head.scores(fz.transform(corpus.features(name, "dev")))
     onehot = np.zeros((len(dev), len(classes)))
@@ -472,12 +510,14 @@ def fit_featurizer(corpus: Corpus, sentiment_names: Sequence[str]) -> Featurizer
     docs += labelled_rows(corpus, ds.SOCIAL, "sentiment")[0]
     docs += labelled_rows(corpus, ds.REAL, "sentiment")[0]
     if corpus.has("uit-victsd", "train"):
-        docs += corpus.features("uit-victsd", "train") + corpus.features("uit-victsd", "train",
-                                                                          True)
+        docs += corpus.features("uit-victsd", "train") + corpus.features(
+            "uit-victsd", "train", True
+        )
         docs += corpus.features("uit-victsd", "train", field_name="titles")
         if corpus.has("uit-victsd", "dev"):  # topic/toxicity heads are refit with dev
-            docs += corpus.features("uit-victsd", "dev") + corpus.features("uit-victsd", "dev",
-                                                                          True)
+            docs += corpus.features("uit-victsd", "dev") + corpus.features(
+                "uit-victsd", "dev", True
+            )
     fz = Featurizer()
     fz.fit_idf(fz.counts(docs))
     return fz
@@ -485,8 +525,13 @@ def fit_featurizer(corpus: Corpus, sentiment_names: Sequence[str]) -> Featurizer
 
 def confusion_meta(lodo: dict[str, dict[str, tuple[np.ndarray, list[str]]]]) -> dict[str, Any]:
     """What classical.json ships for share correction (nlp.shares, nlp.model_meta)."""
-    by_domain = {d: sum((confusion_counts(p, g) for p, g in sets.values()),
-                        np.zeros((len(SENTIMENT_LABELS),) * 2)) for d, sets in lodo.items()}
+    by_domain = {
+        d: sum(
+            (confusion_counts(p, g) for p, g in sets.values()),
+            np.zeros((len(SENTIMENT_LABELS),) * 2),
+        )
+        for d, sets in lodo.items()
+    }
     pooled = pooled_confusion(by_domain) if by_domain else np.eye(len(SENTIMENT_LABELS))
     return {
         "enabled": SHARE_CORRECTION,
@@ -494,12 +539,16 @@ def confusion_meta(lodo: dict[str, dict[str, tuple[np.ndarray, list[str]]]]) -> 
         "counts": [[round(float(v), 3) for v in row] for row in pooled],
         "by_domain": {d: [[int(v) for v in row] for row in c] for d, c in by_domain.items()},
         "source": "leave-one-domain-out test predictions (rows true, columns predicted); "
-                  "counts are Dirichlet pseudo-counts fitted to the spread between domains",
+        "counts are Dirichlet pseudo-counts fitted to the spread between domains",
     }
 
 
-def train_all(data_dir: Path, sentiment_exclude: str | None = None,
-              corpus: Corpus | None = None, with_confusion: bool = True) -> ClassicalModel:
+def train_all(
+    data_dir: Path,
+    sentiment_exclude: str | None = None,
+    corpus: Corpus | None = None,
+    with_confusion: bool = True,
+) -> ClassicalModel:
     """Train every head available from `data_dir`; `sentiment_exclude` leaves one dataset out;
     `with_confusion` adds the leave-one-domain-out confusion matrix (5 more sentiment fits)."""
     t0 = time.perf_counter()
@@ -517,10 +566,15 @@ def train_all(data_dir: Path, sentiment_exclude: str | None = None,
         "version": MODEL_VERSION,
         "sentiment_training_sets": list(names),
         "toxic_stacker": stacker,
-        "thresholds": {"toxic": toxic_threshold, "topic": max(0.3, topic_top),
-                       "topic_top": topic_top, "topic_top_long": TOPIC_TOP_LONG,
-                       "topic_long_syllables": TOPIC_LONG_SYLLABLES,
-                       "aspect": 0.6, "product": 0.5},
+        "thresholds": {
+            "toxic": toxic_threshold,
+            "topic": max(0.3, topic_top),
+            "topic_top": topic_top,
+            "topic_top_long": TOPIC_TOP_LONG,
+            "topic_long_syllables": TOPIC_LONG_SYLLABLES,
+            "aspect": 0.6,
+            "product": 0.5,
+        },
     }
     if corpus.has("uit-visfd", "train") and sentiment_exclude is None:
         heads["aspects"] = train_aspects(corpus, fz)

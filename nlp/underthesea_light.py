@@ -9,9 +9,13 @@ from __future__ import annotations
 import sys
 
 _UNUSED_UNDERTHESEA = (
-    "underthesea.pipeline.translate", "underthesea.pipeline.classification",
-    "underthesea.pipeline.sentiment", "underthesea.pipeline.dependency_parse",
-    "underthesea.pipeline.lang_detect", "underthesea.agent", "underthesea.address",
+    "underthesea.pipeline.translate",
+    "underthesea.pipeline.classification",
+    "underthesea.pipeline.sentiment",
+    "underthesea.pipeline.dependency_parse",
+    "underthesea.pipeline.lang_detect",
+    "underthesea.agent",
+    "underthesea.address",
 )
 
 

@@ -44,6 +44,9 @@ def test_unknown_parts_are_refused() -> None:
 
 def test_no_service_is_made_lazily_on_app_state() -> None:
     pattern = re.compile(r"getattr\(\s*request\.app\.state")
-    found = [str(p.relative_to(REPO)) for p in (REPO / "api").rglob("*.py")
-             if pattern.search(p.read_text("utf-8"))]
+    found = [
+        str(p.relative_to(REPO))
+        for p in (REPO / "api").rglob("*.py")
+        if pattern.search(p.read_text("utf-8"))
+    ]
     assert found == []

@@ -64,7 +64,17 @@ def test_matching_the_original_text_finds_what_matching_folded_text_finds() -> N
     alphabet = list("aăâeêoôơuưyđAĂÂĐEÊÔƠƯáàảãạắằẳẵặấầẩẫậếềểễệíìịóòỏõọốồộớờợúùụứừựýỳ")
     alphabet += list("gnhxtcml   ,.;_-09<>&'\"ß…“”–ΣσςЁё\u00a0\t")
     alphabet += ["xăng", "XĂNG", "giá", "Gia", "dầu", " a ", "e_1", "ss", "Σ"]
-    terms = [["xăng"], ["gia", "DẦU"], ["giá xăng"], ["xăn*"], ["ss"], ["a a"], ["σ"], ["e_1"], ["ё"]]
+    terms = [
+        ["xăng"],
+        ["gia", "DẦU"],
+        ["giá xăng"],
+        ["xăn*"],
+        ["ss"],
+        ["a a"],
+        ["σ"],
+        ["e_1"],
+        ["ё"],
+    ]
     checked = 0
     for _ in range(2000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))

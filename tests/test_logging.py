@@ -19,6 +19,7 @@ class Broken(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         raise RuntimeError("transport exploded")
 
+
 pytestmark = pytest.mark.usefixtures("restore_logging")
 
 

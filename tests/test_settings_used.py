@@ -10,14 +10,18 @@ from duluan.core.settings import Settings
 REPO = Path(__file__).resolve().parents[1]
 ROOTS = ("duluan", "api", "crawlers", "streaming", "nlp")
 # `settings.x`, `self.settings.x`, `settings_of(request).x`, `get_settings().x`, `s.settings.x`
-READ = re.compile(r"(?:(?<![\w./])|(?<=self\.))(?:settings|settings_of\([^()]*\)|get_settings\(\))\.([a-z_][a-z0-9_]*)\b")
+READ = re.compile(
+    r"(?:(?<![\w./])|(?<=self\.))(?:settings|settings_of\([^()]*\)|get_settings\(\))\.([a-z_][a-z0-9_]*)\b"
+)
 # Scrapy's own Settings object (crawlers/) is read through its API, not by attribute
 SCRAPY_API = {"get", "getint", "getfloat", "getbool", "getlist", "getdict", "set", "copy"}
 SHIM = re.compile(r"getattr\(\s*(?:self\.)?settings\b")
 
 
 def _sources() -> list[Path]:
-    return sorted(p for r in ROOTS for p in (REPO / r).rglob("*.py") if "__pycache__" not in p.parts)
+    return sorted(
+        p for r in ROOTS for p in (REPO / r).rglob("*.py") if "__pycache__" not in p.parts
+    )
 
 
 def settings_reads() -> dict[str, set[str]]:

@@ -18,8 +18,6 @@ from duluan.feedback.service import FeedbackService
 admin = APIRouter(prefix="/v1/feedback", tags=["feedback"], dependencies=ADMIN)
 
 
-
-
 def public_url(request: Request, service: FeedbackService, slug: str) -> str:
     base = service.config.public_base_url or str(request.base_url)
     return base.rstrip("/") + f"/f/{slug}"

@@ -167,5 +167,3 @@ def thanks(
         link=f"/f/{slug}?{urlencode({'lang': chosen})}",
         link_label=i18n.t("send_another", chosen),
     )
-
-

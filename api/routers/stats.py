@@ -44,9 +44,11 @@ def _corrected_timeline(buckets: list[Bucket], settings: Settings) -> dict[str, 
     if overall is None:
         return None
     points = shares.corrected_points(counts, confusion).round(4)
-    return {"method": shares.METHOD, "shares": overall,
-            "buckets": [dict(zip(SENTIMENT_LABELS, map(float, row), strict=True))
-                        for row in points]}
+    return {
+        "method": shares.METHOD,
+        "shares": overall,
+        "buckets": [dict(zip(SENTIMENT_LABELS, map(float, row), strict=True)) for row in points],
+    }
 
 
 @router.get("/timeline", response_model=TimelineResponse, summary="Counts per time bucket")
@@ -91,7 +93,10 @@ def sentiment(
     total = sum(counts.values())
     raw = {k: (v / total if total else 0.0) for k, v in counts.items()}
     return SentimentResponse(
-        total=total, counts=counts, shares=raw, corrected=corrected,
+        total=total,
+        counts=counts,
+        shares=raw,
+        corrected=corrected,
         method=shares.METHOD if corrected is not None else None,
     )
 
@@ -139,7 +144,9 @@ _FIELD = {"sources": "source", "authors": "author", "languages": "language"}
 
 
 @router.get(
-    "/top/{field}", response_model=TopResponse, response_model_exclude_none=True,
+    "/top/{field}",
+    response_model=TopResponse,
+    response_model_exclude_none=True,
     summary="Most frequent values",
 )
 def top(
@@ -150,8 +157,10 @@ def top(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     rank: Annotated[
         Literal["distinctive", "count"],
-        Query(description="keywords only: `distinctive` (log-odds against the background) or"
-              " `count` (raw post counts, filler included)"),
+        Query(
+            description="keywords only: `distinctive` (log-odds against the background) or"
+            " `count` (raw post counts, filler included)"
+        ),
     ] = "distinctive",
 ) -> TopResponse:
     """Top topics, keywords, sources, authors or languages for the query and window."""
@@ -167,6 +176,4 @@ def top(
 
     key = f"top|{field}|{limit}|{rank if field == 'keywords' else ''}|{query.model_dump_json()}"
     items = cache.get(store, key, answer)
-    return TopResponse(
-        field=field, items=[CountItem(key=k, count=n, score=s) for k, n, s in items]
-    )
+    return TopResponse(field=field, items=[CountItem(key=k, count=n, score=s) for k, n, s in items])

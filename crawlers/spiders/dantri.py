@@ -54,10 +54,17 @@ class DanTriSpider(NewsSpider):
         return {"article_id": found.strip()} if found and found.strip().isdigit() else None
 
     def comments_request(self, info: Info, offset: int) -> Request:
-        query = {"objectId": info["article_id"], "objectType": 1, "offset": offset,
-                 "limit": self.page_size}
-        return Request(f"{self.api_base}/listcomment?{urlencode(query)}",
-                       callback=self.parse_comments, cb_kwargs={"info": info, "offset": offset})
+        query = {
+            "objectId": info["article_id"],
+            "objectType": 1,
+            "offset": offset,
+            "limit": self.page_size,
+        }
+        return Request(
+            f"{self.api_base}/listcomment?{urlencode(query)}",
+            callback=self.parse_comments,
+            cb_kwargs={"info": info, "offset": offset},
+        )
 
     def parse_comments(self, response: Response, info: Info, offset: int) -> Iterator[Any]:
         try:

@@ -48,8 +48,12 @@ class RedditSpider(DuluanSpider):
         urls = self.start_urls or [self.listing_url(sub) for sub in subs]
         for url in urls:
             callback = self.parse_comments if "/comments/" in url else self.parse_listing
-            yield Request(url, callback=callback, dont_filter=True, cb_kwargs={"page": 1}
-                          if callback == self.parse_listing else {})
+            yield Request(
+                url,
+                callback=callback,
+                dont_filter=True,
+                cb_kwargs={"page": 1} if callback == self.parse_listing else {},
+            )
 
     def listing_url(self, sub: str, after: str | None = None) -> str:
         query = {"limit": 100, "raw_json": 1, **({"after": after} if after else {})}
@@ -80,13 +84,18 @@ class RedditSpider(DuluanSpider):
                 yield fresh
             comments = as_int(info.get("num_comments"))
             if comments and self.recall(f"comments:{info['id']}") != comments:
-                yield Request(f"{self.api_base}/comments/{info['id']}.json?raw_json=1&sort=new"
-                              "&limit=500", callback=self.parse_comments)
+                yield Request(
+                    f"{self.api_base}/comments/{info['id']}.json?raw_json=1&sort=new&limit=500",
+                    callback=self.parse_comments,
+                )
         after = data["data"].get("after")
         sub = re.search(r"/r/([^/?]+)", response.url)
         if after and sub and page < self.max_pages:
-            yield Request(self.listing_url(sub.group(1), after), callback=self.parse_listing,
-                          cb_kwargs={"page": page + 1})
+            yield Request(
+                self.listing_url(sub.group(1), after),
+                callback=self.parse_listing,
+                cb_kwargs={"page": page + 1},
+            )
 
     def submission(self, info: Data) -> Post | None:
         if not info.get("id") or info.get("created_utc") is None:
@@ -103,8 +112,10 @@ class RedditSpider(DuluanSpider):
             title=squash(info.get("title") or "") or None,
             text=squash(info.get("selftext") or "") or squash(info.get("title") or ""),
             created_at=from_unix(info["created_utc"], UTC),
-            engagement={"score": as_int(info.get("score")),
-                        "comments": as_int(info.get("num_comments"))},
+            engagement={
+                "score": as_int(info.get("score")),
+                "comments": as_int(info.get("num_comments")),
+            },
             raw={"subreddit": info.get("subreddit"), "link": info.get("url")},
         )
 
@@ -134,8 +145,9 @@ class RedditSpider(DuluanSpider):
             if not isinstance(child, dict):
                 continue
             if child.get("kind") == "more":
-                self.count("duluan/reddit_more_skipped", len(child.get("data", {}).get(
-                    "children") or []))
+                self.count(
+                    "duluan/reddit_more_skipped", len(child.get("data", {}).get("children") or [])
+                )
                 continue
             if child.get("kind") != "t1":
                 continue

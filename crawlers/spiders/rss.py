@@ -42,23 +42,31 @@ class RssSpider(DuluanSpider):
             return
         if not entries:
             self.fail("empty_feed", response)
-        feed_title = squash(response.xpath("//channel/title/text() | /feed/title/text()").get()
-                            or "")
+        feed_title = squash(
+            response.xpath("//channel/title/text() | /feed/title/text()").get() or ""
+        )
         for entry in entries:
-            link = (entry.xpath("link/text()").get() or entry.xpath(
-                "link[@rel='alternate']/@href | link/@href").get() or "").strip()
+            link = (
+                entry.xpath("link/text()").get()
+                or entry.xpath("link[@rel='alternate']/@href | link/@href").get()
+                or ""
+            ).strip()
             guid = (entry.xpath("guid/text() | id/text()").get() or "").strip()
             title = html_to_text(entry.xpath("title/text()").get())
             body = html_to_text(
                 entry.xpath("encoded/text()").get()  # content:encoded
                 or entry.xpath("description/text() | summary/text() | content/text()").get()
             )
-            created = parse_time(entry.xpath(
-                "pubDate/text() | published/text() | updated/text() | date/text()").get())
+            created = parse_time(
+                entry.xpath(
+                    "pubDate/text() | published/text() | updated/text() | date/text()"
+                ).get()
+            )
             key = guid or (normalize_url(response.urljoin(link)) if link else "")
             section = squash(entry.xpath("category/text() | category/@term").get() or "") or (
                 url_section(response.url, article=False)
-                or url_section(response.urljoin(link) if link else None))
+                or url_section(response.urljoin(link) if link else None)
+            )
             if not key or created is None or not (title or body):
                 self.fail("bad_entry", response, key or title)
                 continue
@@ -71,8 +79,10 @@ class RssSpider(DuluanSpider):
                 section=section or None,
                 text=body or title,
                 created_at=created,
-                author=squash(entry.xpath("author/name/text() | author/text() | creator/text()")
-                              .get() or "") or None,
+                author=squash(
+                    entry.xpath("author/name/text() | author/text() | creator/text()").get() or ""
+                )
+                or None,
                 raw={"feed": response.url, "feed_title": feed_title, "guid": guid or None},
             )
             post.thread_id = post.id

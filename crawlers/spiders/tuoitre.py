@@ -35,8 +35,10 @@ class TuoiTreSpider(NewsSpider):
         self.max_pages = int(self.setting("TUOITRE_MAX_PAGES", 50))
 
     def article_ids(self, response: TextResponse) -> Info | None:
-        found = response.css("[data-objectid]::attr(data-objectid)").get() or response.css(
-            'meta[name="tt_article_id"]::attr(content)').get()
+        found = (
+            response.css("[data-objectid]::attr(data-objectid)").get()
+            or response.css('meta[name="tt_article_id"]::attr(content)').get()
+        )
         if not found:
             match = self.article_url_id.search(response.url)
             found = match.group(1) if match else None
@@ -44,10 +46,18 @@ class TuoiTreSpider(NewsSpider):
 
     def comments_request(self, info: Info, offset: int) -> Request:
         page = offset + 1  # offset counts pages here
-        query = {"pageindex": page, "pagesize": self.page_size, "objId": info["article_id"],
-                 "objType": 1, "sort": 2}
-        return Request(f"{self.api_base}/api/getlist-comment.api?{urlencode(query)}",
-                       callback=self.parse_comments, cb_kwargs={"info": info, "page": page})
+        query = {
+            "pageindex": page,
+            "pagesize": self.page_size,
+            "objId": info["article_id"],
+            "objType": 1,
+            "sort": 2,
+        }
+        return Request(
+            f"{self.api_base}/api/getlist-comment.api?{urlencode(query)}",
+            callback=self.parse_comments,
+            cb_kwargs={"info": info, "page": page},
+        )
 
     def parse_comments(self, response: Response, info: Info, page: int) -> Iterator[Any]:
         try:

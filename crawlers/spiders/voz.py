@@ -74,8 +74,10 @@ class VozSpider(DuluanSpider):
         rows = response.css("div.structItem--thread")
         taken = 0
         for row in rows:
-            href = row.css("a[data-tp-primary=on]::attr(href)").get() or row.css(
-                "div.structItem-title a::attr(href)").get()
+            href = (
+                row.css("a[data-tp-primary=on]::attr(href)").get()
+                or row.css("div.structItem-title a::attr(href)").get()
+            )
             parts = thread_parts(response.urljoin(href)) if href else None
             if parts is None:
                 self.fail("bad_listing_row", response, "no thread link")
@@ -83,7 +85,8 @@ class VozSpider(DuluanSpider):
             root, thread, _ = parts
             times = row.css("time::attr(datetime)").getall()
             latest = row.css("time.structItem-latestDate::attr(datetime)").get() or (
-                times[-1] if times else None)
+                times[-1] if times else None
+            )
             known = self.recall(f"thread:{thread}") or {}
             if latest and known.get("latest") == latest:
                 self.count("duluan/threads_unchanged")
@@ -93,18 +96,24 @@ class VozSpider(DuluanSpider):
             taken += 1
             page = int(known.get("page", 1))
             url = root if page <= 1 else f"{root}page-{page}"
-            yield Request(url, callback=self.parse_thread,
-                          cb_kwargs={"latest": latest, "pages_read": 0,
-                                     "forum": forum_section(response.url)})
+            yield Request(
+                url,
+                callback=self.parse_thread,
+                cb_kwargs={"latest": latest, "pages_read": 0, "forum": forum_section(response.url)},
+            )
         next_href = response.css("a.pageNav-jump--next::attr(href)").get()
         if next_href and listing_page < self.listing_pages:
-            yield Request(response.urljoin(next_href), callback=self.parse_listing,
-                          cb_kwargs={"listing_page": listing_page + 1})
+            yield Request(
+                response.urljoin(next_href),
+                callback=self.parse_listing,
+                cb_kwargs={"listing_page": listing_page + 1},
+            )
 
     # --- threads ---------------------------------------------------------------------------
 
-    def parse_thread(self, response: Response, latest: str | None, pages_read: int,
-                     forum: str | None = None) -> Iterator[Any]:
+    def parse_thread(
+        self, response: Response, latest: str | None, pages_read: int, forum: str | None = None
+    ) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
             self.fail("not_text", response)
             return
@@ -117,8 +126,11 @@ class VozSpider(DuluanSpider):
         known = self.recall(f"thread:{thread}") or {}
         op_number = known.get("op")
         crumbs = response.css("ul.p-breadcrumbs a::attr(href), .p-breadcrumbs a::attr(href)")
-        section = next((f for f in (forum_section(h) for h in reversed(crumbs.getall())) if f),
-                       None) or forum or known.get("section")
+        section = (
+            next((f for f in (forum_section(h) for h in reversed(crumbs.getall())) if f), None)
+            or forum
+            or known.get("section")
+        )
         title_parts = response.css("h1.p-title-value ::text").getall()
         title = " ".join(" ".join(title_parts).split()) or None
         messages = response.css("article.message")
@@ -131,8 +143,10 @@ class VozSpider(DuluanSpider):
                 message.css(".message-attribution-main time::attr(datetime)").get()
                 or message.css("time::attr(datetime)").get()
             )
-            body_html = message.css(".message-userContent .bbWrapper").get() or message.css(
-                ".bbWrapper").get()
+            body_html = (
+                message.css(".message-userContent .bbWrapper").get()
+                or message.css(".bbWrapper").get()
+            )
             if number_match is None or created is None or body_html is None:
                 self.fail("bad_post", response, number_attr or f"message #{index}")
                 continue
@@ -171,9 +185,11 @@ class VozSpider(DuluanSpider):
             state["section"] = section
         if page < last_page and pages_read + 1 < self.max_pages:
             self.remember(f"thread:{thread}", state)
-            yield Request(f"{root}page-{page + 1}", callback=self.parse_thread,
-                          cb_kwargs={"latest": latest, "pages_read": pages_read + 1,
-                                     "forum": section})
+            yield Request(
+                f"{root}page-{page + 1}",
+                callback=self.parse_thread,
+                cb_kwargs={"latest": latest, "pages_read": pages_read + 1, "forum": section},
+            )
         else:
             if latest and page >= last_page:
                 state["latest"] = latest
@@ -181,8 +197,11 @@ class VozSpider(DuluanSpider):
 
     @staticmethod
     def last_page(response: TextResponse) -> int:
-        numbers = [int(n) for n in response.css(
-            "ul.pageNav-main li.pageNav-page a::text").getall() if n.strip().isdigit()]
+        numbers = [
+            int(n)
+            for n in response.css("ul.pageNav-main li.pageNav-page a::text").getall()
+            if n.strip().isdigit()
+        ]
         return max(numbers, default=1)
 
     @staticmethod

@@ -58,17 +58,35 @@ class YouTubeSpider(DuluanSpider):
             yield self.threads_request(vid, None, 1)
 
     def threads_request(self, vid: str, token: str | None, page: int) -> Request:
-        query = {"part": "snippet,replies", "videoId": vid, "maxResults": 100, "order": "time",
-                 "textFormat": "plainText", **({"pageToken": token} if token else {})}
-        return Request(f"{self.api_base}/commentThreads?{urlencode(query)}", headers=self.headers,
-                       callback=self.parse_threads, cb_kwargs={"vid": vid, "page": page})
+        query = {
+            "part": "snippet,replies",
+            "videoId": vid,
+            "maxResults": 100,
+            "order": "time",
+            "textFormat": "plainText",
+            **({"pageToken": token} if token else {}),
+        }
+        return Request(
+            f"{self.api_base}/commentThreads?{urlencode(query)}",
+            headers=self.headers,
+            callback=self.parse_threads,
+            cb_kwargs={"vid": vid, "page": page},
+        )
 
     def replies_request(self, vid: str, parent: str, token: str | None, total: int) -> Request:
-        query = {"part": "snippet", "parentId": parent, "maxResults": 100,
-                 "textFormat": "plainText", **({"pageToken": token} if token else {})}
-        return Request(f"{self.api_base}/comments?{urlencode(query)}", headers=self.headers,
-                       callback=self.parse_replies,
-                       cb_kwargs={"vid": vid, "parent": parent, "total": total})
+        query = {
+            "part": "snippet",
+            "parentId": parent,
+            "maxResults": 100,
+            "textFormat": "plainText",
+            **({"pageToken": token} if token else {}),
+        }
+        return Request(
+            f"{self.api_base}/comments?{urlencode(query)}",
+            headers=self.headers,
+            callback=self.parse_replies,
+            cb_kwargs={"vid": vid, "parent": parent, "total": total},
+        )
 
     def load(self, response: Response) -> Data | None:
         try:
@@ -89,8 +107,9 @@ class YouTubeSpider(DuluanSpider):
         for item in data["items"]:
             snippet = (item or {}).get("snippet") or {}
             top = snippet.get("topLevelComment") or {}
-            post = self.comment(top, vid, parent=None,
-                                replies=as_int(snippet.get("totalReplyCount")))
+            post = self.comment(
+                top, vid, parent=None, replies=as_int(snippet.get("totalReplyCount"))
+            )
             if post is None:
                 continue
             fresh = self.emit(post)
@@ -112,8 +131,7 @@ class YouTubeSpider(DuluanSpider):
         if token and page < self.max_pages and (new or self.state is None):
             yield self.threads_request(vid, token, page + 1)
 
-    def parse_replies(self, response: Response, vid: str, parent: str, total: int
-                      ) -> Iterator[Any]:
+    def parse_replies(self, response: Response, vid: str, parent: str, total: int) -> Iterator[Any]:
         data = self.load(response)
         if data is None:
             return
@@ -127,15 +145,15 @@ class YouTubeSpider(DuluanSpider):
         else:
             self.remember(f"replies:{parent}", total)
 
-    def comment(self, item: Data, vid: str, parent: str | None, replies: int | None = None
-                ) -> Post | None:
+    def comment(
+        self, item: Data, vid: str, parent: str | None, replies: int | None = None
+    ) -> Post | None:
         snippet = (item or {}).get("snippet") or {}
         created = parse_time(snippet.get("publishedAt"))
         if not item.get("id") or created is None:
             self.fail("bad_comment", None, str(item)[:80])
             return None
-        text = squash(snippet.get("textOriginal") or "") or html_to_text(
-            snippet.get("textDisplay"))
+        text = squash(snippet.get("textOriginal") or "") or html_to_text(snippet.get("textDisplay"))
         thread = post_id(SOURCE, "video", vid)
         engagement = {"likes": as_int(snippet.get("likeCount"))}
         if replies is not None:

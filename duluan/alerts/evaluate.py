@@ -65,7 +65,11 @@ def _confusion(options: EvalOptions) -> Any:
 
 
 def _corrected_negative(
-    store: Store, query: AlertQuery, since: datetime, until: datetime, negative: int,
+    store: Store,
+    query: AlertQuery,
+    since: datetime,
+    until: datetime,
+    negative: int,
     confusion: Any,
 ) -> dict[str, float] | None:
     """{share, low, high} of negative, corrected; None without a matrix or with a sentiment
@@ -346,8 +350,9 @@ def _negative_share(
     negative = _count_negative(store, sub.query, start, now)
     raw_share = negative / total if total else 0.0
     confusion = _confusion(options)
-    corrected = (_corrected_negative(store, sub.query, start, now, negative, confusion)
-                 if total else None)
+    corrected = (
+        _corrected_negative(store, sub.query, start, now, negative, confusion) if total else None
+    )
     share = corrected["share"] if corrected else raw_share
     firing_share = corrected["low"] if corrected else raw_share  # noise must not fire
     base = Evaluation(
@@ -372,22 +377,26 @@ def _negative_share(
         b_total = store.count(sub.query.search(b_start, start))
         b_negative = _count_negative(store, sub.query, b_start, start)
         baseline_share = b_negative / b_total if b_total else 0.0
-        b_corrected = (_corrected_negative(store, sub.query, b_start, start, b_negative, confusion)
-                       if b_total and corrected else None)
+        b_corrected = (
+            _corrected_negative(store, sub.query, b_start, start, b_negative, confusion)
+            if b_total and corrected
+            else None
+        )
         if b_corrected:
             baseline_share = b_corrected["share"]
         base.expected = round(baseline_share, 4)
     crossed = firing_share >= rule.threshold and (
         baseline_share is None or firing_share - baseline_share >= rule.min_increase
     )
-    what = (f"negative share {share:.1%} corrected for model error (90 % interval "
-            f"{corrected['low']:.1%}-{corrected['high']:.1%}; raw {raw_share:.1%})"
-            if corrected else f"negative share {share:.1%}")
+    what = (
+        f"negative share {share:.1%} corrected for model error (90 % interval "
+        f"{corrected['low']:.1%}-{corrected['high']:.1%}; raw {raw_share:.1%})"
+        if corrected
+        else f"negative share {share:.1%}"
+    )
     if not crossed:
-        base.detail = (
-            f"{what} of {total} posts; threshold "
-            f"{rule.threshold:.0%}"
-            + (f", baseline {baseline_share:.1%}" if baseline_share is not None else "")
+        base.detail = f"{what} of {total} posts; threshold {rule.threshold:.0%}" + (
+            f", baseline {baseline_share:.1%}" if baseline_share is not None else ""
         )
         return base
     summary = (

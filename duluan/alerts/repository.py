@@ -30,7 +30,10 @@ log = get_logger(__name__)
 
 _STATE_FIELDS = ("last_fired_at", "last_evaluated_at")
 _SUBS, _EVENTS, _DELIVERIES, _STATE = (
-    alert_subscriptions, alert_events, alert_deliveries, insights_state
+    alert_subscriptions,
+    alert_events,
+    alert_deliveries,
+    insights_state,
 )
 
 
@@ -51,8 +54,12 @@ class AlertRepository(MetaRepository):
         for webhook secrets, default the `secret_key` setting."""
         super().__init__(db)
         self._secrets = BodySecrets(
-            SecretBox.for_db(self.db.key_base, resolve_secret_key(secret_key)), self.db, _SUBS,
-            "subscription_id", "it is set again", log,
+            SecretBox.for_db(self.db.key_base, resolve_secret_key(secret_key)),
+            self.db,
+            _SUBS,
+            "subscription_id",
+            "it is set again",
+            log,
         )
         self._secrets.migrate()
 
@@ -73,9 +80,7 @@ class AlertRepository(MetaRepository):
             "last_evaluated_at": _iso(sub.last_evaluated_at),
         }
         with self.db.write() as conn:
-            self.db.upsert(
-                conn, _SUBS, values, ["id"], ["name", "enabled", "body", "updated_at"]
-            )
+            self.db.upsert(conn, _SUBS, values, ["id"], ["name", "enabled", "body", "updated_at"])
         saved = self.get_subscription(sub.id)
         assert saved is not None
         return saved
@@ -124,8 +129,10 @@ class AlertRepository(MetaRepository):
     def claim_firing(self, sub_id: str, at: datetime, previous: datetime | None) -> bool:
         """Start the cooldown only if nobody fired since `previous` (the `last_fired_at` this
         evaluator saw): True for exactly one of several evaluators racing on one window."""
-        seen = _SUBS.c.last_fired_at.is_(None) if previous is None else (
-            _SUBS.c.last_fired_at == _iso(previous)
+        seen = (
+            _SUBS.c.last_fired_at.is_(None)
+            if previous is None
+            else (_SUBS.c.last_fired_at == _iso(previous))
         )
         stmt = _SUBS.update().where(_SUBS.c.id == sub_id, seen).values(last_fired_at=_iso(at))
         return self.db.run(stmt).rowcount == 1

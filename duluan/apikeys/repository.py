@@ -70,7 +70,10 @@ class ApiKeyRepository(MetaRepository):
         created = _now()
         self.db.run(
             api_keys.insert().values(
-                id=key_id, name=name, scope=scope, hash=hash_key(plain, self._pepper),
+                id=key_id,
+                name=name,
+                scope=scope,
+                hash=hash_key(plain, self._pepper),
                 created_at=created,
             )
         )

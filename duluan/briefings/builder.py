@@ -260,8 +260,12 @@ class BriefingBuilder:
             merged[key] = merged.get(key, 0) + c
         found: list[EmergingTerm] = []
         for term, count in merged.items():
-            if (count < opts.emerging_min_count or term in STOPWORDS or len(term) < 2
-                    or not is_keyword(term)):  # filler stored by older analyses
+            if (
+                count < opts.emerging_min_count
+                or term in STOPWORDS
+                or len(term) < 2
+                or not is_keyword(term)
+            ):  # filler stored by older analyses
                 continue
             prev_count = before.get(term, unseen)
             if n_prev:

@@ -50,9 +50,9 @@ TEXT: dict[str, dict[Lang, str]] = {
     "corrected": {"vi": "Hiệu chỉnh sai số mô hình", "en": "Corrected for model error"},
     "corrected_note": {
         "vi": "Tỷ lệ hiệu chỉnh: ước tính sau khi trừ các lỗi đã biết của mô hình cảm xúc "
-              "(ma trận nhầm lẫn đo trên dữ liệu ngoài miền), kèm khoảng tin cậy 90 %.",
+        "(ma trận nhầm lẫn đo trên dữ liệu ngoài miền), kèm khoảng tin cậy 90 %.",
         "en": "Corrected shares: estimates after removing the sentiment model's known errors "
-              "(its confusion matrix measured on unseen domains), with a 90 % interval.",
+        "(its confusion matrix measured on unseen domains), with a 90 % interval.",
     },
     "volume_chart": {
         "vi": "Số bài viết theo thời gian, chia theo cảm xúc",

@@ -19,8 +19,9 @@ class SentimentCounts(BaseModel):
     total: int = 0
     counts: dict[str, int] = Field(default_factory=_zero_counts)
     corrected: dict[str, dict[str, float]] | None = Field(
-        None, description="label -> {share, low, high}: corrected for the sentiment model's "
-        "held-out confusion, 90 % interval (nlp.shares); None without a confusion matrix"
+        None,
+        description="label -> {share, low, high}: corrected for the sentiment model's "
+        "held-out confusion, 90 % interval (nlp.shares); None without a confusion matrix",
     )
 
     @property

@@ -47,8 +47,10 @@ def _corrected_negative(b: Briefing, lang: L.Lang) -> str:
         return ""
     c = b.current.corrected["negative"]
     pct = L.fmt_pct
-    return (f"; {L.t('corrected', lang).lower()}: {pct(c['share'], lang)} "
-            f"({pct(c['low'], lang)}–{pct(c['high'], lang)})")
+    return (
+        f"; {L.t('corrected', lang).lower()}: {pct(c['share'], lang)} "
+        f"({pct(c['low'], lang)}–{pct(c['high'], lang)})"
+    )
 
 
 def font_dir(override: Path | str | None = None) -> Path:
@@ -371,8 +373,13 @@ def render_pdf(briefing: Briefing, *, font_folder: Path | str | None = None) -> 
         doc.table_rows(
             [first, t("count"), t("share"), t("previous"), t("change")],
             [
-                [name(i.key), fmt_int(i.count), fmt_pct(i.share), fmt_int(i.previous),
-                 L.fmt_signed(i.delta, lang)]
+                [
+                    name(i.key),
+                    fmt_int(i.count),
+                    fmt_pct(i.share),
+                    fmt_int(i.previous),
+                    L.fmt_signed(i.delta, lang),
+                ]
                 for i in items
             ],
             (40, 15, 15, 15, 15),

@@ -34,6 +34,7 @@ log = get_logger(__name__)
 Cadence = Literal["daily", "weekly", "monthly"]
 Format = Literal["html", "pdf"]
 
+
 class ScheduleCreate(BaseModel):
     """A request to send a watchlist's briefing every day, week or month."""
 
@@ -160,7 +161,8 @@ class ScheduleRepository(MetaRepository):
             _T.update()
             .where(_T.c.id == schedule_id)
             .values(
-                last_period_end=period_end.isoformat(), last_run_at=at.isoformat(),
+                last_period_end=period_end.isoformat(),
+                last_run_at=at.isoformat(),
                 last_status=status,
             )
         )

@@ -67,8 +67,9 @@ def load_sources(path: Path | str) -> list[SourceConfig]:
     return [c for c in configs if c.enabled]
 
 
-def run_source(config: SourceConfig, *, overrides: dict[str, object] | None = None,
-               output: Path | None = None) -> dict[str, Any]:
+def run_source(
+    config: SourceConfig, *, overrides: dict[str, object] | None = None, output: Path | None = None
+) -> dict[str, Any]:
     """Crawl one configured source once in a child process; returns its summary stats."""
     return crawl(
         config.spider_name,

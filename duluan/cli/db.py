@@ -21,8 +21,9 @@ def _open() -> MetaDB:
     from duluan.meta.database import MetaDB, meta_url
 
     settings = cli_settings()
-    return MetaDB(meta_url(settings), upgrade=False, check=False,
-                  key_base=settings.data_dir / "meta-secrets")
+    return MetaDB(
+        meta_url(settings), upgrade=False, check=False, key_base=settings.data_dir / "meta-secrets"
+    )
 
 
 @db_app.command("upgrade")

@@ -35,7 +35,9 @@ def _progress(label: str) -> Any:
     def show(raw: int, enriched: int, indexed: int) -> None:
         if time.monotonic() - last[0] >= 1.0:
             last[0] = time.monotonic()
-            _err(f"  {label}: waiting for NLP {raw}, waiting for index {enriched}, indexed {indexed}")
+            _err(
+                f"  {label}: waiting for NLP {raw}, waiting for index {enriched}, indexed {indexed}"
+            )
 
     return show
 
@@ -153,8 +155,10 @@ def demo_cmd(
         )
         items, errors = result.get("items", 0), result.get("errors", 0)
         if items == 0 and errors == 0 and before:
-            _err(f"      nothing new: the {before} posts of an earlier run are already in the "
-                 f"store (the crawl is incremental); the site publishes new ones from now on")
+            _err(
+                f"      nothing new: the {before} posts of an earlier run are already in the "
+                f"store (the crawl is incremental); the site publishes new ones from now on"
+            )
         else:
             _err(f"      crawled {items} posts ({errors} errors)")
         _err("[3/4] analysing and indexing …")
@@ -179,7 +183,9 @@ def demo_cmd(
             f"[4/4] serving; the demo site publishes every {publish_every:g} s and is crawled "
             f"every {crawl_every:g} s. Alerts it receives: {site.base_url}/hooks   (Ctrl+C stops)"
         )
-        _err(f"      a read API key for the dashboard's alert panels (its key button): {dashboard_key}")
+        _err(
+            f"      a read API key for the dashboard's alert panels (its key button): {dashboard_key}"
+        )
         source = SourceConfig(
             name="vnexpress",
             start_urls=[f"{site.base_url}/rss/tin-moi-nhat.rss"],

@@ -280,7 +280,9 @@ def dead_list(limit: int = typer.Option(20, "--limit", help="how many to show"))
     settings = cli_settings()
     with (
         make_bus(settings) as bus,
-        bus.consumer(settings.dead_letter_topic, f"{settings.consumer_group_prefix}-dead-list") as c,
+        bus.consumer(
+            settings.dead_letter_topic, f"{settings.consumer_group_prefix}-dead-list"
+        ) as c,
     ):
         shown = 0
         while shown < limit:
@@ -305,7 +307,9 @@ def dead_replay() -> None:
     n = 0
     with (
         make_bus(settings) as bus,
-        bus.consumer(settings.dead_letter_topic, f"{settings.consumer_group_prefix}-dead-replay") as c,
+        bus.consumer(
+            settings.dead_letter_topic, f"{settings.consumer_group_prefix}-dead-replay"
+        ) as c,
     ):
         while batch := c.poll(500, timeout=1.0):
             for m in batch:

@@ -38,8 +38,9 @@ def _record(text: str, a: Analysis) -> dict[str, Any]:
         "toxic": {"label": a.toxic.label, "score": a.toxic.score},
         "keywords": a.keywords,
         "entities": [{"text": e.text, "type": e.type} for e in a.entities],
-        "aspects": [{"aspect": x.aspect, "polarity": x.polarity, "score": x.score}
-                    for x in a.aspects],
+        "aspects": [
+            {"aspect": x.aspect, "polarity": x.polarity, "score": x.score} for x in a.aspects
+        ],
         "rule_topics": a.rule_topics,
     }
 
@@ -64,8 +65,7 @@ def _parse(line: str, fmt: str) -> tuple[str | None, dict[str, Any], str | None]
     return text, echo, None
 
 
-def run_analyze(lines: Iterable[str], out: IO[str], fmt: str = "text",
-                settings: Any = None) -> int:
+def run_analyze(lines: Iterable[str], out: IO[str], fmt: str = "text", settings: Any = None) -> int:
     """Analyze lines into JSON lines on `out`; returns how many lines were written."""
     from nlp import Analyzer, default_analyzer
 
@@ -115,7 +115,9 @@ def analyze_cmd(
 
 
 def train_cmd(
-    data: Path | None = typer.Option(None, "--data", help="dataset root; default ../shared/data/nlp"),
+    data: Path | None = typer.Option(
+        None, "--data", help="dataset root; default ../shared/data/nlp"
+    ),
     out: Path | None = typer.Option(None, "--out", help="model folder; default nlp/models"),
 ) -> None:
     """Retrain every shipped classical model (deterministic) from the research datasets."""
@@ -134,10 +136,15 @@ def train_cmd(
 
 
 def eval_cmd(
-    data: Path | None = typer.Option(None, "--data", help="dataset root; default ../shared/data/nlp"),
+    data: Path | None = typer.Option(
+        None, "--data", help="dataset root; default ../shared/data/nlp"
+    ),
     model_dir: Path | None = typer.Option(None, "--model-dir", help="default nlp/models"),
-    cross_domain: bool = typer.Option(True, "--cross-domain/--no-cross-domain",
-                                      help="also retrain sentiment leaving each dataset out"),
+    cross_domain: bool = typer.Option(
+        True,
+        "--cross-domain/--no-cross-domain",
+        help="also retrain sentiment leaving each dataset out",
+    ),
 ) -> None:
     """Print accuracy and macro-F1 on every labelled test split, and cross-domain sentiment."""
     from nlp.datasets import default_data_dir
@@ -145,7 +152,8 @@ def eval_cmd(
 
     data_dir = data or default_data_dir()
     if not data_dir.is_dir():
-        typer.echo(f"no research data at {data_dir}: only the bundled challenge set is evaluated",
-                   err=True)
+        typer.echo(
+            f"no research data at {data_dir}: only the bundled challenge set is evaluated", err=True
+        )
         cross_domain = False
     typer.echo(format_table(evaluate(data_dir, model_dir, cross_domain)))

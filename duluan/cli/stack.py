@@ -40,8 +40,12 @@ def crawl_loop(
             if time.monotonic() >= next_run[c.name]:
                 try:
                     result = run_source(c, overrides=dict(overrides or {}))
-                    log.info("crawl.done", source=c.name, items=result.get("items", 0),
-                             errors=result.get("errors", 0))
+                    log.info(
+                        "crawl.done",
+                        source=c.name,
+                        items=result.get("items", 0),
+                        errors=result.get("errors", 0),
+                    )
                 except Exception as exc:
                     log.error("crawl.failed", source=c.name, error=str(exc)[:500])
                 next_run[c.name] = time.monotonic() + (c.interval_s or 600)

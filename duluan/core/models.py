@@ -65,8 +65,10 @@ class Analysis(BaseModel):
     sentiment: Sentiment = Field(default_factory=Sentiment)
     topics: list[Scored] = Field(default_factory=list, description="news taxonomy, best first")
     topic_source: Literal["section", "thread", "text"] | None = Field(
-        default=None, description="where the topics came from: the post's section, its "
-        "thread's section, or its own text (None: no topic)")
+        default=None,
+        description="where the topics came from: the post's section, its "
+        "thread's section, or its own text (None: no topic)",
+    )
     rule_topics: list[str] = Field(default_factory=list, description="user-defined topics matched")
     toxic: Toxicity = Field(default_factory=Toxicity)
     keywords: list[str] = Field(default_factory=list)
@@ -96,8 +98,10 @@ class Post(BaseModel):
     author: str | None = Field(default=None, description="public handle or display name")
     title: str | None = None
     section: str | None = Field(
-        default=None, description="the source's section of the article or thread (URL path, "
-        "breadcrumb, category feed, sub-forum), e.g. 'kinh-doanh'; comments carry their thread's")
+        default=None,
+        description="the source's section of the article or thread (URL path, "
+        "breadcrumb, category feed, sub-forum), e.g. 'kinh-doanh'; comments carry their thread's",
+    )
     text: str
     created_at: datetime
     fetched_at: datetime = Field(default_factory=utcnow)

@@ -30,8 +30,12 @@ class Lease:
 
     def acquire(self) -> bool:
         now = time.time()
-        values = {"name": self.name, "holder": self.holder, "acquired_at": now,
-                  "expires_at": now + self.ttl_s}
+        values = {
+            "name": self.name,
+            "holder": self.holder,
+            "acquired_at": now,
+            "expires_at": now + self.ttl_s,
+        }
         with self.db.write() as conn:
             if self.db.upsert(conn, leases, values, ["name"]).rowcount == 1:
                 return True

@@ -26,7 +26,12 @@ class BodySecrets:
     """The secrets of one table's `body` column (alert subscriptions, briefing schedules)."""
 
     def __init__(
-        self, box: SecretBox, db: MetaDB, table: sa.Table, id_name: str, remedy: str,
+        self,
+        box: SecretBox,
+        db: MetaDB,
+        table: sa.Table,
+        id_name: str,
+        remedy: str,
         logger: Any = None,
     ) -> None:
         self.box, self.db, self.table = box, db, table
@@ -69,8 +74,11 @@ class BodySecrets:
                 )
                 migrated += 1
         if migrated:
-            self.log.info("encrypted stored webhook secrets", table=t.name,
-                          **{t.name.split("_")[-1]: migrated})
+            self.log.info(
+                "encrypted stored webhook secrets",
+                table=t.name,
+                **{t.name.split("_")[-1]: migrated},
+            )
         return migrated
 
     def encrypt(self, data: dict[str, Any]) -> None:
@@ -88,8 +96,9 @@ class BodySecrets:
                     target["url"] = self.box.decrypt(target["url"])
             except SecretKeyError:
                 target["url"] = (
-                    UNREADABLE_URL if SecretBox.is_encrypted(target.get("url") or "") else
-                    target.get("url")
+                    UNREADABLE_URL
+                    if SecretBox.is_encrypted(target.get("url") or "")
+                    else target.get("url")
                 )
                 if row_id not in self._unreadable:
                     self._unreadable.add(row_id)

@@ -51,8 +51,9 @@ class KeywordScore:
     score: float
 
 
-def log_odds(y_i: float, n_i: float, y_bg: float, n_bg: float,
-             prior: float = PRIOR_POSTS) -> tuple[float, float]:
+def log_odds(
+    y_i: float, n_i: float, y_bg: float, n_bg: float, prior: float = PRIOR_POSTS
+) -> tuple[float, float]:
     """(delta, sigma): prior-smoothed log-odds ratio of a term, selection vs rest of background."""
     y_j = max(0.0, y_bg - y_i)
     n_j = max(y_j, n_bg - n_i)
@@ -66,8 +67,9 @@ def log_odds(y_i: float, n_i: float, y_bg: float, n_bg: float,
     return delta, math.sqrt(1.0 / a_i + 1.0 / a_j)
 
 
-def keyword_score(y_i: float, n_i: float, y_bg: float, n_bg: float,
-                  prior: float = PRIOR_POSTS) -> float:
+def keyword_score(
+    y_i: float, n_i: float, y_bg: float, n_bg: float, prior: float = PRIOR_POSTS
+) -> float:
     """Lower end of the one-sided 95 % interval of the log-odds ratio (0 with no rest)."""
     delta, sigma = log_odds(y_i, n_i, y_bg, n_bg, prior)
     return delta - Z_LOWER * sigma if sigma else 0.0
@@ -91,8 +93,9 @@ def is_everything(query: SearchQuery) -> bool:
     return background_of(query) is None
 
 
-def rank_keywords(store: Store, query: SearchQuery, limit: int = 20, *,
-                  prior: float = PRIOR_POSTS) -> list[KeywordScore]:
+def rank_keywords(
+    store: Store, query: SearchQuery, limit: int = 20, *, prior: float = PRIOR_POSTS
+) -> list[KeywordScore]:
     """The selection's keywords, most distinctive first; filler from older analyses skipped."""
     k = max(CANDIDATES, 10 * limit)
     counted = [(t, c) for t, c in store.top_keywords(query, k) if is_keyword(t)]

@@ -124,8 +124,13 @@ def fallback_keywords(text: str, limit: int = 30) -> list[str]:
     """Lower-case word split without stopwords, digits or 1-letter tokens (no NLP available)."""
     seen: dict[str, None] = {}
     for word in _WORD.findall(text.lower()):
-        if (len(word) > 1 and not word.isdigit() and word not in STOPWORDS
-                and word not in FILLER and not is_laugh(word)):
+        if (
+            len(word) > 1
+            and not word.isdigit()
+            and word not in STOPWORDS
+            and word not in FILLER
+            and not is_laugh(word)
+        ):
             seen.setdefault(word, None)
             if len(seen) >= limit:
                 break
@@ -145,8 +150,9 @@ def post_terms(
         words = fallback_keywords(post.text, max_terms)
         return {term_key("term", w) for w in words}
     # keywords stored by older analyses may be filler ("thế này", "like"): today's rules decide
-    keywords = [k for k in (normalize_term(x) for x in analysis.keywords[:max_terms])
-                if is_keyword(k)]
+    keywords = [
+        k for k in (normalize_term(x) for x in analysis.keywords[:max_terms]) if is_keyword(k)
+    ]
     if not keywords and analysis.tokens:
         keywords = [
             t

@@ -12,6 +12,7 @@ from duluan.watchlists.repository import WatchlistRepository
 
 log = get_logger(__name__)
 
+
 class WatchlistNotFound(LookupError):
     """No watchlist has this id or name (the API answers 404)."""
 

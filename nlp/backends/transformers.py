@@ -23,17 +23,36 @@ MAX_LENGTH = 256
 BATCH_SIZE = 32
 
 _SENTIMENT_NAMES: dict[str, str] = {
-    "negative": "negative", "neg": "negative", "tieu cuc": "negative", "tiêu cực": "negative",
-    "neutral": "neutral", "neu": "neutral", "trung tinh": "neutral", "trung tính": "neutral",
-    "positive": "positive", "pos": "positive", "tich cuc": "positive", "tích cực": "positive",
+    "negative": "negative",
+    "neg": "negative",
+    "tieu cuc": "negative",
+    "tiêu cực": "negative",
+    "neutral": "neutral",
+    "neu": "neutral",
+    "trung tinh": "neutral",
+    "trung tính": "neutral",
+    "positive": "positive",
+    "pos": "positive",
+    "tich cuc": "positive",
+    "tích cực": "positive",
 }
 _TOXIC_NAMES: dict[str, str] = {
-    "toxic": "toxic", "offensive": "toxic", "hate": "toxic", "hateful": "toxic",
-    "clean": "clean", "non-toxic": "clean", "non_toxic": "clean", "nontoxic": "clean",
-    "not toxic": "clean", "normal": "clean", "none": "clean",
+    "toxic": "toxic",
+    "offensive": "toxic",
+    "hate": "toxic",
+    "hateful": "toxic",
+    "clean": "clean",
+    "non-toxic": "clean",
+    "non_toxic": "clean",
+    "nontoxic": "clean",
+    "not toxic": "clean",
+    "normal": "clean",
+    "none": "clean",
 }
-_TOPIC_NAMES: dict[str, str] = {**{t: t for t in TOPIC_IDS},
-                                **{k.lower(): v for k, v in VICTSD_TOPICS.items()}}
+_TOPIC_NAMES: dict[str, str] = {
+    **{t: t for t in TOPIC_IDS},
+    **{k.lower(): v for k, v in VICTSD_TOPICS.items()},
+}
 
 
 def _norm(label: str) -> str:
@@ -43,8 +62,11 @@ def _norm(label: str) -> str:
 def map_labels(id2label: dict[int, str]) -> tuple[str, list[str]]:
     """Which task a checkpoint's labels describe, and our label for each output index."""
     names = [_norm(id2label[i]) for i in sorted(id2label)]
-    for task, table in (("sentiment", _SENTIMENT_NAMES), ("toxic", _TOXIC_NAMES),
-                        ("topic", _TOPIC_NAMES)):
+    for task, table in (
+        ("sentiment", _SENTIMENT_NAMES),
+        ("toxic", _TOXIC_NAMES),
+        ("topic", _TOPIC_NAMES),
+    ):
         if all(n in table for n in names):
             return task, [table[n] for n in names]
     raise ValueError(
@@ -71,8 +93,15 @@ class TransformersBackend(Backend):
 
     name = "transformers"
 
-    def __init__(self, model: Any, tokenizer: Any, task: str, labels: list[str],
-                 source: str, multi_label: bool) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        task: str,
+        labels: list[str],
+        source: str,
+        multi_label: bool,
+    ) -> None:
         import torch
 
         self._torch = torch
@@ -90,8 +119,9 @@ class TransformersBackend(Backend):
         try:
             from transformers import AutoModelForSequenceClassification, AutoTokenizer
         except ImportError as exc:  # pragma: no cover - depends on the optional extra
-            raise RuntimeError("the transformers backend needs `pip install duluan[transformers]`"
-                               ) from exc
+            raise RuntimeError(
+                "the transformers backend needs `pip install duluan[transformers]`"
+            ) from exc
         tokenizer = AutoTokenizer.from_pretrained(name_or_path)
         model = AutoModelForSequenceClassification.from_pretrained(name_or_path)
         task, labels = map_labels({int(k): v for k, v in model.config.id2label.items()})
@@ -108,8 +138,13 @@ class TransformersBackend(Backend):
         chunks: list[np.ndarray] = []
         for start in range(0, len(texts), BATCH_SIZE):
             batch = [t if t.strip() else "." for t in texts[start : start + BATCH_SIZE]]
-            enc = self.tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
-                                 return_tensors="pt")
+            enc = self.tokenizer(
+                batch,
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
+                return_tensors="pt",
+            )
             enc = {k: v.to(self.device) for k, v in enc.items()}
             with torch.no_grad():
                 logits = self.model(**enc).logits

@@ -138,12 +138,14 @@ def test_negative_share(store: SQLiteStore) -> None:
     assert all(p.sentiment == "negative" for p in ev.drivers.sample_posts)
     assert "28 of 40" in ev.summary
     assert evaluate(sub(rule=NegativeShareRule(threshold=0.8)), store, NOW, options=RAW) is None
-    e = explain(sub(rule=NegativeShareRule(threshold=0.6, min_increase=0.3)), store, NOW,
-                options=RAW)
+    e = explain(
+        sub(rule=NegativeShareRule(threshold=0.6, min_increase=0.3)), store, NOW, options=RAW
+    )
     assert e.status == "fired" and e.expected == 0.0
     assert (
-        explain(sub(rule=NegativeShareRule(threshold=0.6), min_volume=50), store, NOW,
-                options=RAW).status
+        explain(
+            sub(rule=NegativeShareRule(threshold=0.6), min_volume=50), store, NOW, options=RAW
+        ).status
         == "low_volume"
     )
 
@@ -156,8 +158,10 @@ def test_negative_share_fires_on_the_corrected_lower_bound(store: SQLiteStore) -
     e = explain(sub(rule=NegativeShareRule(threshold=0.6)), store, NOW, options=opts)
     assert e.status == "quiet" and "corrected" in e.detail
     assert "raw 70.0%" in e.detail
-    assert explain(sub(rule=NegativeShareRule(threshold=0.5)), store, NOW,
-                   options=opts).status == "quiet"
+    assert (
+        explain(sub(rule=NegativeShareRule(threshold=0.5)), store, NOW, options=opts).status
+        == "quiet"
+    )
 
 
 def test_negative_share_corrected_fires_when_clear(tmp_path: Path) -> None:

@@ -153,7 +153,9 @@ def test_four_hostile_queries_one_per_api_thread_leave_a_plain_search_fast(tmp_p
     )
     assert settings.api_threads == 4
     costly = [  # within the budget: 8 two-letter prefixes each, by relevance
-        " OR ".join(f"{a}{b}*" for a, b in zip(string.ascii_lowercase[k:], "aeiouaei", strict=False))
+        " OR ".join(
+            f"{a}{b}*" for a, b in zip(string.ascii_lowercase[k:], "aeiouaei", strict=False)
+        )
         for k in range(4)
     ]
     with ServerThread(create_app(settings, store=store)) as server:

@@ -31,7 +31,9 @@ def _package(module: str) -> str | None:
     """The layered package that `module` belongs to (longest match), or None for third parties."""
     best = None
     for pkg in PACKAGES:
-        if (module == pkg or module.startswith(pkg + ".")) and (best is None or len(pkg) > len(best)):
+        if (module == pkg or module.startswith(pkg + ".")) and (
+            best is None or len(pkg) > len(best)
+        ):
             best = pkg
     return best
 
@@ -61,7 +63,9 @@ def _imports(path: Path) -> list[tuple[int, str]]:
 
 def _sources() -> list[Path]:
     roots = ["duluan", "api", "crawlers", "streaming", "nlp"]
-    return sorted(p for r in roots for p in (REPO / r).rglob("*.py") if "__pycache__" not in p.parts)
+    return sorted(
+        p for r in roots for p in (REPO / r).rglob("*.py") if "__pycache__" not in p.parts
+    )
 
 
 def violations() -> list[str]:
@@ -80,8 +84,11 @@ def violations() -> list[str]:
 
 
 def test_every_module_belongs_to_a_layer() -> None:
-    stray = [str(p.relative_to(REPO)) for p in _sources()
-             if _package(_module_name(p)) is None and _module_name(p) != "duluan"]
+    stray = [
+        str(p.relative_to(REPO))
+        for p in _sources()
+        if _package(_module_name(p)) is None and _module_name(p) != "duluan"
+    ]
     assert stray == []
 
 

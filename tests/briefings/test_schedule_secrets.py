@@ -260,7 +260,6 @@ def test_callers_key_their_repositories_with_their_own_settings(
         assert repo.get_subscription(sub.id).targets[0].secret == SECRET  # type: ignore[union-attr]
 
 
-
 @pytest.mark.usefixtures("restore_logging")
 def test_cli_lists_schedules_with_secrets_masked(
     db: Path, watchlist: Watchlist, monkeypatch: pytest.MonkeyPatch

@@ -334,8 +334,15 @@ def test_distinctive_keywords_rank_concentrated_terms_first(store: Store) -> Non
             kws.append("ngập lụt")
         if voz:
             kws.append("đồng ý")  # filler stored by an older analysis: never ranked
-        posts.append(make_post(100 + i, f"bài {i}", source="voz" if voz else "vnexpress",
-                               hours=i, keywords=tuple(kws)))
+        posts.append(
+            make_post(
+                100 + i,
+                f"bài {i}",
+                source="voz" if voz else "vnexpress",
+                hours=i,
+                keywords=tuple(kws),
+            )
+        )
     store.upsert(posts)
     store.refresh()
     selection = SearchQuery(sources=["voz"])
@@ -344,14 +351,18 @@ def test_distinctive_keywords_rank_concentrated_terms_first(store: Store) -> Non
     assert [(s.term, s.count) for s in got] == [("ngập lụt", 8), ("mưa bão", 10)]
     assert got[0].score > 0 > got[1].score
     assert store.keyword_counts(SearchQuery(), ["ngập lụt", "mưa bão", "không có"]) == {
-        "ngập lụt": 10, "mưa bão": 60}
+        "ngập lụt": 10,
+        "mưa bão": 60,
+    }
     # a time window alone is compared with the whole store
     early = store.distinctive_keywords(SearchQuery(until=T0 + timedelta(hours=10)), 2)
     assert [s.term for s in early] == ["ngập lụt", "mưa bão"]
     # everything selected: nothing to stand out from, so scores are 0 and counts order
     everything = store.distinctive_keywords(SearchQuery(), 2)
     assert [(s.term, s.count, s.score) for s in everything] == [
-        ("mưa bão", 60, 0.0), ("ngập lụt", 10, 0.0)]
+        ("mưa bão", 60, 0.0),
+        ("ngập lụt", 10, 0.0),
+    ]
 
 
 def test_top_entities_count_posts_newest_first(store: Store) -> None:

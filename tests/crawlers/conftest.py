@@ -66,8 +66,14 @@ def run_spider(
         "LOG_LEVEL": "INFO",
         **(settings or {}),
     }
-    stats = crawl(name, start_urls=start_urls, overrides=overrides, output=output,
-                  spider_args=args, timeout=60)
+    stats = crawl(
+        name,
+        start_urls=start_urls,
+        overrides=overrides,
+        output=output,
+        spider_args=args,
+        timeout=60,
+    )
     assert stats["returncode"] == 0, stats.get("log_tail")
     lines = output.read_text("utf-8").splitlines() if output.exists() else []
     posts = [Post.from_json(line) for line in lines if line.strip()]

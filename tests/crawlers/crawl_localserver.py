@@ -67,8 +67,10 @@ class LocalServer:
     def _match(self, path: str, query: dict[str, str]) -> Route | None:
         with self._lock:
             candidates = [
-                r for r in self.routes
-                if r.path == path and all(query.get(k) == v for k, v in r.query.items())
+                r
+                for r in self.routes
+                if r.path == path
+                and all(query.get(k) == v for k, v in r.query.items())
                 and (r.times is None or r.times > 0)
             ]
             if not candidates:

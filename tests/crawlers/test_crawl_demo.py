@@ -26,10 +26,17 @@ def test_demo_crawl_through_runner(tmp_path: Path) -> None:
     try:
         out = tmp_path / "demo.jsonl"
         stats = crawl(
-            "vnexpress", start_urls=[f"{base}/rss/tin-moi-nhat.rss"], output=out, timeout=90,
-            overrides={"VNEXPRESS_API_BASE": base, "DULUAN_PUBLISH": False,
-                       "DULUAN_RECORD_HEALTH": False, "DULUAN_POLITE": False,
-                       "DULUAN_DATA_DIR": str(tmp_path / "var")},
+            "vnexpress",
+            start_urls=[f"{base}/rss/tin-moi-nhat.rss"],
+            output=out,
+            timeout=90,
+            overrides={
+                "VNEXPRESS_API_BASE": base,
+                "DULUAN_PUBLISH": False,
+                "DULUAN_RECORD_HEALTH": False,
+                "DULUAN_POLITE": False,
+                "DULUAN_DATA_DIR": str(tmp_path / "var"),
+            },
         )
     finally:
         server.shutdown()
@@ -42,8 +49,12 @@ def test_demo_crawl_through_runner(tmp_path: Path) -> None:
     assert all(p.created_at.utcoffset() is not None for p in posts)
     # every article files itself under a section (breadcrumb); comments carry their article's
     assert all(section_topic("vnexpress", p.section) for p in posts)
-    assert {section_topic("vnexpress", p.section) for p in posts} >= {"business", "society",
-                                                                     "sports", "science-tech"}
+    assert {section_topic("vnexpress", p.section) for p in posts} >= {
+        "business",
+        "society",
+        "sports",
+        "science-tech",
+    }
 
 
 def test_sources_yaml_and_durations() -> None:
@@ -74,7 +85,9 @@ def test_demo_site_has_history_a_planted_spike_and_keeps_publishing() -> None:
         recent_flood = sum(c.creation_time >= last_hour for c in flood.comments)
         recent_other = sum(
             c.creation_time >= last_hour
-            for a in site.articles if a is not flood for c in a.comments
+            for a in site.articles
+            if a is not flood
+            for c in a.comments
         )
         assert recent_flood >= 80 > recent_other, "the spike stands out in the last hour"
 

@@ -30,8 +30,13 @@ class MemoryBus(Bus):
         self.flushes = 0
         self.closed = False
 
-    def publish(self, topic: str, value: bytes, key: str | None = None,
-                headers: dict[str, str] | None = None) -> None:
+    def publish(
+        self,
+        topic: str,
+        value: bytes,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.messages.append((topic, key, value))
 
     def flush(self) -> None:
@@ -45,8 +50,13 @@ class MemoryBus(Bus):
 
 
 def post(n: int) -> Post:
-    return Post(id=f"vnexpress:comment:{n}", source="vnexpress", kind="comment",
-                text=f"bình luận {n}", created_at=datetime(2026, 11, 27, 9, 0, tzinfo=VN_TZ))
+    return Post(
+        id=f"vnexpress:comment:{n}",
+        source="vnexpress",
+        kind="comment",
+        text=f"bình luận {n}",
+        created_at=datetime(2026, 11, 27, 9, 0, tzinfo=VN_TZ),
+    )
 
 
 def test_dedup_pipeline_drops_second_copy() -> None:
@@ -66,10 +76,14 @@ def test_publish_pipeline_publishes_json_keyed_by_id(tmp_path: Path) -> None:
         pipe.process_item(post(n))
     pipe.close_spider()
     assert [(t, k) for t, k, _ in bus.messages] == [
-        ("posts.raw", f"vnexpress:comment:{n}") for n in range(3)]
+        ("posts.raw", f"vnexpress:comment:{n}") for n in range(3)
+    ]
     first = Post.from_json(bus.messages[0][2])
-    assert (first.id, first.text, first.created_at) == (post(0).id, "bình luận 0",
-                                                         post(0).created_at)
+    assert (first.id, first.text, first.created_at) == (
+        post(0).id,
+        "bình luận 0",
+        post(0).created_at,
+    )
     assert bus.flushes == 2 and bus.closed  # once after 2 items, once on close
 
 
@@ -84,8 +98,9 @@ def test_publish_pipeline_off_with_setting() -> None:
     assert made == [] and pipe.published == 0
 
 
-def test_health_extension_survives_a_broken_store(monkeypatch: pytest.MonkeyPatch,
-                                                  tmp_path: Path) -> None:
+def test_health_extension_survives_a_broken_store(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
 
     def broken(settings: Settings) -> None:
         raise RuntimeError("store is down")
@@ -132,7 +147,9 @@ def test_state_remembers_between_opens(tmp_path: Path) -> None:
 def test_text_helpers() -> None:
     assert html_to_text("<p>Xin&nbsp;chào</p><p>bạn <b>nhé</b></p>") == "Xin chào\nbạn nhé"
     assert split_reply_name('<span class="reply_name">@Lan Anh</span>:&nbsp;Đúng') == (
-        "Lan Anh", "Đúng")
+        "Lan Anh",
+        "Đúng",
+    )
     assert loads_json_or_jsonp('cb_1({"a": 1});') == {"a": 1}
     assert parse_time("2022-06-17T14:45:43+0700") == datetime(2022, 6, 17, 7, 45, 43, tzinfo=UTC)
     naive = parse_time("2026-11-27 08:00:00")
@@ -148,9 +165,16 @@ def test_crawl_publishes_to_embedded_bus(spider, server: LocalServer, tmp_path: 
 
     server.add_fixture("/a-4900001.html", "vnexpress/article_meta.html")
     server.add_fixture("/index/get", "vnexpress/comments_4900001_p2.json")
-    result = spider("vnexpress", tmp_path, start_urls=[f"{server.base}/a-4900001.html"],
-                    settings={"VNEXPRESS_API_BASE": server.base, "DULUAN_PUBLISH": True,
-                              "VNEXPRESS_PAGE_SIZE": 10})
+    result = spider(
+        "vnexpress",
+        tmp_path,
+        start_urls=[f"{server.base}/a-4900001.html"],
+        settings={
+            "VNEXPRESS_API_BASE": server.base,
+            "DULUAN_PUBLISH": True,
+            "VNEXPRESS_PAGE_SIZE": 10,
+        },
+    )
     assert result.stats["items"] == 3
     bus = EmbeddedBus.from_settings(Settings(data_dir=tmp_path / "var"))
     with bus, bus.consumer("posts.raw", "test") as consumer:

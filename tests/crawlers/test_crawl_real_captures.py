@@ -34,7 +34,7 @@ def test_vnexpress_real_comment_api(spider, server: LocalServer, tmp_path: Path)
 
     def comments(query: dict[str, str]) -> str:
         offset, limit = int(query["offset"]), int(query["limit"])
-        page = {**body["data"], "items": items[offset:offset + limit], "offset": offset}
+        page = {**body["data"], "items": items[offset : offset + limit], "offset": offset}
         return json.dumps({**body, "data": page}, ensure_ascii=False)
 
     def getreplay(query: dict[str, str]) -> str:
@@ -42,13 +42,18 @@ def test_vnexpress_real_comment_api(spider, server: LocalServer, tmp_path: Path)
             return json.dumps(replies, ensure_ascii=False)
         return json.dumps({"error": 0, "errorDescription": "", "data": {"items": []}})
 
-    page = (FIXTURES / "vnexpress/article_meta.html").read_text("utf-8").replace(
-        "4900001", "4219024")
+    page = (
+        (FIXTURES / "vnexpress/article_meta.html").read_text("utf-8").replace("4900001", "4219024")
+    )
     server.add("/thoi-su/bai-4219024.html", page)
     server.add("/index/get", comments, ctype="application/json")
     server.add("/index/getreplay", getreplay, ctype="application/json")
-    result = spider("vnexpress", tmp_path, start_urls=[f"{server.base}/thoi-su/bai-4219024.html"],
-                    settings={"VNEXPRESS_API_BASE": server.base})
+    result = spider(
+        "vnexpress",
+        tmp_path,
+        start_urls=[f"{server.base}/thoi-su/bai-4219024.html"],
+        settings={"VNEXPRESS_API_BASE": server.base},
+    )
 
     posts = result.by_id
     expected = {f"vnexpress:comment:{i['comment_id']}" for i in items}
@@ -82,29 +87,35 @@ def _voz_capture() -> list[dict[str, Any]]:
     return rows
 
 
-def _xenforo_page(rows: list[dict[str, Any]], page: int, pages: int, by_text: dict[str, str],
-                  thread: str) -> str:
+def _xenforo_page(
+    rows: list[dict[str, Any]], page: int, pages: int, by_text: dict[str, str], thread: str
+) -> str:
     """Render captured posts as XenForo 2 markup (quotes as blockquotes with data-source)."""
     from html import escape
 
-    nav = "".join(f'<li class="pageNav-page"><a href="{thread}page-{n}">{n}</a></li>'
-                  for n in range(1, pages + 1))
-    out = [f'<html><body><h1 class="p-title-value">Thảo luận</h1><ul class="pageNav-main">{nav}'
-           "</ul>"]
+    nav = "".join(
+        f'<li class="pageNav-page"><a href="{thread}page-{n}">{n}</a></li>'
+        for n in range(1, pages + 1)
+    )
+    out = [
+        f'<html><body><h1 class="p-title-value">Thảo luận</h1><ul class="pageNav-main">{nav}</ul>'
+    ]
     for row in rows:
         quote = ""
         topic = (row.get("Topic") or "").strip()
         if topic:
             source = by_text.get(topic)
             attr = f' data-source="post: {source.split("-")[1]}"' if source else ""
-            quote = (f'<blockquote class="bbCodeBlock bbCodeBlock--quote"{attr}>'
-                     f'<div class="bbCodeBlock-content">{escape(topic)}</div></blockquote>')
+            quote = (
+                f'<blockquote class="bbCodeBlock bbCodeBlock--quote"{attr}>'
+                f'<div class="bbCodeBlock-content">{escape(topic)}</div></blockquote>'
+            )
         out.append(
             f'<article class="message message--post" data-author="{escape(row["Author"])}" '
             f'data-content="{row["Id"]}"><div class="message-attribution-main">'
             f'<time class="u-dt" datetime="{row["Time"]}"></time></div>'
             f'<div class="message-userContent"><div class="bbWrapper">{quote}'
-            f'{escape(row["Content"] or "")}</div></div></article>'
+            f"{escape(row['Content'] or '')}</div></div></article>"
         )
     return "".join(out) + "</body></html>"
 
@@ -114,7 +125,7 @@ def test_voz_real_posts(spider, server: LocalServer, tmp_path: Path) -> None:
     ordered = sorted(rows.values(), key=lambda r: (r["Time"], r["Id"]))[:120]
     by_text = {(r["Content"] or "").strip(): r["Id"] for r in ordered}
     thread = "/t/thao-luan-co-phieu.800001/"
-    pages = [ordered[i:i + 40] for i in range(0, len(ordered), 40)]
+    pages = [ordered[i : i + 40] for i in range(0, len(ordered), 40)]
     for n, chunk in enumerate(pages, start=1):
         html = _xenforo_page(chunk, n, len(pages), by_text, thread)
         server.add(thread if n == 1 else f"{thread}page-{n}", html)
@@ -141,12 +152,21 @@ def test_youtube_real_comment_threads(spider, server: LocalServer, tmp_path: Pat
     capture = json.loads(path.read_text("utf-8"))
     vid = capture["items"][0]["snippet"]["videoId"]
     server.add("/commentThreads", path.read_text("utf-8"), ctype="application/json")
-    server.add("/commentThreads", '{"items": []}', ctype="application/json",
-               query={"pageToken": capture["nextPageToken"]})
-    result = spider("youtube", tmp_path, args={"video_ids": vid},
-                    settings={"YOUTUBE_API_BASE": server.base, "YOUTUBE_API_KEY": "k"})
-    expected = {f"youtube:comment:{i['snippet']['topLevelComment']['id']}"
-                for i in capture["items"]}
+    server.add(
+        "/commentThreads",
+        '{"items": []}',
+        ctype="application/json",
+        query={"pageToken": capture["nextPageToken"]},
+    )
+    result = spider(
+        "youtube",
+        tmp_path,
+        args={"video_ids": vid},
+        settings={"YOUTUBE_API_BASE": server.base, "YOUTUBE_API_KEY": "k"},
+    )
+    expected = {
+        f"youtube:comment:{i['snippet']['topLevelComment']['id']}" for i in capture["items"]
+    }
     assert set(result.by_id) == expected
     for item in capture["items"]:
         top = item["snippet"]["topLevelComment"]

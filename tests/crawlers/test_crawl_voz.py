@@ -22,12 +22,18 @@ def test_voz_threads_posts_quotes_paging(spider, server: LocalServer, tmp_path: 
     result = spider("voz", tmp_path, start_urls=[f"{server.base}/f/chuyen-tro-linh-tinh.17/"])
     posts = result.by_id
     assert sorted(posts) == [
-        "voz:post:9000002", "voz:post:9000003", "voz:post:9000004", "voz:post:9000005",
-        "voz:thread:700001", "voz:thread:700002",
+        "voz:post:9000002",
+        "voz:post:9000003",
+        "voz:post:9000004",
+        "voz:post:9000005",
+        "voz:thread:700001",
+        "voz:thread:700002",
     ]
     opener = posts["voz:thread:700001"]
     assert opener.kind == "thread" and opener.title == "Hỏi Giá vàng hôm nay lên hay xuống?"
-    assert opener.text == "Các thím cho hỏi giá vàng tuần này thế nào?\nEm định mua một chỉ để dành."
+    assert (
+        opener.text == "Các thím cho hỏi giá vàng tuần này thế nào?\nEm định mua một chỉ để dành."
+    )
     assert opener.author == "meo_con" and opener.parent_id is None
     assert opener.created_at.isoformat() == "2026-11-26T08:00:00+07:00"
     quoting = posts["voz:post:9000002"]
@@ -43,24 +49,35 @@ def test_voz_threads_posts_quotes_paging(spider, server: LocalServer, tmp_path: 
 
     # second run: listing unchanged -> no thread page is fetched
     server.hits.clear()
-    second = spider("voz", tmp_path, start_urls=[f"{server.base}/f/chuyen-tro-linh-tinh.17/"],
-                    run="second")
+    second = spider(
+        "voz", tmp_path, start_urls=[f"{server.base}/f/chuyen-tro-linh-tinh.17/"], run="second"
+    )
     assert second.posts == [] and server.count("/t/") == 0
 
     # a new page 3 appears: the thread is re-read from page 2 (the last seen), not page 1
-    forum = (FIXTURES / "voz/forum.html").read_text("utf-8").replace(
-        "2026-11-27T21:10:00+0700", "2026-11-28T07:00:00+0700")
+    forum = (
+        (FIXTURES / "voz/forum.html")
+        .read_text("utf-8")
+        .replace("2026-11-27T21:10:00+0700", "2026-11-28T07:00:00+0700")
+    )
     server.add("/f/chuyen-tro-linh-tinh.17/", forum)
-    page2 = (FIXTURES / "voz/thread_p2.html").read_text("utf-8").replace(
-        "</ul>", f'<li class="pageNav-page"><a href="{THREAD}page-3">3</a></li></ul>')
+    page2 = (
+        (FIXTURES / "voz/thread_p2.html")
+        .read_text("utf-8")
+        .replace("</ul>", f'<li class="pageNav-page"><a href="{THREAD}page-3">3</a></li></ul>')
+    )
     server.add(THREAD + "page-2", page2)
-    server.add(THREAD + "page-3", '<html><body><ul class="pageNav-main"><li class="pageNav-page">'
-               '<a href="#">3</a></li></ul><article class="message" data-author="moi_vao" '
-               'data-content="post-9000006"><time datetime="2026-11-28T07:00:00+0700"></time>'
-               '<div class="message-userContent"><div class="bbWrapper">Hôm nay giảm rồi.</div>'
-               "</div></article></body></html>")
+    server.add(
+        THREAD + "page-3",
+        '<html><body><ul class="pageNav-main"><li class="pageNav-page">'
+        '<a href="#">3</a></li></ul><article class="message" data-author="moi_vao" '
+        'data-content="post-9000006"><time datetime="2026-11-28T07:00:00+0700"></time>'
+        '<div class="message-userContent"><div class="bbWrapper">Hôm nay giảm rồi.</div>'
+        "</div></article></body></html>",
+    )
     server.hits.clear()
-    third = spider("voz", tmp_path, start_urls=[f"{server.base}/f/chuyen-tro-linh-tinh.17/"],
-                   run="third")
+    third = spider(
+        "voz", tmp_path, start_urls=[f"{server.base}/f/chuyen-tro-linh-tinh.17/"], run="third"
+    )
     assert sorted(third.by_id) == ["voz:post:9000006"]
     assert server.count(THREAD) == 2 and server.count("page-2") == 1  # page 2 and page 3 only

@@ -44,9 +44,23 @@ class Demo:
         env = {**os.environ, "DULUAN_DATA_DIR": str(data), "DULUAN_LOG_LEVEL": "WARNING"}
         self.port = port
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "duluan.cli", "demo", "--port", str(port),
-             "--publish-every", "2", "--crawl-every", "4"],
-            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "duluan.cli",
+                "demo",
+                "--port",
+                str(port),
+                "--publish-every",
+                "2",
+                "--crawl-every",
+                "4",
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -66,7 +80,9 @@ class Demo:
             if self.proc.poll() is not None:
                 break
             time.sleep(0.5)
-        raise AssertionError(f"no {pattern!r} in the demo's output:\n" + "\n".join(self.lines[-40:]))
+        raise AssertionError(
+            f"no {pattern!r} in the demo's output:\n" + "\n".join(self.lines[-40:])
+        )
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -160,13 +176,15 @@ def test_the_demo_stays_alive(demo: dict[str, Any], chromium_path: str) -> None:
         # a submission through the public form shows in Live, then in the results
         _submit_feedback(base, f"Góp ý: {marker}, xin xử lý sớm.")
         page.wait_for_function(
-            "m => document.querySelector('#live').innerText.includes(m)", arg=marker,
+            "m => document.querySelector('#live').innerText.includes(m)",
+            arg=marker,
             timeout=60_000,
         )
         page.fill("#q", f'"{marker}"')
         page.click("#search button[type=submit]")
         page.wait_for_function(
-            "m => document.querySelector('#hits').innerText.includes(m)", arg=marker,
+            "m => document.querySelector('#hits').innerText.includes(m)",
+            arg=marker,
             timeout=30_000,
         )
         page.fill("#q", "")
@@ -188,8 +206,19 @@ def test_the_demo_stays_alive(demo: dict[str, Any], chromium_path: str) -> None:
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), pdf.text[:300]
     (SHOTS / "demo-briefing.pdf").write_bytes(pdf.content)
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "1", str(SHOTS / "demo-briefing.pdf"),
-         str(SHOTS / "demo-briefing")],
-        check=True, timeout=60,
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "70",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            str(SHOTS / "demo-briefing.pdf"),
+            str(SHOTS / "demo-briefing"),
+        ],
+        check=True,
+        timeout=60,
     )
     assert list(SHOTS.glob("demo-briefing*.png"))

@@ -62,7 +62,10 @@ def test_phone_form_submission_reaches_the_api(
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    with ServerThread(stack["app"]) as server, TestClient(stack["app"], headers=key_headers(stack["app"])) as client:
+    with (
+        ServerThread(stack["app"]) as server,
+        TestClient(stack["app"], headers=key_headers(stack["app"])) as client,
+    ):
         r = client.post(
             "/v1/feedback/campaigns",
             json={

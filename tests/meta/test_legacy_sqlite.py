@@ -55,12 +55,25 @@ CREATE TABLE IF NOT EXISTS feedback_campaigns (
 """  # briefing_schedules / briefing_deliveries left out: a file may lack some tables
 
 PLAIN_KEY = "dlk_0a1b2c3d_" + "k" * 43
-WATCHLIST = {"id": "w1", "name": "giá xăng", "query": "xăng", "owner": None,
-             "created_at": "2026-11-01T00:00:00+00:00"}
+WATCHLIST = {
+    "id": "w1",
+    "name": "giá xăng",
+    "query": "xăng",
+    "owner": None,
+    "created_at": "2026-11-01T00:00:00+00:00",
+}
 SUBSCRIPTION = {
-    "id": "s1", "name": "xăng", "enabled": True, "created_at": "2026-11-01T00:00:00+00:00",
-    "targets": [{"type": "webhook", "url": "https://hooks.example/x?token=t",
-                 "secret": "plain-old-secret-0123456789"}],
+    "id": "s1",
+    "name": "xăng",
+    "enabled": True,
+    "created_at": "2026-11-01T00:00:00+00:00",
+    "targets": [
+        {
+            "type": "webhook",
+            "url": "https://hooks.example/x?token=t",
+            "secret": "plain-old-secret-0123456789",
+        }
+    ],
 }
 
 
@@ -79,8 +92,15 @@ def write_legacy_file(path: Path) -> None:
     conn.execute(
         "INSERT INTO alert_subscriptions (id, name, enabled, body, created_at, updated_at,"
         " last_fired_at) VALUES (?,?,?,?,?,?,?)",
-        ("s1", "xăng", 1, json.dumps(SUBSCRIPTION), SUBSCRIPTION["created_at"],
-         SUBSCRIPTION["created_at"], "2026-11-30T10:00:00+00:00"),
+        (
+            "s1",
+            "xăng",
+            1,
+            json.dumps(SUBSCRIPTION),
+            SUBSCRIPTION["created_at"],
+            SUBSCRIPTION["created_at"],
+            "2026-11-30T10:00:00+00:00",
+        ),
     )
     conn.execute(
         "INSERT INTO alert_deliveries (event_id, subscription_id, channel, target, status,"

@@ -142,9 +142,20 @@ def test_alert_subscriptions_with_sealed_secrets(db: MetaDB) -> None:
 def test_alert_events_deliveries_and_state(db: MetaDB) -> None:
     repo = AlertRepository(db, secret_key=KEY)
     events = [
-        AlertEvent(id=f"e{i}", subscription_id="s1", subscription_name="x", rule_type="spike",
-                   fired_at=NOW + timedelta(minutes=i), summary=f"spike {i}", direction="spike",
-                   window_start=NOW, window_end=NOW, metric="count", observed=9, threshold=3)
+        AlertEvent(
+            id=f"e{i}",
+            subscription_id="s1",
+            subscription_name="x",
+            rule_type="spike",
+            fired_at=NOW + timedelta(minutes=i),
+            summary=f"spike {i}",
+            direction="spike",
+            window_start=NOW,
+            window_end=NOW,
+            metric="count",
+            observed=9,
+            threshold=3,
+        )
         for i in range(3)
     ]
     for e in events:
@@ -154,11 +165,19 @@ def test_alert_events_deliveries_and_state(db: MetaDB) -> None:
     assert [e.id for e in repo.list_events(since=NOW + timedelta(minutes=1))] == ["e2", "e1"]
     assert repo.get_event("e1") == events[1] and repo.get_event("zz") is None
     ids = [
-        repo.record_delivery(DeliveryResult(
-            channel="webhook", target="hooks.example", status="delivered", attempts=1,
-            status_code=200, event_id="e0", subscription_id="s1", started_at=NOW,
-            finished_at=NOW,
-        ))
+        repo.record_delivery(
+            DeliveryResult(
+                channel="webhook",
+                target="hooks.example",
+                status="delivered",
+                attempts=1,
+                status_code=200,
+                event_id="e0",
+                subscription_id="s1",
+                started_at=NOW,
+                finished_at=NOW,
+            )
+        )
         for _ in range(2)
     ]
     assert ids[1] > ids[0] > 0
@@ -196,8 +215,13 @@ def test_racing_evaluators_claim_one_firing(db: MetaDB) -> None:
 
 def test_schedules(db: MetaDB) -> None:
     repo = ScheduleRepository(db, secret_key=KEY)
-    s = repo.save(Schedule(watchlist_id="w1", cadence="daily",
-                           targets=[WebhookTarget(url="https://h.example/b", secret="t" * 24)]))
+    s = repo.save(
+        Schedule(
+            watchlist_id="w1",
+            cadence="daily",
+            targets=[WebhookTarget(url="https://h.example/b", secret="t" * 24)],
+        )
+    )
     got = repo.get(s.id)
     assert got is not None and got.targets[0].secret == "t" * 24  # type: ignore[union-attr]
     assert "t" * 24 not in db.rows(sa.text("SELECT body FROM briefing_schedules"))[0][0]

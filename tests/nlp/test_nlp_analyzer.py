@@ -52,18 +52,31 @@ def test_order_and_versions(analyzer: Analyzer) -> None:
 @pytest.mark.parametrize(
     ("accented", "plain", "label"),
     [
-        ("Nhân viên phục vụ rất nhiệt tình, tôi rất hài lòng",
-         "nhan vien phuc vu rat nhiet tinh, toi rat hai long", "positive"),
-        ("Chất lượng quá tệ, không bao giờ mua lại nữa",
-         "chat luong qua te, khong bao gio mua lai nua", "negative"),
-        ("Giao hàng nhanh, đóng gói cẩn thận, sẽ ủng hộ tiếp",
-         "giao hang nhanh, dong goi can than, se ung ho tiep", "positive"),
-        ("Máy nóng kinh khủng, pin tụt rất nhanh, thất vọng",
-         "may nong kinh khung, pin tut rat nhanh, that vong", "negative"),
+        (
+            "Nhân viên phục vụ rất nhiệt tình, tôi rất hài lòng",
+            "nhan vien phuc vu rat nhiet tinh, toi rat hai long",
+            "positive",
+        ),
+        (
+            "Chất lượng quá tệ, không bao giờ mua lại nữa",
+            "chat luong qua te, khong bao gio mua lai nua",
+            "negative",
+        ),
+        (
+            "Giao hàng nhanh, đóng gói cẩn thận, sẽ ủng hộ tiếp",
+            "giao hang nhanh, dong goi can than, se ung ho tiep",
+            "positive",
+        ),
+        (
+            "Máy nóng kinh khủng, pin tụt rất nhanh, thất vọng",
+            "may nong kinh khung, pin tut rat nhanh, that vong",
+            "negative",
+        ),
     ],
 )
-def test_no_diacritics_same_sentiment(analyzer: Analyzer, accented: str, plain: str,
-                                      label: str) -> None:
+def test_no_diacritics_same_sentiment(
+    analyzer: Analyzer, accented: str, plain: str, label: str
+) -> None:
     a, b = analyzer.analyze([accented, plain])
     assert a.sentiment.label == label
     assert b.sentiment.label == label
@@ -105,10 +118,12 @@ def test_keywords_are_clean(analyzer: Analyzer) -> None:
 
 
 def test_toxicity_flags_insults(analyzer: Analyzer) -> None:
-    rude, polite = analyzer.analyze([
-        "Thằng ngu này câm mồm đi, đồ óc chó, loại mất dạy",
-        "Cảm ơn bài viết rất bổ ích, chúc tác giả sức khỏe",
-    ])
+    rude, polite = analyzer.analyze(
+        [
+            "Thằng ngu này câm mồm đi, đồ óc chó, loại mất dạy",
+            "Cảm ơn bài viết rất bổ ích, chúc tác giả sức khỏe",
+        ]
+    )
     assert rude.toxic.label is True
     assert polite.toxic.label is False
     assert rude.toxic.score > polite.toxic.score
@@ -147,7 +162,7 @@ def test_names_survive_segmentation_and_normalization(analyzer: Analyzer) -> Non
 
 
 def test_price_rises_read_as_bad_news_for_the_people_talking(analyzer: Analyzer) -> None:
-    """"giá" and "mạnh" are praise in product reviews; a price rise is not."""
+    """ "giá" and "mạnh" are praise in product reviews; a price rise is not."""
     from nlp.opinion import opinion_features
 
     assert "<lex_neg>" in opinion_features("giá xăng tăng mạnh")
@@ -155,15 +170,23 @@ def test_price_rises_read_as_bad_news_for_the_people_talking(analyzer: Analyzer)
     assert "<lex_pos>" in opinion_features("lãi suất giảm")
     assert "<lex_neg>" not in opinion_features("giá xăng không tăng")
     assert "<lex_neg>" not in opinion_features("giá trị căn nhà tăng")
-    got = analyzer.analyze(["Giá xăng tăng mạnh, người dân lo lắng",
-                            "Học phí lại tăng, sinh viên khổ", "Giá xăng giảm rồi, mừng quá"])
+    got = analyzer.analyze(
+        [
+            "Giá xăng tăng mạnh, người dân lo lắng",
+            "Học phí lại tăng, sinh viên khổ",
+            "Giá xăng giảm rồi, mừng quá",
+        ]
+    )
     assert [a.sentiment.label for a in got] == ["negative", "negative", "positive"]
 
 
 def test_organisations_written_the_vietnamese_way(analyzer: Analyzer) -> None:
     """Only the first syllable of each word is capitalised in "Ngân hàng Nhà nước"."""
-    texts = ["Hôm qua Bộ Y tế họp khẩn", "Ngân hàng Nhà nước điều chỉnh lãi suất",
-             "Bộ trưởng Bộ Giáo dục và Đào tạo Nguyễn Kim Sơn phát biểu"]
+    texts = [
+        "Hôm qua Bộ Y tế họp khẩn",
+        "Ngân hàng Nhà nước điều chỉnh lãi suất",
+        "Bộ trưởng Bộ Giáo dục và Đào tạo Nguyễn Kim Sơn phát biểu",
+    ]
     got = [[(e.text, e.type) for e in a.entities] for a in analyzer.analyze(texts)]
     assert got[0] == [("Bộ Y tế", "ORG")]
     assert got[1] == [("Ngân hàng Nhà nước", "ORG")]

@@ -16,12 +16,52 @@ from nlp.keywords import (
 )
 
 FILLER = [
-    "thầy", "nghe", "cười", "ba", "nhìn", "chuẩn", "đồng ý", "chán", "like", "khong tang",
-    "thế này", "tận", "nặng", "khắp nơi", "ok", "ko", "dc", "k", "haha", "hihi", "kkk", "hehe",
-    "=))", "mình", "bạn", "nhé", "ạ", "không tăng", "đẹp quá", "mọi người", "lol", "hí hí",
+    "thầy",
+    "nghe",
+    "cười",
+    "ba",
+    "nhìn",
+    "chuẩn",
+    "đồng ý",
+    "chán",
+    "like",
+    "khong tang",
+    "thế này",
+    "tận",
+    "nặng",
+    "khắp nơi",
+    "ok",
+    "ko",
+    "dc",
+    "k",
+    "haha",
+    "hihi",
+    "kkk",
+    "hehe",
+    "=))",
+    "mình",
+    "bạn",
+    "nhé",
+    "ạ",
+    "không tăng",
+    "đẹp quá",
+    "mọi người",
+    "lol",
+    "hí hí",
 ]
-TERMS = ["ngập lụt", "triều cường", "giá xăng", "học phí", "bão", "xăng", "iphone", "covid",
-         "không khí", "kho bạc", "cổ phiếu"]
+TERMS = [
+    "ngập lụt",
+    "triều cường",
+    "giá xăng",
+    "học phí",
+    "bão",
+    "xăng",
+    "iphone",
+    "covid",
+    "không khí",
+    "kho bạc",
+    "cổ phiếu",
+]
 
 
 @pytest.mark.parametrize("word", FILLER)
@@ -66,11 +106,13 @@ def analyzer() -> Analyzer:
 
 
 def test_analyzer_keywords_skip_chat_filler(analyzer: Analyzer) -> None:
-    got = analyzer.analyze([
-        "Haha thầy nói chuẩn quá, đồng ý luôn 😂",
-        "Triều cường dâng cao, ngập lụt khắp nơi thế này thì chịu sao nổi",
-        "ko dc đâu bạn ơi kkk like mạnh",
-    ])
+    got = analyzer.analyze(
+        [
+            "Haha thầy nói chuẩn quá, đồng ý luôn 😂",
+            "Triều cường dâng cao, ngập lụt khắp nơi thế này thì chịu sao nổi",
+            "ko dc đâu bạn ơi kkk like mạnh",
+        ]
+    )
     assert got[0].keywords == []
     assert {"triều cường", "ngập lụt"} <= set(got[1].keywords)
     assert not {"khắp nơi", "thế này"} & set(got[1].keywords)

@@ -45,8 +45,9 @@ def test_sentiment_and_topics_on_a_test_sample(analyzer: Analyzer) -> None:
     got = [a.sentiment.label for a in analyzer.analyze(vsfc.texts[:400])]
     assert f1_score(vsfc.labels["sentiment"][:400], got, average="macro") > 0.6
     victsd = load(DATA, "uit-victsd", "test")
-    topics = [a.topics[0].label if a.topics else "none"
-              for a in analyzer.analyze(victsd.texts[:400])]
+    topics = [
+        a.topics[0].label if a.topics else "none" for a in analyzer.analyze(victsd.texts[:400])
+    ]
     assert f1_score(victsd.labels["topic"][:400], topics, average="macro") > 0.6
 
 
@@ -58,8 +59,11 @@ def test_every_real_comment_label_finds_its_comment() -> None:
     """The labels (nlp/eval/real_labels.tsv) are keyed by a hash of text kept in ../shared."""
     from nlp.datasets import REAL, real_labels_file
 
-    keys = [line.split("\t")[1] for line in real_labels_file().read_text(encoding="utf-8")
-            .splitlines() if line.strip() and not line.startswith("#")]
+    keys = [
+        line.split("\t")[1]
+        for line in real_labels_file().read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
     got = load(DATA, REAL, "test")
     assert len(got) == len(keys) == len(set(keys)) > 300
     assert set(got.labels["sentiment"]) == {"positive", "neutral", "negative"}
@@ -70,9 +74,12 @@ def test_every_news_comment_label_finds_its_comment() -> None:
     from nlp.datasets import NEWS, news_label_files
 
     for split in ("train", "test"):
-        keys = [line.split("\t")[1] for path in news_label_files(split)
-                for line in path.read_text(encoding="utf-8").splitlines()
-                if line.strip() and not line.startswith("#")]
+        keys = [
+            line.split("\t")[1]
+            for path in news_label_files(split)
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
         got = load(DATA, NEWS, split)
         assert len(got) == len(keys) == len(set(keys)) > 300
     train = set(load(DATA, NEWS, "train").texts)

@@ -11,13 +11,9 @@ import pytest
 from nlp.shares import confusion_rates, corrected_share_dict, corrected_shares
 
 # P(predicted | true) shaped like the old model on unseen forum text: neutral mostly missed
-RATES = np.array([[0.78, 0.10, 0.12],
-                  [0.38, 0.32, 0.30],
-                  [0.15, 0.10, 0.75]])
+RATES = np.array([[0.78, 0.10, 0.12], [0.38, 0.32, 0.30], [0.15, 0.10, 0.75]])
 # a classifier that holds its neutral class
-BETTER = np.array([[0.75, 0.15, 0.10],
-                   [0.15, 0.65, 0.20],
-                   [0.08, 0.17, 0.75]])
+BETTER = np.array([[0.75, 0.15, 0.10], [0.15, 0.65, 0.20], [0.08, 0.17, 0.75]])
 
 
 def test_exact_counts_recover_the_true_shares() -> None:
@@ -32,7 +28,8 @@ def test_exact_counts_recover_the_true_shares() -> None:
 
 @pytest.mark.parametrize(("rates", "max_mae"), [(RATES, 0.07), (BETTER, 0.045)])
 def test_corrected_shares_are_close_and_intervals_cover_at_about_90_percent(
-        rates: np.ndarray, max_mae: float) -> None:
+    rates: np.ndarray, max_mae: float
+) -> None:
     rng = np.random.default_rng(7)
     trials, covered, errors, raw_errors = 150, 0, [], []
     cells = 0
@@ -78,8 +75,13 @@ def test_model_meta_reads_only_an_enabled_matrix(tmp_path: Path) -> None:
     from duluan.core.settings import Settings
     from nlp.model_meta import confusion_for, sentiment_confusion
 
-    meta = {"sentiment_confusion": {"enabled": True, "labels": ["negative", "neutral", "positive"],
-                                    "counts": (RATES * 100).tolist()}}
+    meta = {
+        "sentiment_confusion": {
+            "enabled": True,
+            "labels": ["negative", "neutral", "positive"],
+            "counts": (RATES * 100).tolist(),
+        }
+    }
     (tmp_path / "classical.json").write_text(json.dumps(meta), encoding="utf-8")
     found = sentiment_confusion(tmp_path)
     assert found is not None and found.shape == (3, 3)

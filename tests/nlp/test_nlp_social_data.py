@@ -33,8 +33,9 @@ def test_every_row_has_four_columns_and_known_labels() -> None:
 
 def test_challenge_texts_are_never_trained_on() -> None:
     challenge = {fold(t).lower() for t in read_tsv(challenge_file()).texts}
-    training = load(repo_data_dir(), SOCIAL, "train").texts + load(repo_data_dir(), SOCIAL,
-                                                                    "dev").texts
+    training = (
+        load(repo_data_dir(), SOCIAL, "train").texts + load(repo_data_dir(), SOCIAL, "dev").texts
+    )
     leaked = [t for t in training if fold(t).lower() in challenge]
     assert not leaked
 
@@ -55,6 +56,9 @@ def test_shipped_model_reads_unseen_social_comments(analyzer: Analyzer) -> None:
     assert f1_score(split.labels["sentiment"], sentiment, average="macro") >= 0.85
     toxic = ["toxic" if a.toxic.label else "clean" for a in got]
     assert f1_score(split.labels["toxic"], toxic, pos_label="toxic") >= 0.6
-    pairs = [(t, a.topics[0].label if a.topics else "-")
-             for t, a in zip(split.labels["topic"], got, strict=True) if t != "-"]
+    pairs = [
+        (t, a.topics[0].label if a.topics else "-")
+        for t, a in zip(split.labels["topic"], got, strict=True)
+        if t != "-"
+    ]
     assert sum(t == p for t, p in pairs) / len(pairs) >= 0.7

@@ -26,8 +26,7 @@ def test_contentless_comments_get_no_topic(analyzer: Analyzer) -> None:
     texts = load(repo_data_dir(), CONTENTLESS, "test").texts
     got = analyzer.analyze(texts)
     quiet = [t for t, a in zip(texts, got, strict=True) if not a.topics]
-    assert len(quiet) >= 0.8 * len(texts), [t for t, a in zip(texts, got, strict=True)
-                                            if a.topics]
+    assert len(quiet) >= 0.8 * len(texts), [t for t, a in zip(texts, got, strict=True) if a.topics]
     for text in ("Haha, y chang mình.", "Mình thấy khác đấy."):
         a = analyzer.analyze([text])[0]
         assert a.topics == [] and a.topic_source is None, a.topics
@@ -44,6 +43,8 @@ def test_topical_comments_and_articles_keep_their_topic(analyzer: Analyzer) -> N
         assert a.topics and a.topics[0].label == want and a.topic_source == "text", a.topics
     articles = load(repo_data_dir(), ARTICLES, "test")
     got = analyzer.analyze(articles.texts)
-    right = sum(bool(a.topics) and a.topics[0].label == want
-                for a, want in zip(got, articles.labels["topic"], strict=True))
+    right = sum(
+        bool(a.topics) and a.topics[0].label == want
+        for a, want in zip(got, articles.labels["topic"], strict=True)
+    )
     assert right >= 0.75 * len(got)  # shipped model: see MODEL_CARD.md

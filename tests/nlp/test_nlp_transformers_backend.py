@@ -13,7 +13,9 @@ from nlp.backends.transformers import map_labels
 
 def test_label_mapping() -> None:
     assert map_labels({0: "NEG", 1: "NEU", 2: "POS"}) == (
-        "sentiment", ["negative", "neutral", "positive"])
+        "sentiment",
+        ["negative", "neutral", "positive"],
+    )
     assert map_labels({0: "clean", 1: "toxic"})[0] == "toxic"
     assert map_labels({0: "ThoiSu", 1: "TheThao"}) == ("topic", ["society", "sports"])
     with pytest.raises(ValueError):
@@ -45,9 +47,15 @@ def _tiny_checkpoint(path: Path, id2label: dict[int, str], favour: int) -> Path:
     (path / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
     tokenizer = transformers.BertTokenizerFast(vocab_file=str(path / "vocab.txt"))
     config = transformers.BertConfig(
-        vocab_size=len(vocab), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-        intermediate_size=32, max_position_embeddings=64, num_labels=len(id2label),
-        id2label=id2label, label2id={v: k for k, v in id2label.items()},
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+        num_labels=len(id2label),
+        id2label=id2label,
+        label2id={v: k for k, v in id2label.items()},
     )
     model = transformers.BertForSequenceClassification(config)
     with torch.no_grad():
@@ -65,10 +73,10 @@ def test_tiny_bert_replaces_the_sentiment_head(tmp_path: Path) -> None:
 
     texts = ["sản phẩm tốt quá", "hàng chán", "", "giao nhanh " * 200, "Sản phẩm tốt 😍"]
     for favour, want in ((0, "negative"), (2, "positive")):
-        ckpt = _tiny_checkpoint(tmp_path / f"sent{favour}", {0: "NEG", 1: "NEU", 2: "POS"},
-                                favour)
-        analyzer = Analyzer.load(Settings(nlp_backend="transformers",
-                                          nlp_transformers_model=str(ckpt)))
+        ckpt = _tiny_checkpoint(tmp_path / f"sent{favour}", {0: "NEG", 1: "NEU", 2: "POS"}, favour)
+        analyzer = Analyzer.load(
+            Settings(nlp_backend="transformers", nlp_transformers_model=str(ckpt))
+        )
         results = analyzer.analyze(texts)
         assert len(results) == len(texts)
         assert results[0].model_versions["backend"] == "transformers"
@@ -84,8 +92,7 @@ def test_tiny_bert_toxicity_checkpoint_maps_to_the_toxic_flag(tmp_path: Path) ->
     from nlp import Analyzer
 
     ckpt = _tiny_checkpoint(tmp_path / "tox", {0: "clean", 1: "toxic"}, 1)
-    analyzer = Analyzer.load(Settings(nlp_backend="transformers",
-                                      nlp_transformers_model=str(ckpt)))
+    analyzer = Analyzer.load(Settings(nlp_backend="transformers", nlp_transformers_model=str(ckpt)))
     got = analyzer.analyze(["hàng đẹp giao nhanh", "sản phẩm tốt"])
     assert all(r.toxic.label and r.toxic.score > 0.99 for r in got)
     assert {r.sentiment.label for r in got} == {"positive"}  # sentiment stays classical
@@ -97,8 +104,16 @@ def test_the_classical_path_never_imports_torch() -> None:
     import subprocess
     import sys
 
-    code = ("import sys; from nlp import Analyzer; Analyzer.load().analyze(['Hàng tốt']); "
-            "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=Path(__file__).resolve().parents[2], timeout=120)
+    code = (
+        "import sys; from nlp import Analyzer; Analyzer.load().analyze(['Hàng tốt']); "
+        "print(sorted(m for m in ('torch', 'transformers') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=120,
+    )
     assert out.stdout.strip().splitlines()[-1] == "[]"

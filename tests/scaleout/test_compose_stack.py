@@ -56,8 +56,13 @@ def test_compose_file_validates_with_docker_compose() -> None:
         if os.environ.get("DULUAN_REQUIRE_SERVICES") == "1":
             pytest.fail("docker-compose is missing; scripts/install_system_deps.sh installs it")
         pytest.skip("docker-compose (Debian package) is not installed")
-    proc = subprocess.run([tool, "-f", str(COMPOSE), "config", "-q"], capture_output=True,
-                          text=True, timeout=60, check=False)
+    proc = subprocess.run(
+        [tool, "-f", str(COMPOSE), "config", "-q"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
 
 
@@ -91,8 +96,11 @@ def test_compose_environment_is_valid_settings() -> None:
 
 def test_dockerfile_copies_every_package_the_app_imports() -> None:
     dockerfile = (REPO_ROOT / "Dockerfile").read_text(encoding="utf-8")
-    packages = [p.name for p in REPO_ROOT.iterdir()
-                if (p / "__init__.py").is_file() and p.name not in {"tests", "bench"}]
+    packages = [
+        p.name
+        for p in REPO_ROOT.iterdir()
+        if (p / "__init__.py").is_file() and p.name not in {"tests", "bench"}
+    ]
     missing = [p for p in packages if f"COPY {p} ./{p}" not in dockerfile]
     assert not missing, f"Dockerfile does not copy {missing}"
 
@@ -118,19 +126,21 @@ def compose_env(
     suffix = uuid.uuid4().hex[:8]
     env = {k: v for k, v in os.environ.items() if not k.startswith("DULUAN_")}
     env.update(_app_env())
-    env.update({
-        "DULUAN_KAFKA_BOOTSTRAP": bootstrap,
-        "DULUAN_ELASTICSEARCH_URL": es_url,
-        "DULUAN_ELASTICSEARCH_INDEX": f"compose-{suffix}",
-        "DULUAN_RAW_TOPIC": f"compose.raw.{suffix}",
-        "DULUAN_ENRICHED_TOPIC": f"compose.enriched.{suffix}",
-        "DULUAN_DEAD_LETTER_TOPIC": f"compose.dead.{suffix}",
-        "DULUAN_KAFKA_PARTITIONS": "2",
-        "DULUAN_DATA_DIR": str(tmp_path / "data"),
-        "DULUAN_META_URL": pg_database,
-        "DULUAN_SOURCES_FILE": str(REPO_ROOT / "crawlers" / "sources.example.yaml"),
-        "DULUAN_LOG_FORMAT": "console",
-    })
+    env.update(
+        {
+            "DULUAN_KAFKA_BOOTSTRAP": bootstrap,
+            "DULUAN_ELASTICSEARCH_URL": es_url,
+            "DULUAN_ELASTICSEARCH_INDEX": f"compose-{suffix}",
+            "DULUAN_RAW_TOPIC": f"compose.raw.{suffix}",
+            "DULUAN_ENRICHED_TOPIC": f"compose.enriched.{suffix}",
+            "DULUAN_DEAD_LETTER_TOPIC": f"compose.dead.{suffix}",
+            "DULUAN_KAFKA_PARTITIONS": "2",
+            "DULUAN_DATA_DIR": str(tmp_path / "data"),
+            "DULUAN_META_URL": pg_database,
+            "DULUAN_SOURCES_FILE": str(REPO_ROOT / "crawlers" / "sources.example.yaml"),
+            "DULUAN_LOG_FORMAT": "console",
+        }
+    )
     yield env
     store = ElasticsearchStore(es_url, env["DULUAN_ELASTICSEARCH_INDEX"])
     try:
@@ -140,7 +150,8 @@ def compose_env(
 
 
 def test_compose_pipeline_services_ingest_and_serve_on_real_kafka_and_elasticsearch(
-    compose_env: dict[str, str], tmp_path: Path,
+    compose_env: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     """nlp-worker, indexer and api started with their compose commands: posts become searchable."""
     port = _free_port()
@@ -150,13 +161,20 @@ def test_compose_pipeline_services_ingest_and_serve_on_real_kafka_and_elasticsea
     procs: dict[str, subprocess.Popen[bytes]] = {}
     logs: dict[str, Path] = {}
     try:
-        for name, cmd in (("nlp-worker", _command("nlp-worker")), ("indexer", _command("indexer")),
-                          ("api", api_cmd)):
+        for name, cmd in (
+            ("nlp-worker", _command("nlp-worker")),
+            ("indexer", _command("indexer")),
+            ("api", api_cmd),
+        ):
             logs[name] = tmp_path / f"{name}.log"
             with logs[name].open("wb") as out:
-                procs[name] = subprocess.Popen([sys.executable, "-m", "duluan.cli", *cmd],
-                                               cwd=REPO_ROOT, env=compose_env, stdout=out,
-                                               stderr=subprocess.STDOUT)
+                procs[name] = subprocess.Popen(
+                    [sys.executable, "-m", "duluan.cli", *cmd],
+                    cwd=REPO_ROOT,
+                    env=compose_env,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                )
         settings = Settings(kafka_bootstrap=compose_env["DULUAN_KAFKA_BOOTSTRAP"])
         bus = KafkaBus.from_settings(settings)
         posts = make_posts(40)
@@ -179,8 +197,10 @@ def test_compose_pipeline_services_ingest_and_serve_on_real_kafka_and_elasticsea
         wait_until(all_searchable, 180, interval=1.0, what="the compose services to index 40 posts")
         hits = httpx.get(f"{base}/v1/search", params={"q": "xang", "limit": 100}).json()["hits"]
         assert {h["post"]["id"] for h in hits} == {p.id for p in posts}
-        assert all(h["post"]["analysis"]["sentiment"]["label"] in {"positive", "neutral", "negative"}
-                   for h in hits)
+        assert all(
+            h["post"]["analysis"]["sentiment"]["label"] in {"positive", "neutral", "negative"}
+            for h in hits
+        )
         assert httpx.get(f"{base}/readyz", timeout=10).status_code == 200
     finally:
         for proc in procs.values():
@@ -195,4 +215,6 @@ def test_compose_pipeline_services_ingest_and_serve_on_real_kafka_and_elasticsea
     for name, proc in procs.items():
         # uvicorn re-raises SIGTERM after its graceful shutdown, so the API exits "by SIGTERM"
         ok = {0, -signal.SIGTERM} if name == "api" else {0}
-        assert proc.returncode in ok, f"{name} did not stop cleanly:\n{logs[name].read_text()[-3000:]}"
+        assert proc.returncode in ok, (
+            f"{name} did not stop cleanly:\n{logs[name].read_text()[-3000:]}"
+        )

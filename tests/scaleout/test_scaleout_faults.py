@@ -250,6 +250,7 @@ def test_two_nlp_workers_share_partitions_and_process_each_post_once(stack: Stac
     a = NlpWorker(KafkaBus.from_settings(s), s, analyze=recorder("a"))
     b = NlpWorker(KafkaBus.from_settings(s), s, analyze=recorder("b"))
     posts = make_posts(800)
+
     def assigned(worker: NlpWorker) -> int:
         consumer = getattr(worker, "_consumer", None)
         kafka = getattr(consumer, "_consumer", None)

@@ -40,30 +40,39 @@ FLOOD_QUERY = 'ngập OR "triều cường"'
 def replica_env(settings: Settings, data_dir: Path) -> dict[str, str]:
     """The environment of one replica: shared services and database, its own data dir."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DULUAN_")}
-    env.update({
-        "DULUAN_BUS": "kafka",
-        "DULUAN_STORE": "elasticsearch",
-        "DULUAN_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
-        "DULUAN_RAW_TOPIC": settings.raw_topic,
-        "DULUAN_ENRICHED_TOPIC": settings.enriched_topic,
-        "DULUAN_DEAD_LETTER_TOPIC": settings.dead_letter_topic,
-        "DULUAN_ELASTICSEARCH_URL": settings.elasticsearch_url,
-        "DULUAN_ELASTICSEARCH_INDEX": settings.elasticsearch_index,
-        "DULUAN_META_URL": settings.meta_url or "",
-        "DULUAN_SECRET_KEY": KEY,
-        "DULUAN_API_KEY_PEPPER": PEPPER,
-        "DULUAN_ALERTS_ALLOW_PRIVATE_TARGETS": "true",
-        "DULUAN_DATA_DIR": str(data_dir),
-        "DULUAN_LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    })
+    env.update(
+        {
+            "DULUAN_BUS": "kafka",
+            "DULUAN_STORE": "elasticsearch",
+            "DULUAN_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+            "DULUAN_RAW_TOPIC": settings.raw_topic,
+            "DULUAN_ENRICHED_TOPIC": settings.enriched_topic,
+            "DULUAN_DEAD_LETTER_TOPIC": settings.dead_letter_topic,
+            "DULUAN_ELASTICSEARCH_URL": settings.elasticsearch_url,
+            "DULUAN_ELASTICSEARCH_INDEX": settings.elasticsearch_index,
+            "DULUAN_META_URL": settings.meta_url or "",
+            "DULUAN_SECRET_KEY": KEY,
+            "DULUAN_API_KEY_PEPPER": PEPPER,
+            "DULUAN_ALERTS_ALLOW_PRIVATE_TARGETS": "true",
+            "DULUAN_DATA_DIR": str(data_dir),
+            "DULUAN_LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     return env
 
 
-def duluan(*args: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def duluan(
+    *args: str, env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "duluan.cli", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=timeout, check=False,
+        [sys.executable, "-m", "duluan.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -77,7 +86,10 @@ def start_api(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "duluan.cli", "api", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     return proc, f"http://127.0.0.1:{port}"
 
@@ -106,15 +118,21 @@ def test_two_replicas_of_everything_share_one_metadata_database(
     try:
         # -- two crawlers on the same source, at the same time: each post published once
         overrides: dict[str, object] = {
-            "VNEXPRESS_API_BASE": site.base_url, "DULUAN_POLITE": False,
+            "VNEXPRESS_API_BASE": site.base_url,
+            "DULUAN_POLITE": False,
         }
         results: list[dict[str, Any]] = []
 
         def crawl_as(env: dict[str, str]) -> None:
-            results.append(crawl(
-                "vnexpress", start_urls=[f"{site.base_url}/rss/tin-moi-nhat.rss"],
-                overrides=overrides, env=env, timeout=300,
-            ))
+            results.append(
+                crawl(
+                    "vnexpress",
+                    start_urls=[f"{site.base_url}/rss/tin-moi-nhat.rss"],
+                    overrides=overrides,
+                    env=env,
+                    timeout=300,
+                )
+            )
 
         threads = [threading.Thread(target=crawl_as, args=(env,)) for env in (env_a, env_b)]
         for t in threads:
@@ -125,8 +143,13 @@ def test_two_replicas_of_everything_share_one_metadata_database(
         published = sum(int(r.get("items", 0)) for r in results)
         assert published > 400, results
         assert min(int(r.get("items", 0)) for r in results) == 0, results  # skipped or caught up
-        again = crawl("vnexpress", start_urls=[f"{site.base_url}/rss/tin-moi-nhat.rss"],
-                      overrides=overrides, env=env_b, timeout=300)
+        again = crawl(
+            "vnexpress",
+            start_urls=[f"{site.base_url}/rss/tin-moi-nhat.rss"],
+            overrides=overrides,
+            env=env_b,
+            timeout=300,
+        )
         assert again["items"] == 0, again  # replica b continues from the shared memory
         messages = read_all(bus, settings.raw_topic, want=published)
         ids = Counter(Post.from_json(m.value).id for m in messages)
@@ -141,16 +164,25 @@ def test_two_replicas_of_everything_share_one_metadata_database(
 
         # -- two alert evaluators: the planted spike fires once, delivered once
         repo = AlertRepository(pg_database, secret_key=KEY)
-        sub = repo.save_subscription(Subscription(
-            name="Ngập lụt tăng đột biến", query=AlertQuery(q=FLOOD_QUERY),
-            rule=VolumeRule(direction="spike"), window_s=3600, min_volume=10,
-            targets=[WebhookTarget(url=f"{site.base_url}/hooks/alerts", secret="s" * 32)],
-        ))
+        sub = repo.save_subscription(
+            Subscription(
+                name="Ngập lụt tăng đột biến",
+                query=AlertQuery(q=FLOOD_QUERY),
+                rule=VolumeRule(direction="spike"),
+                window_s=3600,
+                min_volume=10,
+                targets=[WebhookTarget(url=f"{site.base_url}/hooks/alerts", secret="s" * 32)],
+            )
+        )
         assert explain(sub, store, utcnow()).status == "fired"
         evaluators = [
             subprocess.Popen(
-                [sys.executable, "-m", "duluan.cli", "alerts", "--once"], cwd=ROOT, env=env,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                [sys.executable, "-m", "duluan.cli", "alerts", "--once"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
             )
             for env in (env_a, env_b)
         ]
@@ -175,13 +207,21 @@ def test_two_replicas_of_everything_share_one_metadata_database(
         assert httpx.get(f"{url_b}/v1/alerts", timeout=10).status_code == 401
         listed = httpx.get(f"{url_b}/v1/alerts", headers=auth, timeout=10)
         assert listed.status_code == 200 and sub.id in listed.text
-        created = httpx.post(f"{url_b}/v1/watchlists", headers=auth, timeout=10,
-                             json={"name": "ngập lụt", "query": FLOOD_QUERY})
+        created = httpx.post(
+            f"{url_b}/v1/watchlists",
+            headers=auth,
+            timeout=10,
+            json={"name": "ngập lụt", "query": FLOOD_QUERY},
+        )
         assert created.status_code == 201, created.text
         seen = httpx.get(f"{url_a}/v1/watchlists", headers=auth, timeout=10).json()
         assert [w["name"] for w in seen["items"]] == ["ngập lụt"]
-        opened = httpx.post(f"{url_a}/v1/feedback/campaigns", headers=auth, timeout=10,
-                            json={"slug": "ngap-lut", "title": "Góp ý ngập lụt"})
+        opened = httpx.post(
+            f"{url_a}/v1/feedback/campaigns",
+            headers=auth,
+            timeout=10,
+            json={"slug": "ngap-lut", "title": "Góp ý ngập lụt"},
+        )
         assert opened.status_code == 201, opened.text
         assert httpx.get(f"{url_b}/f/ngap-lut", timeout=10).status_code == 200
     finally:

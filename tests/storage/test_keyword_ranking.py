@@ -19,7 +19,8 @@ def test_log_odds_matches_monroe_by_hand() -> None:
     delta, sigma = log_odds(30, 100, 60, 1000, prior=100)
     alpha = 100 * 60.5 / 1001
     want = math.log((30 + alpha) / (100 + 100 - 30 - alpha)) - math.log(
-        (30 + alpha) / (900 + 100 - 30 - alpha))
+        (30 + alpha) / (900 + 100 - 30 - alpha)
+    )
     assert delta == pytest.approx(want)
     assert sigma == pytest.approx(math.sqrt(2 / (30 + alpha)))
 
@@ -74,8 +75,13 @@ def test_demo_flood_spike_tops_the_keywords(tmp_path: Path) -> None:
         walk(a.comments)
     analyses = Analyzer.load().analyze([c.content for c in comments])
     posts = [
-        Post(id=f"vnexpress:comment:{c.comment_id}", source="vnexpress", text=c.content,
-             created_at=datetime.fromtimestamp(c.creation_time, UTC), analysis=an)
+        Post(
+            id=f"vnexpress:comment:{c.comment_id}",
+            source="vnexpress",
+            text=c.content,
+            created_at=datetime.fromtimestamp(c.creation_time, UTC),
+            analysis=an,
+        )
         for c, an in zip(comments, analyses, strict=True)
     ]
     store = SQLiteStore(tmp_path / "store.db")

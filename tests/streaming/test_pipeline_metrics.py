@@ -27,8 +27,12 @@ def test_nlp_child_and_indexer_show_in_this_process_metrics(tmp_path: Path) -> N
     try:
         with make_bus(settings) as bus:
             for i in range(40):
-                post = Post(id=f"t:{i}", source="t", text=f"Giá xăng lại tăng lần {i}",
-                            created_at=datetime(2026, 11, 1, tzinfo=UTC))
+                post = Post(
+                    id=f"t:{i}",
+                    source="t",
+                    text=f"Giá xăng lại tăng lần {i}",
+                    created_at=datetime(2026, 11, 1, tzinfo=UTC),
+                )
                 bus.publish(settings.raw_topic, post.to_json(), key=post.id)
             bus.flush()
         assert pipeline.wait_drained(timeout=120)

@@ -168,11 +168,23 @@ def test_stop_event_finishes_the_batch_and_commits(settings: Settings) -> None:
 def test_comments_inherit_their_article_section_topic(settings: Settings) -> None:
     """The worker adds context: an article's section is its topic; its comments inherit it."""
     bus = EmbeddedBus(settings.resolved_bus_path)
-    article = Post(id="vnexpress:article:1", source="vnexpress", kind="article",
-                   thread_id="vnexpress:article:1", section="kinh-doanh", text="Giá vàng tăng",
-                   created_at=datetime(2026, 11, 1, tzinfo=UTC))
-    comment = article.model_copy(update={"id": "vnexpress:comment:2", "kind": "comment",
-                                         "parent_id": article.id, "text": "Haha, y chang mình."})
+    article = Post(
+        id="vnexpress:article:1",
+        source="vnexpress",
+        kind="article",
+        thread_id="vnexpress:article:1",
+        section="kinh-doanh",
+        text="Giá vàng tăng",
+        created_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    comment = article.model_copy(
+        update={
+            "id": "vnexpress:comment:2",
+            "kind": "comment",
+            "parent_id": article.id,
+            "text": "Haha, y chang mình.",
+        }
+    )
     loose = post(3)  # no section: whatever the text says (here nothing)
     bus.publish_many(settings.raw_topic, [(p.id, p.to_json()) for p in (article, comment, loose)])
     store = SQLiteStore(settings.resolved_store_path)

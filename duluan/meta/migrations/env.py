@@ -28,7 +28,10 @@ def run_migrations_offline() -> None:
     """Emit SQL for review (`alembic upgrade --sql`)."""
     url = _url()
     context.configure(
-        url=url, target_metadata=metadata, literal_binds=True, render_as_batch=url.startswith("sqlite")
+        url=url,
+        target_metadata=metadata,
+        literal_binds=True,
+        render_as_batch=url.startswith("sqlite"),
     )
     with context.begin_transaction():
         context.run_migrations()

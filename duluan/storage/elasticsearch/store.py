@@ -782,7 +782,9 @@ class ElasticsearchStore(Store):
                 query,
                 {"v": {"terms": {"field": "keywords", "include": chunk, "size": len(chunk)}}},
             )
-            out.update((b["key"], int(b["doc_count"])) for b in aggs.get("v", {}).get("buckets", []))
+            out.update(
+                (b["key"], int(b["doc_count"])) for b in aggs.get("v", {}).get("buckets", [])
+            )
         return out
 
     def top_entities(

@@ -58,14 +58,18 @@ class TopNMixin(TimelinesMixin):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
             if is_everything(query):
-                sql = (f"SELECT keyword, COUNT(*) FROM post_keywords WHERE keyword IN ({marks})"
-                       " GROUP BY keyword")
+                sql = (
+                    f"SELECT keyword, COUNT(*) FROM post_keywords WHERE keyword IN ({marks})"
+                    " GROUP BY keyword"
+                )
                 params: list[Any] = list(chunk)
             else:
                 sub, sub_params, _ = self._matching(query)
                 # `+keyword`: walk the matching posts' rows, not every post of each term
-                sql = (f"SELECT keyword, COUNT(*) FROM post_keywords WHERE +keyword IN ({marks})"
-                       f" AND post IN ({sub}) GROUP BY keyword")
+                sql = (
+                    f"SELECT keyword, COUNT(*) FROM post_keywords WHERE +keyword IN ({marks})"
+                    f" AND post IN ({sub}) GROUP BY keyword"
+                )
                 params = [*chunk, *sub_params]
             out.update((str(r[0]), int(r[1])) for r in self._r.execute(sql, params))
         return out
