@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
+from nlp.lexicon import TOPIC_NAMES
+
 Lang = Literal["vi", "en"]
 LANGS: tuple[Lang, ...] = ("vi", "en")
 
@@ -20,19 +22,6 @@ _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oc
 SENTIMENT_NAMES = {
     "vi": {"negative": "tiêu cực", "neutral": "trung lập", "positive": "tích cực"},
     "en": {"negative": "negative", "neutral": "neutral", "positive": "positive"},
-}
-
-TOPIC_NAMES_VI = {
-    "business": "kinh doanh",
-    "education": "giáo dục",
-    "entertainment": "giải trí",
-    "health": "sức khỏe",
-    "law": "pháp luật",
-    "science-tech": "khoa học – công nghệ",
-    "society": "xã hội",
-    "sports": "thể thao",
-    "vehicles": "xe cộ",
-    "world": "thế giới",
 }
 
 TEXT: dict[str, dict[Lang, str]] = {
@@ -197,4 +186,5 @@ def sentiment_name(label: str, lang: Lang) -> str:
 
 
 def topic_name(label: str, lang: Lang) -> str:
-    return TOPIC_NAMES_VI.get(label, label) if lang == "vi" else label.replace("-", " & ")
+    """The dashboard's name for a topic (nlp.lexicon), so a briefing and the screen agree."""
+    return TOPIC_NAMES.get(label, {}).get(lang, label)
