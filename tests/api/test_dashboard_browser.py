@@ -18,7 +18,7 @@ from duluan.alerts.models import Subscription
 from duluan.alerts.repository import AlertRepository
 from duluan.core.models import Analysis, Post, Scored, Sentiment
 from duluan.core.settings import Settings
-from duluan.storage.base import SourceRun
+from duluan.meta.source_runs import SourceRun, SourceRunRepository
 from duluan.storage.sqlite.store import SQLiteStore
 from tests.api.conftest import background, key_headers, make_post
 from tests.conftest import CHROMIUM_ARGS, REPO_ROOT, ServerThread
@@ -116,10 +116,18 @@ def test_dashboard_loads_searches_draws_trends_and_live(tmp_path: Path, chromium
         page.select_option("#sentiment", "negative")
         page.click("button.go")
         page.wait_for_function("document.getElementById('total').textContent === '20'")
+        # the live panel follows the query: the old view's post goes, a matching one comes in
+        page.wait_for_function("document.querySelectorAll('#live .item').length === 0")
+        page.wait_for_function("document.getElementById('live-dot').classList.contains('on')")
+        store.upsert(
+            [make_post(["xăng", "lại", "tăng"], at=datetime.now(UTC), sentiment="negative")]
+        )
+        page.wait_for_selector("#live .item", timeout=10_000)
+        assert "xăng lại tăng" in page.locator("#live .item").first.inner_text()
         page.click("#lang")
         assert page.locator("button.go").inner_text() == "Search"
         page.wait_for_function("document.querySelector('#trends').textContent.includes('Nothing')")
-        assert "Neutral" in page.locator("#live .item").first.inner_text()
+        assert "Negative" in page.locator("#live .item").first.inner_text()
         page.wait_for_function(
             "document.querySelector('#topics tbody').textContent.includes('Business')"
         )
@@ -222,7 +230,8 @@ def test_dashboard_watchlists_open_a_view_and_compare_share_of_voice(
     store = SQLiteStore(tmp_path / "dash.db")
     store.upsert(corpus())
     now = datetime.now(UTC)  # a third source whose crawler fails and has no posts
-    store.record_source_run(SourceRun("tinhte", now, now, items=0, errors=3, ok=False))
+    with SourceRunRepository(store.path) as runs:
+        runs.record(SourceRun("tinhte", now, now, items=0, errors=3, ok=False))
     app = create_app(Settings(api_live_poll_s=0.3), store=store)
     with ServerThread(app) as server, sync_playwright() as p:
         admin = key_headers(app)
