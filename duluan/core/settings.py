@@ -174,8 +174,8 @@ class Settings(BaseSettings):
     meta_url: str | None = Field(
         None,
         description="metadata database (keys, alerts, watchlists, schedules, campaigns, crawler"
-        " state) as an SQLAlchemy URL: `postgresql+psycopg://user@host/db` for deployments;"
-        " none: the SQLite file `sqlite:///<store file or DATA_DIR/duluan-meta.db>`",
+        " state, source health) as an SQLAlchemy URL: `postgresql+psycopg://user@host/db` for"
+        " deployments; none: the SQLite file `sqlite:///<store file or DATA_DIR/duluan-meta.db>`",
     )
     nlp_backend: Literal["classical", "transformers"] = Field(
         "classical", description="NLP backend"
@@ -232,6 +232,12 @@ class Settings(BaseSettings):
     smtp_ssl: bool = Field(False, description="implicit TLS (port 465) instead of STARTTLS")
     smtp_starttls: bool = Field(True, description="upgrade the SMTP connection with STARTTLS")
     smtp_user: str | None = Field(None, description="SMTP login (none: no AUTH)")
+    source_runs_retention_days: float = Field(
+        90.0,
+        ge=0,
+        description="source health: crawl runs (items, errors, outcome) are kept in the metadata"
+        " database this long, older ones deleted as new runs are recorded (0: kept forever)",
+    )
     sources_file: Path | None = Field(None, description="YAML list of sources for `duluan run`")
     store: Literal["sqlite", "elasticsearch"] = Field("sqlite", description="store backend")
     store_postings_cache_mb: int = Field(

@@ -151,3 +151,20 @@ leases = sa.Table(
     sa.Column("acquired_at", sa.Float, nullable=False),
     sa.Column("expires_at", sa.Float, nullable=False),
 )
+
+# -- revision 0003: source health, one row per crawl run ----------------------------------------
+
+source_runs = sa.Table(
+    "source_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("started_at", sa.Float, nullable=False),
+    sa.Column("finished_at", sa.Float, nullable=False),
+    sa.Column("items", sa.Integer, nullable=False),
+    sa.Column("errors", sa.Integer, nullable=False),
+    sa.Column("ok", sa.Integer, nullable=False),
+    sa.Column("message", sa.Text, nullable=False, server_default=""),
+    sa.Index("source_runs_source", "source", "finished_at"),
+    sa.Index("source_runs_finished", "finished_at"),
+)

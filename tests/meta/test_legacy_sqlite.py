@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from duluan.apikeys.repository import hash_key
 from duluan.container import Container
 from duluan.core.settings import Settings
 from duluan.meta.database import MetaDB
+from duluan.meta.source_runs import SourceRunRepository
 
 # The schema as duluan wrote it before duluan/meta/migrations (one script per repository).
 LEGACY_DDL = """
@@ -154,3 +156,46 @@ def test_an_old_crawl_state_file_is_imported_once(tmp_path: Path) -> None:
     assert state.get("thread:9") == {"page": 3}
     state.close()
     assert not old.exists() and old.with_name("voz.sqlite.imported").exists()
+
+
+def test_crawl_runs_of_an_older_sqlite_store_move_into_the_metadata_table(tmp_path: Path) -> None:
+    """The SQLite store's file is also the embedded metadata database: the store's own
+    `source_runs` table of versions before revision 0003 becomes the metadata table, rows kept."""
+    path = tmp_path / "duluan.db"
+    with MetaDB(path, upgrade=False, check=False) as old:
+        old.upgrade("0002")
+    conn = sqlite3.connect(path)
+    conn.executescript(
+        """CREATE TABLE IF NOT EXISTS source_runs (
+  source TEXT NOT NULL, started_at REAL NOT NULL, finished_at REAL NOT NULL,
+  items INTEGER NOT NULL, errors INTEGER NOT NULL, ok INTEGER NOT NULL, message TEXT
+);
+CREATE INDEX IF NOT EXISTS source_runs_source ON source_runs(source, finished_at);"""
+    )
+    conn.executemany(
+        "INSERT INTO source_runs VALUES (?,?,?,?,?,?,?)",
+        [("voz", 100.0, 160.0, 5, 0, 1, "finished"), ("voz", 200.0, 260.0, 0, 3, 0, None)],
+    )
+    conn.commit()
+    conn.close()
+    with MetaDB(path) as meta:
+        assert meta.current() == meta.head()
+        runs = SourceRunRepository(meta, retention_days=0).recent("voz")
+        assert [(r.items, r.errors, r.ok, r.message) for r in runs] == [
+            (0, 3, False, ""),
+            (5, 0, True, "finished"),
+        ]
+        assert runs[1].finished_at == datetime.fromtimestamp(160.0, UTC)
+        names = {ix["name"] for ix in sa.inspect(meta.engine).get_indexes("source_runs")}
+        assert {"source_runs_source", "source_runs_finished"} <= names
+        tables = set(sa.inspect(meta.engine).get_table_names())
+        assert "source_runs_legacy" not in tables
+    conn = sqlite3.connect(path)  # an older store still writing its runs keeps working
+    conn.execute(
+        "INSERT INTO source_runs(source, started_at, finished_at, items, errors, ok, message)"
+        " VALUES ('voz', 300.0, 360.0, 1, 0, 1, 'old writer')"
+    )
+    conn.commit()
+    conn.close()
+    with MetaDB(path) as meta:
+        assert SourceRunRepository(meta, retention_days=0).recent("voz")[0].message == "old writer"

@@ -1,6 +1,6 @@
 """One contract for the metadata repositories, run on SQLite and on a real PostgreSQL (a fresh
-database per test): keys, watchlists, campaigns, alerts, schedules, crawler state and leases
-behave the same on both, and racing replicas claim an alert window or a lease exactly once."""
+database per test): keys, watchlists, campaigns, alerts, schedules, crawler state, leases and
+source health behave the same on both, and racing replicas claim an alert window or a lease exactly once."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from duluan.feedback.models import Campaign
 from duluan.feedback.repository import CampaignRepository, SlugTaken
 from duluan.meta.database import MetaDB, SchemaBehind
 from duluan.meta.leases import Lease
+from duluan.meta.source_runs import SourceRun, SourceRunRepository
 from duluan.watchlists.models import Watchlist
 from duluan.watchlists.repository import DuplicateName, WatchlistRepository
 
@@ -51,6 +52,7 @@ def test_a_fresh_database_is_migrated_to_head(db: MetaDB) -> None:
     db.check()
     tables = set(sa.inspect(db.engine).get_table_names())
     assert {"api_keys", "alert_subscriptions", "watchlists", "crawl_seen", "leases"} <= tables
+    assert "source_runs" in tables
     assert db.upgrade() == (db.head(), db.head())  # again: nothing to do
 
 
@@ -268,3 +270,53 @@ def test_leases_give_one_holder_at_a_time(db: MetaDB) -> None:
     time.sleep(0.3)
     assert Lease(db, "crawl:reddit", 60).acquire()  # expired: taken over
     assert not short.renew()
+
+
+def run(source: str, minutes: float, items: int, errors: int = 0, ok: bool = True) -> SourceRun:
+    at = NOW + timedelta(minutes=minutes)
+    return SourceRun(source, at - timedelta(seconds=30), at, items, errors, ok, f"run {minutes:g}")
+
+
+def test_source_runs_recorded_by_one_replica_are_read_by_another(db: MetaDB) -> None:
+    crawler = SourceRunRepository(db, retention_days=0)
+    for minutes, items, errors, ok in ((0, 0, 0, True), (10, 20, 1, False), (20, 10, 2, True)):
+        crawler.record(run("voz", minutes, items, errors, ok))
+    crawler.record(run("reddit", 5, 3, 4, False))
+    crawler.record(run("voz", 20, 7))  # the same finish time: the later record is newer
+    api = SourceRunRepository(db.url.render_as_string(hide_password=False))  # its own engine
+    try:
+        runs = api.recent("voz")
+        assert [r.items for r in runs] == [7, 10, 20, 0]
+        assert runs[2].ok is False and runs[2].errors == 1 and runs[2].message == "run 10"
+        assert runs[0].finished_at == NOW + timedelta(minutes=20)
+        assert runs[0].started_at == NOW + timedelta(minutes=19, seconds=30)
+        assert [r.source for r in api.recent(limit=3)] == ["voz", "voz", "voz"]
+        assert [r.items for r in api.recent(since=NOW + timedelta(minutes=5))] == [7, 10, 20, 3]
+        window = api.recent(since=NOW + timedelta(minutes=5), until=NOW + timedelta(minutes=20))
+        assert [r.items for r in window] == [20, 3]
+        assert api.recent("nowhere") == []
+
+        reddit, voz = api.summaries(NOW + timedelta(minutes=10))
+        assert (reddit.source, reddit.last_run.items, reddit.last_success_at) == ("reddit", 3, None)
+        assert (reddit.runs, reddit.items, reddit.errors) == (0, 0, 0)  # before the cutoff
+        assert voz.last_run.items == 7 and voz.last_run.ok
+        assert voz.last_success_at == NOW + timedelta(minutes=20)
+        assert (voz.runs, voz.items, voz.errors) == (3, 37, 3)
+    finally:
+        api.close()
+
+
+def test_source_runs_past_the_retention_are_pruned(db: MetaDB) -> None:
+    now = datetime.now(UTC)
+    repo = SourceRunRepository(db, retention_days=1)
+    old = SourceRun("voz", now - timedelta(days=3), now - timedelta(days=3), 1, 0, True)
+    repo.record(old)
+    assert repo.recent() == []  # recorded and pruned in one transaction
+    keep = SourceRunRepository(db, retention_days=0)  # 0: kept forever
+    keep.record(old)
+    keep.record(SourceRun("voz", now - timedelta(days=2), now - timedelta(days=2), 2, 0, True))
+    assert keep.prune() == 0 and len(keep.recent()) == 2
+    assert repo.prune(now - timedelta(days=2, hours=12)) == 1
+    repo.record(SourceRun("reddit", now, now, 3, 0, True))  # prunes every source
+    assert [r.items for r in repo.recent()] == [3]
+    assert SourceRunRepository(db).retention_days == 90
