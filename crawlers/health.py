@@ -35,8 +35,9 @@ def run_summary(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 class SourceHealthExtension:
-    """On spider close: record a SourceRun in the store (DULUAN_RECORD_HEALTH=0 skips it; a store
-    that can't be opened is logged, never fatal) and write stats to DULUAN_STATS_FILE if set."""
+    """On spider close: record a SourceRun in the metadata database, shared by every replica
+    (DULUAN_RECORD_HEALTH=0 skips it; a database that can't be opened is logged, never fatal),
+    and write stats to DULUAN_STATS_FILE if set."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -73,7 +74,8 @@ class SourceHealthExtension:
             log.error("could not write crawl stats", path=self.stats_file, error=str(exc))
 
     def _record(self, source: str, summary: dict[str, Any], reason: str) -> None:
-        from duluan.storage.base import SourceRun
+        from duluan.meta.database import MetaDB, meta_url
+        from duluan.meta.source_runs import SourceRun, SourceRunRepository
 
         ok = reason == "finished" and (summary["errors"] == 0 or summary["items"] > 0)
         run = SourceRun(
@@ -86,9 +88,11 @@ class SourceHealthExtension:
             message=f"{reason}; requests={summary['requests']} dropped={summary['dropped']}",
         )
         try:
-            from duluan.storage.factory import make_store
-
-            with make_store(duluan_settings(self.crawler.settings)) as store:
-                store.record_source_run(run)
+            settings = duluan_settings(self.crawler.settings)
+            with (
+                MetaDB(meta_url(settings)) as db,
+                SourceRunRepository(db, retention_days=settings.source_runs_retention_days) as runs,
+            ):
+                runs.record(run)
         except Exception as exc:
             log.error("could not record source health", source=source, error=repr(exc))

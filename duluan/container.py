@@ -20,6 +20,7 @@ from duluan.core.settings import Settings, get_settings
 from duluan.feedback.repository import CampaignRepository
 from duluan.feedback.service import FeedbackConfig, FeedbackService
 from duluan.meta.database import MetaDB, meta_db_path, sqlite_url
+from duluan.meta.source_runs import SourceRunRepository
 from duluan.storage.base import Store
 from duluan.storage.factory import make_store
 from duluan.watchlists.repository import WatchlistRepository
@@ -123,6 +124,16 @@ class Container:
     def campaigns(self) -> CampaignRepository:
         return self._get("campaigns", lambda: CampaignRepository(self.meta))
 
+    @property
+    def source_runs(self) -> SourceRunRepository:
+        """Source health: the crawl runs every crawler replica records (/v1/sources, alerts)."""
+        return self._get(
+            "source_runs",
+            lambda: SourceRunRepository(
+                self.meta, retention_days=self.settings.source_runs_retention_days
+            ),
+        )
+
     # -- services ------------------------------------------------------------------------------
 
     @property
@@ -153,6 +164,7 @@ class Container:
                 self.watchlists,
                 config=self.delivery_config,
                 settings=self.settings,
+                runs=self.source_runs,
             ),
         )
 
@@ -195,6 +207,7 @@ _PARTS = (
     "watchlists",
     "schedules",
     "campaigns",
+    "source_runs",
     "delivery_config",
     "feedback",
     "briefing_scheduler",

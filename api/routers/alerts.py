@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pydantic import BaseModel, Field, ValidationError
 
 from api.deps import get_alert_repo, get_delivery_config, get_settings, get_store, public_url
+from api.routers.ops import RunsDep
 from api.routers.watchlists import get_watchlists
 from api.security import ADMIN, KEYED, READ, AnyKey, is_admin
 from duluan.alerts import service
@@ -95,7 +96,11 @@ def all_events(repo: RepoDep, limit: Limit = 50) -> EventList:
     "/dry-run", response_model=Evaluation, dependencies=READ, summary="Evaluate without saving"
 )
 def dry_run(
-    body: service.AlertIn, store: StoreDep, settings: SettingsDep, watchlists: WatchlistsDep
+    body: service.AlertIn,
+    store: StoreDep,
+    settings: SettingsDep,
+    watchlists: WatchlistsDep,
+    runs: RunsDep,
 ) -> Evaluation:
     """What this alert would say now: status, numbers and the event it would fire."""
     try:
@@ -105,6 +110,7 @@ def dry_run(
             now=datetime.now(UTC),
             options=_options(settings),
             watchlists=watchlists,
+            runs=runs,
         )
     except WatchlistNotFound as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
@@ -178,10 +184,12 @@ def test_send(alert_id: str, repo: RepoDep, config: ConfigDep) -> DeliveryList:
     dependencies=KEYED,
     summary="Evaluate a saved alert now",
 )
-def explain_now(alert_id: str, repo: RepoDep, store: StoreDep, settings: SettingsDep) -> Evaluation:
+def explain_now(
+    alert_id: str, repo: RepoDep, store: StoreDep, settings: SettingsDep, runs: RunsDep
+) -> Evaluation:
     """The status the runner would record now and why (nothing is recorded or sent)."""
     sub = _found(repo, alert_id)
-    return explain(sub, store, datetime.now(UTC), options=_options(settings))
+    return explain(sub, store, datetime.now(UTC), options=_options(settings), runs=runs)
 
 
 @router.get(

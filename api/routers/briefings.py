@@ -68,12 +68,15 @@ def brief(
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except PeriodError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
+    runs = request.app.state.container.source_runs  # crawl runs: failed runs per source
     if format == "json":
         b: Briefing = build_briefing(
-            store, watchlist, period, lang=lang, options=briefing_options(settings)
+            store, watchlist, period, lang=lang, options=briefing_options(settings), runs=runs
         )
         return Response(b.model_dump_json(), media_type="application/json")
-    doc = render_briefing(store, watchlist, period, fmt=format, lang=lang, settings=settings)
+    doc = render_briefing(
+        store, watchlist, period, fmt=format, lang=lang, settings=settings, runs=runs
+    )
     disposition = "attachment" if format == "pdf" else "inline"
     return Response(
         doc.content,
@@ -168,7 +171,10 @@ def send_now(
     schedule = _schedule(schedules, schedule_id)
     settings = _settings(request)
     config: DeliveryConfig = request.app.state.container.delivery_config
-    scheduler = BriefingScheduler(store, schedules, repo, config=config, settings=settings)
+    runs = request.app.state.container.source_runs
+    scheduler = BriefingScheduler(
+        store, schedules, repo, config=config, settings=settings, runs=runs
+    )
     results = scheduler.send(schedule)
     return {"deliveries": [r.model_dump(mode="json") for r in results]}
 

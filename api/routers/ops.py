@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -14,11 +14,21 @@ from api.schemas import Health, SourceHealth
 from api.security import READ
 from duluan.core.health import STAGES, StageHealth
 from duluan.core.query import And, FieldMatch, Node, Or, SearchQuery
+from duluan.meta.source_runs import SourceRunRepository
 from duluan.storage.base import Store
+
+
+def get_source_runs(request: Request) -> SourceRunRepository:
+    """Crawl runs in the metadata database, as every crawler replica records them (opened on
+    first use: on the thread pool)."""
+    runs: SourceRunRepository = request.app.state.container.source_runs
+    return runs
+
 
 router = APIRouter(tags=["ops"])
 StoreDep = Annotated[Store, Depends(get_store)]
 QueryDep = Annotated[SearchQuery, Depends(search_query)]
+RunsDep = Annotated[SourceRunRepository, Depends(get_source_runs)]
 
 
 @router.get("/healthz", response_model=Health, summary="The process is up")
@@ -74,44 +84,42 @@ def metrics() -> Response:
     dependencies=READ,
     summary="Health of every source",
 )
-def sources(store: StoreDep, query: QueryDep) -> list[SourceHealth]:
+def sources(store: StoreDep, runs: RunsDep, query: QueryDep) -> list[SourceHealth]:
     """Last success, recent items and errors per source: spot a crawler that went silent.
 
-    With a query, filters or `watchlist` (a dashboard view), only the sources of that view are
-    listed: those with matching posts plus those it names (`source:` terms, `source=`), so a
-    silent source the view depends on still shows. The health figures stay per source.
+    Crawl runs come from the metadata database, so every API replica sees the runs of every
+    crawler replica. With a query, filters or `watchlist` (a dashboard view), only the sources
+    of that view are listed: those with matching posts plus those it names (`source:` terms,
+    `source=`), so a silent source the view depends on still shows. The health figures stay
+    per source.
     """
     now = datetime.now(UTC)
     day_ago, hour_ago = now - timedelta(days=1), now - timedelta(hours=1)
-    runs = store.source_runs(limit=1000)
+    summaries = {s.source: s for s in runs.summaries(day_ago)}
     if _is_view(query):
         names = {k for k, _ in store.top_values("source", query, 100)}
         names |= set(query.sources) | _named_sources(query.ast())
     else:
-        names = {r.source for r in runs} | {
-            k for k, _ in store.top_values("source", SearchQuery(), 100)
-        }
+        names = set(summaries) | {k for k, _ in store.top_values("source", SearchQuery(), 100)}
     out: list[SourceHealth] = []
     for name in sorted(names):
-        mine = [r for r in runs if r.source == name]
-        recent = [r for r in mine if r.finished_at >= day_ago]
-        last_ok = next((r for r in mine if r.ok), None)
+        run = summaries.get(name)
         posts_day = store.count(SearchQuery(sources=[name], since=day_ago))
         posts_hour = store.count(SearchQuery(sources=[name], since=hour_ago))
-        if mine and not mine[0].ok:
+        if run is not None and not run.last_run.ok:
             status = "failing"
-        elif posts_day == 0 and (not recent or sum(r.items for r in recent) == 0):
+        elif posts_day == 0 and (run is None or run.items == 0):
             status = "silent"
         else:
             status = "ok"
         out.append(
             SourceHealth(
                 source=name,
-                last_run_at=mine[0].finished_at if mine else None,
-                last_success_at=last_ok.finished_at if last_ok else None,
-                last_items=mine[0].items if mine else 0,
-                errors_last_day=sum(r.errors for r in recent),
-                runs_last_day=len(recent),
+                last_run_at=run.last_run.finished_at if run else None,
+                last_success_at=run.last_success_at if run else None,
+                last_items=run.last_run.items if run else 0,
+                errors_last_day=run.errors if run else 0,
+                runs_last_day=run.runs if run else 0,
                 posts_last_hour=posts_hour,
                 posts_last_day=posts_day,
                 status=status,

@@ -31,6 +31,7 @@ from duluan.alerts.models import (
 from duluan.core.models import SENTIMENT_LABELS, SamplePost, utcnow
 from duluan.core.query import Interval
 from duluan.core.text import fold
+from duluan.meta.source_runs import SourceRunRepository
 from duluan.storage.base import Store, StoreError
 from duluan.trends.detector import TermCount, Trend, TrendConfig, trends_from_store
 from nlp import model_meta, shares
@@ -202,8 +203,12 @@ def explain(
     *,
     options: EvalOptions | None = None,
     ignore_cooldown: bool = False,
+    runs: SourceRunRepository | None = None,
 ) -> Evaluation:
-    """Evaluate `sub` at `now`: status, observed vs expected/threshold, and the event if fired."""
+    """Evaluate `sub` at `now`: status, observed vs expected/threshold, and the event if fired.
+
+    `runs`: the crawl runs in the metadata database, which silent-source rules read (without
+    them such a rule judges by the source's posts alone)."""
     now = now or utcnow()
     options = options or EvalOptions()
     if not sub.enabled:
@@ -229,7 +234,7 @@ def explain(
         return _negative_share(sub, rule, store, now, options)
     if isinstance(rule, TrendingRule):
         return _trending(sub, rule, store, now, options)
-    return _source_silent(sub, rule, store, now, options)
+    return _source_silent(sub, rule, store, now, options, runs)
 
 
 def evaluate(
@@ -238,9 +243,10 @@ def evaluate(
     now: datetime | None = None,
     *,
     options: EvalOptions | None = None,
+    runs: SourceRunRepository | None = None,
 ) -> AlertEvent | None:
     """The AlertEvent if `sub` fires at `now` (cooldown respected), else None."""
-    return explain(sub, store, now, options=options).event
+    return explain(sub, store, now, options=options, runs=runs).event
 
 
 def _event(
@@ -520,13 +526,18 @@ def _trending(
 
 
 def _source_silent(
-    sub: Subscription, rule: SourceSilentRule, store: Store, now: datetime, options: EvalOptions
+    sub: Subscription,
+    rule: SourceSilentRule,
+    store: Store,
+    now: datetime,
+    options: EvalOptions,
+    history: SourceRunRepository | None,
 ) -> Evaluation:
     page = store.search(
         AlertQuery(sources=[rule.source]).search(None, None, sort="newest", limit=1)
     )
     last_post = page.hits[0].post.created_at if page.hits else None
-    runs = store.source_runs(rule.source, limit=rule.failed_runs)
+    runs = history.recent(rule.source, limit=rule.failed_runs) if history is not None else []
     bad = 0
     for run in runs:  # most recent first
         if run.ok and run.items > 0:

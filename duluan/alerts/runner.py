@@ -15,6 +15,7 @@ from duluan.alerts.evaluate import AlertEvent, EvalOptions, explain
 from duluan.alerts.repository import AlertRepository
 from duluan.core.logging import get_logger
 from duluan.core.models import utcnow
+from duluan.meta.source_runs import SourceRunRepository
 from duluan.storage.base import Store
 
 log = get_logger(__name__)
@@ -32,8 +33,11 @@ class AlertRunner:
         interval_s: float = 60.0,
         options: EvalOptions | None = None,
         clock: Callable[[], datetime] = utcnow,
+        runs: SourceRunRepository | None = None,
     ) -> None:
+        """`runs`: the crawl runs silent-source rules read (duluan.alerts.evaluate.explain)."""
         self.store = store
+        self.runs = runs
         self.repo = repo
         self.notifier = notifier
         self.interval_s = interval_s
@@ -48,7 +52,7 @@ class AlertRunner:
         fired: list[AlertEvent] = []
         for sub in self.repo.list_subscriptions(enabled_only=True):
             try:
-                result = explain(sub, self.store, now, options=self.options)
+                result = explain(sub, self.store, now, options=self.options, runs=self.runs)
             except Exception as exc:  # one bad subscription must not stop the loop
                 log.exception("alert evaluation failed", subscription_id=sub.id)
                 self.repo.mark_evaluated(sub.id, now, "error", f"{type(exc).__name__}: {exc}")

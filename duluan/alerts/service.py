@@ -20,6 +20,7 @@ from duluan.alerts.models import (
     redact_url,
 )
 from duluan.alerts.repository import AlertRepository
+from duluan.meta.source_runs import SourceRunRepository
 from duluan.storage.base import Store
 from duluan.watchlists.repository import WatchlistRepository
 from duluan.watchlists.service import get_watchlist
@@ -215,12 +216,13 @@ def dry_run(
     now: datetime,
     options: EvalOptions,
     watchlists: WatchlistRepository | None = None,
+    runs: SourceRunRepository | None = None,
 ) -> Evaluation:
     """Evaluate an unsaved alert now (no cooldown, nothing recorded or delivered)."""
     sub = Subscription.model_validate(body.model_dump())
     if watchlists is not None:
         sub.query = resolve_watchlist(sub.query, watchlists)
-    return explain(sub, store, now, options=options)
+    return explain(sub, store, now, options=options, runs=runs)
 
 
 def send_test(

@@ -34,6 +34,7 @@ from duluan.briefings.period import Period, regroup
 from duluan.core.logging import get_logger
 from duluan.core.models import SENTIMENT_LABELS, Post, utcnow
 from duluan.core.query import SearchQuery
+from duluan.meta.source_runs import SourceRunRepository
 from duluan.storage.base import Store
 from duluan.watchlists.models import Watchlist
 from duluan.watchlists.service import combine_queries, watchlist_query
@@ -131,8 +132,16 @@ def _ranked(
 class BriefingBuilder:
     """One briefing's queries, timed step by step (the benchmark reports the steps)."""
 
-    def __init__(self, store: Store, options: BriefingOptions | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        options: BriefingOptions | None = None,
+        runs: SourceRunRepository | None = None,
+    ) -> None:
+        """`runs`: crawl runs in the metadata database (failed runs per source; none: not
+        reported)."""
         self.store = store
+        self.runs = runs
         self.options = options or BriefingOptions()
         self.timings: dict[str, float] = {}
 
@@ -352,9 +361,10 @@ class BriefingBuilder:
         before = dict(self.store.top_values("source", SearchQuery(since=psince, until=puntil), 500))
         failed: dict[str, int] = {}
         known = set(now) | set(before)
-        try:
-            runs = self.store.source_runs(limit=5000)
-        except Exception:  # source health is optional for a briefing
+        try:  # the runs of both periods: a source crawled then is known even without posts
+            runs = self.runs.recent(since=psince, until=until, limit=5000) if self.runs else []
+        except Exception as exc:  # source health is optional for a briefing
+            log.warning("briefing.source_runs_unavailable", error=repr(exc)[:300])
             runs = []
         for run in runs:
             known.add(run.source)
@@ -414,9 +424,11 @@ def build_briefing(
     lang: L.Lang = "vi",
     options: BriefingOptions | None = None,
     now: datetime | None = None,
+    runs: SourceRunRepository | None = None,
 ) -> Briefing:
-    """The briefing for `watchlist` over `period`, compared with the period just before."""
-    return BriefingBuilder(store, options).build(watchlist, period, lang=lang, now=now)
+    """The briefing for `watchlist` over `period`, compared with the period just before;
+    `runs` (the crawl runs) adds failed runs per source."""
+    return BriefingBuilder(store, options, runs).build(watchlist, period, lang=lang, now=now)
 
 
 def highlights(b: Briefing, lang: L.Lang) -> list[str]:

@@ -16,6 +16,7 @@ from duluan.briefings.service import render_briefing
 from duluan.core.logging import get_logger
 from duluan.core.models import utcnow
 from duluan.core.settings import Settings, get_settings
+from duluan.meta.source_runs import SourceRunRepository
 from duluan.storage.base import Store
 from duluan.watchlists.repository import WatchlistRepository
 
@@ -35,8 +36,11 @@ class BriefingScheduler:
         sender: BriefingSender | None = None,
         settings: Settings | None = None,
         clock: Callable[[], datetime] = utcnow,
+        runs: SourceRunRepository | None = None,
     ) -> None:
+        """`runs`: the crawl runs briefings report failed runs from."""
         self.store = store
+        self.runs = runs
         self.schedules = schedules
         self.watchlists = watchlists
         self.settings = settings
@@ -82,6 +86,7 @@ class BriefingScheduler:
             settings=self.settings,
             now=now,
             schedule_id=schedule.id,
+            runs=self.runs,
         )
         results = []
         for target in schedule.targets:

@@ -13,6 +13,7 @@ from duluan.briefings.period import Period
 from duluan.briefings.render_html import render_html
 from duluan.briefings.render_pdf import render_pdf
 from duluan.core.settings import Settings, get_settings
+from duluan.meta.source_runs import SourceRunRepository
 from duluan.storage.base import Store
 from duluan.watchlists.models import Watchlist
 
@@ -36,10 +37,12 @@ def render_briefing(
     settings: Settings | None = None,
     now: datetime | None = None,
     schedule_id: str | None = None,
+    runs: SourceRunRepository | None = None,
 ) -> RenderedBriefing:
-    """Build the briefing and render it as HTML or PDF (HTML is kept for email bodies)."""
+    """Build the briefing and render it as HTML or PDF (HTML is kept for email bodies);
+    `runs`: the crawl runs, for failed runs per source."""
     briefing = build_briefing(
-        store, watchlist, period, lang=lang, options=briefing_options(settings), now=now
+        store, watchlist, period, lang=lang, options=briefing_options(settings), now=now, runs=runs
     )
     html = render_html(briefing)
     if fmt == "pdf":

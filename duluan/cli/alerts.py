@@ -20,7 +20,8 @@ def make_alert_runner(settings: Settings, store: Any, *, interval_s: float | Non
     from duluan.alerts.runner import AlertRunner
     from duluan.container import Container
 
-    repo = Container(settings, store=store).alerts
+    container = Container(settings, store=store)
+    repo = container.alerts
     notifier = Notifier(DeliveryConfig.from_settings(settings), repo)
     return AlertRunner(
         store,
@@ -28,6 +29,7 @@ def make_alert_runner(settings: Settings, store: Any, *, interval_s: float | Non
         notifier,
         interval_s=interval_s or settings.alerts_interval_s,
         options=EvalOptions(base_url=public_url(settings)),
+        runs=container.source_runs,
     )
 
 

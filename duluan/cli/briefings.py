@@ -53,7 +53,12 @@ def brief_cmd(
             raise typer.Exit(1) from exc
         if format == "json":
             b = build_briefing(
-                store, found, period, lang=cast(Lang, lang), options=briefing_options(settings)
+                store,
+                found,
+                period,
+                lang=cast(Lang, lang),
+                options=briefing_options(settings),
+                runs=container.source_runs,
             )
             content = b.model_dump_json(indent=2).encode("utf-8")
         else:
@@ -64,6 +69,7 @@ def brief_cmd(
                 fmt=cast(Literal["html", "pdf"], format),
                 lang=cast(Lang, lang),
                 settings=settings,
+                runs=container.source_runs,
             ).content
     if output:
         output.write_bytes(content)

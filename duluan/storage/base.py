@@ -69,19 +69,6 @@ class Bucket:
     split: dict[str, int] = field(default_factory=dict)
 
 
-@dataclass
-class SourceRun:
-    """One crawl run's outcome, for source health ("a source went silent")."""
-
-    source: str
-    started_at: datetime
-    finished_at: datetime
-    items: int
-    errors: int
-    ok: bool
-    message: str = ""
-
-
 class Store(ABC):
     """Upsert by post id (idempotent), query with the shared language, aggregate, delete."""
 
@@ -163,14 +150,6 @@ class Store(ABC):
 
     def refresh(self) -> None:
         """Make every completed write visible to search (a no-op where writes are immediate)."""
-
-    @abstractmethod
-    def record_source_run(self, run: SourceRun) -> None:
-        """Remember a crawl run for source health."""
-
-    @abstractmethod
-    def source_runs(self, source: str | None = None, limit: int = 100) -> list[SourceRun]:
-        """Most recent crawl runs first."""
 
     @abstractmethod
     def close(self) -> None: ...

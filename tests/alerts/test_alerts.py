@@ -23,7 +23,8 @@ from duluan.alerts.models import (
 )
 from duluan.alerts.repository import AlertRepository
 from duluan.alerts.runner import AlertRunner
-from duluan.storage.base import SourceRun, Store
+from duluan.meta.source_runs import SourceRun, SourceRunRepository
+from duluan.storage.base import Store
 from duluan.storage.sqlite.store import SQLiteStore
 from duluan.trends.detector import TrendDetector
 from tests.alerts.conftest import T0, Hook, background, hours, make_post
@@ -195,17 +196,18 @@ def test_trending_term(store: SQLiteStore) -> None:
     assert evaluate(s.model_copy(update={"rule": TrendingRule()}), store, NOW) is not None
 
 
-def test_source_silent(store: SQLiteStore) -> None:
+def test_source_silent(store: SQLiteStore, tmp_path: Path) -> None:
     rule = SourceSilentRule(source="voz", silent_after_s=6 * 3600, failed_runs=2)
     s = sub(query=AlertQuery(), rule=rule)
-    assert explain(s, store, NOW).status == "warming_up"
+    runs = SourceRunRepository(tmp_path / "meta.db", retention_days=0)  # crawl runs: metadata
+    assert explain(s, store, NOW, runs=runs).status == "warming_up"
     store.upsert([make_post(["a"], at=NOW - hours(2), source="voz")])
-    assert explain(s, store, NOW).status == "quiet"
-    ev = evaluate(s, store, NOW + hours(5))
+    assert explain(s, store, NOW, runs=runs).status == "quiet"
+    ev = evaluate(s, store, NOW + hours(5), runs=runs)
     assert ev is not None and ev.metric == "silence_s" and ev.observed >= 6 * 3600
     for i in range(2):
         started = NOW - timedelta(minutes=30 - 10 * i)
-        store.record_source_run(
+        runs.record(
             SourceRun(
                 source="voz",
                 started_at=started,
@@ -216,8 +218,15 @@ def test_source_silent(store: SQLiteStore) -> None:
                 message="HTTP 403",
             )
         )
-    ev = evaluate(s, store, NOW)
+    ev = evaluate(s, store, NOW, runs=runs)
     assert ev is not None and ev.metric == "bad_runs" and "HTTP 403" in ev.summary
+    assert evaluate(s, store, NOW) is None  # without the run history: posts alone (2 h quiet)
+    with AlertRepository(tmp_path / "alerts.db") as repo:  # the runner reads the same history
+        repo.save_subscription(s)
+        notifier = Notifier(DeliveryConfig(allow_private_targets=True, backoff_s=0), repo)
+        fired = AlertRunner(store, repo, notifier, runs=runs).run_once(NOW)
+        assert [e.metric for e in fired] == ["bad_runs"]
+    runs.close()
 
 
 def test_repository_round_trip(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from api.app import create_app
 from api.schemas import TimelineResponse
 from duluan.core.models import Analysis, Post, Scored, Sentiment
 from duluan.core.settings import Settings
-from duluan.storage.base import SourceRun
+from duluan.meta.source_runs import SourceRun, SourceRunRepository
 from duluan.storage.sqlite.store import SQLiteStore
 from tests.api.conftest import key_headers
 
@@ -71,19 +71,22 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
             ],
         ]
     )
-    store.record_source_run(
-        SourceRun(source="vnexpress", started_at=NOW, finished_at=NOW, items=33, errors=0, ok=True)
-    )
-    store.record_source_run(
-        SourceRun(
-            source="voz",
-            started_at=NOW - timedelta(days=3),
-            finished_at=NOW - timedelta(days=3),
-            items=0,
-            errors=2,
-            ok=True,
+    with SourceRunRepository(store.path) as runs:  # the SQLite store's file holds the metadata
+        runs.record(
+            SourceRun(
+                source="vnexpress", started_at=NOW, finished_at=NOW, items=33, errors=0, ok=True
+            )
         )
-    )
+        runs.record(
+            SourceRun(
+                source="voz",
+                started_at=NOW - timedelta(days=3),
+                finished_at=NOW - timedelta(days=3),
+                items=0,
+                errors=2,
+                ok=True,
+            )
+        )
     with TestClient(create_app(Settings(), store=store)) as c:
         yield c
     store.close()
@@ -164,7 +167,22 @@ def test_export_streams_every_row(client: TestClient) -> None:
 def test_source_health_flags_silent_sources(client: TestClient) -> None:
     health = {s["source"]: s for s in client.get("/v1/sources").json()}
     assert health["vnexpress"]["status"] == "ok" and health["vnexpress"]["posts_last_day"] == 33
-    assert health["voz"]["status"] == "silent"
+    assert health["vnexpress"]["last_items"] == 33 and health["vnexpress"]["runs_last_day"] == 1
+    assert health["vnexpress"]["last_run_at"] == NOW.isoformat().replace("+00:00", "Z")
+    assert health["voz"]["status"] == "silent" and health["voz"]["runs_last_day"] == 0
+    assert health["voz"]["last_success_at"] is not None and health["voz"]["errors_last_day"] == 0
+
+
+def test_source_health_reads_runs_another_replica_recorded(client: TestClient) -> None:
+    """Crawl runs live in the metadata database: a run recorded there by any crawler (here
+    through a repository of its own) is what /v1/sources reports, failing runs included."""
+    store = client.app.state.container.store  # type: ignore[attr-defined]
+    with SourceRunRepository(store.path) as crawler:
+        failed = SourceRun("voz", NOW, NOW + timedelta(seconds=1), items=0, errors=5, ok=False)
+        crawler.record(failed)
+    voz = {s["source"]: s for s in client.get("/v1/sources").json()}["voz"]
+    assert voz["status"] == "failing" and voz["errors_last_day"] == 5
+    assert voz["runs_last_day"] == 1 and voz["last_success_at"] is not None
 
 
 def test_source_health_follows_a_query_or_watchlist(client: TestClient) -> None:

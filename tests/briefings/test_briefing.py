@@ -29,6 +29,7 @@ from duluan.briefings.render_pdf import render_pdf
 from duluan.briefings.scheduler import BriefingScheduler
 from duluan.briefings.schedules import Schedule, ScheduleRepository
 from duluan.core.settings import Settings
+from duluan.meta.source_runs import SourceRun, SourceRunRepository
 from duluan.storage.sqlite.store import SQLiteStore
 from duluan.watchlists.models import Watchlist, WatchlistCreate
 from duluan.watchlists.repository import WatchlistRepository
@@ -115,6 +116,33 @@ def test_changes_emerging_terms_spikes_and_coverage(
     assert b.current.counts.get("unknown") == 5  # not yet analysed: volume, not sentiment
     assert any("25/11/2026" in h and "Thứ Tư" in h for h in b.highlights)
     assert any(h.startswith(f"{b.current.total:,}".replace(",", ".")) for h in b.highlights)
+
+
+def test_coverage_counts_failed_crawl_runs_from_the_metadata_database(
+    store: SQLiteStore, watchlists: dict[str, Watchlist], tmp_path: Path
+) -> None:
+    """Failed runs in the period count per source; a source crawled in either period but
+    without posts is known (and silent); runs outside both periods are not read."""
+    period = make_period("2026-11-01", "2026-11-30")
+
+    def run(source: str, day: int, ok: bool, errors: int = 0, month: int = 11) -> SourceRun:
+        at = datetime(2026, month, day, 12, tzinfo=UTC)
+        return SourceRun(source, at, at, items=0 if not ok else 5, errors=errors, ok=ok)
+
+    with SourceRunRepository(tmp_path / "meta.db", retention_days=0) as runs:
+        runs.record(run("vnexpress", 3, ok=False, errors=2))
+        runs.record(run("vnexpress", 4, ok=True, errors=1))  # errors count as a failed run
+        runs.record(run("vnexpress", 5, ok=True))
+        runs.record(run("vnexpress", 20, ok=False, month=10))  # the previous period
+        runs.record(run("otofun", 10, ok=False, errors=1))  # crawled, never a post
+        runs.record(run("zingnews", 1, ok=False, month=9))  # before both periods
+        b = build_briefing(store, watchlists["all"], period, lang="vi", runs=runs)
+    failed = {c.source: c.failed_runs for c in b.coverage}
+    assert failed["vnexpress"] == 2 and failed["otofun"] == 1 and "zingnews" not in failed
+    assert b.silent_sources == ["otofun", "tuoitre"]
+    assert {
+        c.source: c.failed_runs for c in build_briefing(store, watchlists["all"], period).coverage
+    }["vnexpress"] == 0
 
 
 def test_html_is_self_contained_and_localised(

@@ -12,7 +12,7 @@ import pytest
 from duluan.core.models import Analysis, Post, Scored, Sentiment, Toxicity
 from duluan.core.query import SearchQuery
 from duluan.core.settings import Settings
-from duluan.storage.base import SourceRun, Store
+from duluan.storage.base import Store
 
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
@@ -408,30 +408,6 @@ def test_delete_by_id_and_by_author_are_audited(loaded: Store) -> None:
     log = loaded.audit_log()
     assert [e["action"] for e in log[:2]] == ["delete_author", "delete_author"]
     assert any(e["target"] == "vnexpress:comment:3" and e["count"] == 1 for e in log)
-
-
-def test_source_runs_newest_first(store: Store) -> None:
-    for i in range(3):
-        store.record_source_run(
-            SourceRun(
-                source="voz",
-                started_at=T0 + timedelta(minutes=i),
-                finished_at=T0 + timedelta(minutes=i, seconds=30),
-                items=10 * i,
-                errors=i,
-                ok=i != 1,
-                message=f"run {i}",
-            )
-        )
-    store.record_source_run(
-        SourceRun(source="reddit", started_at=T0, finished_at=T0, items=1, errors=0, ok=True)
-    )
-    store.refresh()
-    runs = store.source_runs("voz")
-    assert [r.items for r in runs] == [20, 10, 0]
-    assert runs[1].ok is False and runs[0].message == "run 2"
-    assert runs[0].finished_at == T0 + timedelta(minutes=2, seconds=30)
-    assert len(store.source_runs()) == 4
 
 
 def test_odd_text_is_stored_and_found(store: Store) -> None:

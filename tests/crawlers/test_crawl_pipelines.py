@@ -12,13 +12,14 @@ from crawl_localserver import LocalServer
 from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
-import duluan.storage.factory
 from crawlers.health import SourceHealthExtension
 from crawlers.pipelines import DedupPipeline, PublishPipeline
 from crawlers.state import CrawlState
 from crawlers.text import VN_TZ, html_to_text, loads_json_or_jsonp, parse_time, split_reply_name
 from duluan.core.models import Post
 from duluan.core.settings import Settings
+from duluan.meta.database import meta_url
+from duluan.meta.source_runs import SourceRunRepository
 from streaming.bus import Bus, Consumer, Message
 
 
@@ -98,28 +99,25 @@ def test_publish_pipeline_off_with_setting() -> None:
     assert made == [] and pipe.published == 0
 
 
-def test_health_extension_survives_a_broken_store(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-
-    def broken(settings: Settings) -> None:
-        raise RuntimeError("store is down")
-
-    monkeypatch.setattr(duluan.storage.factory, "make_store", broken)
-    crawler = get_crawler(settings_dict={"DULUAN_STATS_FILE": str(tmp_path / "s.json")})
+def test_health_extension_survives_a_metadata_database_it_cannot_open(tmp_path: Path) -> None:
+    unreachable = "postgresql+psycopg://duluan@127.0.0.1:1/duluan"  # nothing listens on port 1
+    crawler = get_crawler(
+        settings_dict={
+            "DULUAN_STATS_FILE": str(tmp_path / "s.json"),
+            "DULUAN_META_URL": unreachable,
+        }
+    )
     crawler.stats.set_value("item_scraped_count", 5)  # type: ignore[union-attr]
     ext = SourceHealthExtension(crawler)
 
     class Spider:
         name = "vnexpress"
 
-    ext.spider_closed(Spider(), "finished")  # type: ignore[arg-type]
+    ext.spider_closed(Spider(), "finished")  # type: ignore[arg-type]  # logged, not raised
     assert '"items": 5' in (tmp_path / "s.json").read_text()
 
 
-def test_health_extension_records_source_run(tmp_path: Path) -> None:
-    from duluan.storage.factory import make_store
-
+def test_health_extension_records_source_run_in_the_metadata_database(tmp_path: Path) -> None:
     crawler = get_crawler(settings_dict={"DULUAN_DATA_DIR": str(tmp_path)})
     crawler.stats.set_value("item_scraped_count", 7)  # type: ignore[union-attr]
     crawler.stats.set_value("duluan/errors", 2)  # type: ignore[union-attr]
@@ -129,9 +127,13 @@ def test_health_extension_records_source_run(tmp_path: Path) -> None:
         name = "voz"
 
     ext.spider_closed(Spider(), "finished")  # type: ignore[arg-type]
-    with make_store(Settings(data_dir=tmp_path)) as store:
-        runs = store.source_runs("voz")
+    skipped = SourceHealthExtension(crawler)  # another replica held the lease: it records nothing
+    crawler.stats.set_value("duluan/lease_skipped", "other-host")  # type: ignore[union-attr]
+    skipped.spider_closed(Spider(), "finished")  # type: ignore[arg-type]
+    with SourceRunRepository(meta_url(Settings(data_dir=tmp_path))) as repo:
+        runs = repo.recent("voz")
     assert len(runs) == 1 and runs[0].items == 7 and runs[0].errors == 2 and runs[0].ok
+    assert runs[0].message == "finished; requests=0 dropped=0"
 
 
 def test_state_remembers_between_opens(tmp_path: Path) -> None:

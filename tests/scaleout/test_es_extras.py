@@ -38,7 +38,6 @@ def test_an_empty_store_answers_every_read(es_store: ElasticsearchStore) -> None
     assert list(es_store.iter_posts(q)) == []
     assert es_store.timeline(q) == []
     assert es_store.top_keywords(q) == []
-    assert es_store.source_runs() == []
 
 
 def test_posts_go_to_monthly_indices_and_retention_drops_whole_months(

@@ -76,20 +76,6 @@ MAPPINGS: dict[str, Any] = {
     },
 }
 
-RUNS_MAPPINGS: dict[str, Any] = {
-    "dynamic": False,
-    "properties": {
-        "source": _KW,
-        "started_at": {"type": "date"},
-        "finished_at": {"type": "date"},
-        "seq": {"type": "long"},
-        "items": {"type": "integer"},
-        "errors": {"type": "integer"},
-        "ok": {"type": "boolean"},
-        "message": {"type": "text", "index": False},
-    },
-}
-
 CHANGES_MAPPINGS: dict[str, Any] = {
     "dynamic": False,
     "properties": {

@@ -35,7 +35,6 @@ from duluan.storage.base import (
     RejectedPosts,
     SearchHit,
     SearchPage,
-    SourceRun,
     Store,
     StoreError,
     StoreRejected,
@@ -46,7 +45,6 @@ from duluan.storage.elasticsearch.compile import (
     AUDIT_MAPPINGS,
     CHANGES_MAPPINGS,
     MAPPINGS,
-    RUNS_MAPPINGS,
     compile_query,
 )
 
@@ -143,7 +141,8 @@ class ElasticsearchStore(Store):
         self.prefix = prefix
         self.alias = prefix
         base = prefix.removesuffix("-posts")
-        self.runs_index = f"{base}-source-runs"
+        # crawl runs now live in the metadata database; drop_all still deletes this old index
+        self.legacy_runs_index = f"{base}-source-runs"
         self.audit_index = f"{base}-audit"
         self.changes_index = f"{base}-changes"
         self.template = f"{prefix}-template"
@@ -243,7 +242,6 @@ class ElasticsearchStore(Store):
             meta={"owner": "duluan", "doc": "monthly post indices; see docs/scaleout.md"},
         )
         for index, mappings in (
-            (self.runs_index, RUNS_MAPPINGS),
             (self.audit_index, AUDIT_MAPPINGS),
             (self.changes_index, CHANGES_MAPPINGS),
         ):
@@ -448,7 +446,7 @@ class ElasticsearchStore(Store):
         self._call(
             "refresh",
             self.es.indices.refresh,
-            index=[self.alias, self.runs_index, self.audit_index, self.changes_index],
+            index=[self.alias, self.audit_index, self.changes_index],
             **_NOT_FOUND_OK,
         )
         self._watch.expire()
@@ -543,7 +541,12 @@ class ElasticsearchStore(Store):
 
     def drop_all(self) -> None:
         """Delete every index and the template this store created (tests, `duluan reset`)."""
-        indices = [*self.post_indices(), self.runs_index, self.audit_index, self.changes_index]
+        indices = [
+            *self.post_indices(),
+            self.audit_index,
+            self.changes_index,
+            self.legacy_runs_index,  # written by versions before 0003 of the metadata database
+        ]
         for index in indices:
             self._call("drop index", self.es.indices.delete, index=index, missing=None)
         self._call(
@@ -823,50 +826,6 @@ class ElasticsearchStore(Store):
         return [
             (b["key"], float(b["score"]), int(b["doc_count"]))
             for b in aggs.get("sig", {}).get("buckets", [])
-        ]
-
-    # -- source health ---------------------------------------------------------------------
-    def record_source_run(self, run: SourceRun) -> None:
-        self.ensure_ready()
-        self._call(
-            "record source run",
-            self.es.index,
-            index=self.runs_index,
-            refresh=True,
-            document={
-                "source": run.source,
-                "started_at": run.started_at.isoformat(),
-                "finished_at": run.finished_at.isoformat(),
-                "seq": time.time_ns(),
-                "items": run.items,
-                "errors": run.errors,
-                "ok": run.ok,
-                "message": run.message,
-            },
-        )
-
-    def source_runs(self, source: str | None = None, limit: int = 100) -> list[SourceRun]:
-        query: dict[str, Any] = {"term": {"source": source}} if source else {"match_all": {}}
-        res = self._call(
-            "source runs",
-            self.es.search,
-            index=self.runs_index,
-            query=query,
-            size=limit,
-            sort=[{"finished_at": "desc"}, {"seq": "desc"}],
-            **_NOT_FOUND_OK,
-        )
-        return [
-            SourceRun(
-                source=s["source"],
-                started_at=datetime.fromisoformat(s["started_at"]),
-                finished_at=datetime.fromisoformat(s["finished_at"]),
-                items=s["items"],
-                errors=s["errors"],
-                ok=s["ok"],
-                message=s.get("message") or "",
-            )
-            for s in (h["_source"] for h in res["hits"]["hits"])
         ]
 
     def close(self) -> None:

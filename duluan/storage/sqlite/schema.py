@@ -50,11 +50,6 @@ CREATE TABLE IF NOT EXISTS post_counts (
 -- timelines read one topic ('' = all posts) over a range of hours: this index holds just that
 CREATE INDEX IF NOT EXISTS post_counts_topic
   ON post_counts(topic, hour, source, sentiment, language, n);
-CREATE TABLE IF NOT EXISTS source_runs (
-  source TEXT NOT NULL, started_at REAL NOT NULL, finished_at REAL NOT NULL,
-  items INTEGER NOT NULL, errors INTEGER NOT NULL, ok INTEGER NOT NULL, message TEXT
-);
-CREATE INDEX IF NOT EXISTS source_runs_source ON source_runs(source, finished_at);
 CREATE TABLE IF NOT EXISTS audit_log (
   at REAL NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL, count INTEGER NOT NULL,
   actor TEXT

@@ -10,7 +10,7 @@ from typing import Any
 from duluan.core.ids import content_hash
 from duluan.core.models import Post
 from duluan.core.text import clean_control, fold
-from duluan.storage.base import SourceRun, StoreError
+from duluan.storage.base import StoreError
 from duluan.storage.sqlite.compile import US, time_rowid
 from duluan.storage.sqlite.connection import SQLiteBase, dt, ts
 from duluan.storage.sqlite.facets import facets_of
@@ -206,42 +206,4 @@ class WritesMixin(SQLiteBase):
         return [
             {"at": dt(r[0]), "action": r[1], "target": r[2], "count": r[3], "actor": r[4]}
             for r in rows
-        ]
-
-    def record_source_run(self, run: SourceRun) -> None:
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO source_runs(source, started_at, finished_at, items, errors, ok, message)"
-                " VALUES (?,?,?,?,?,?,?)",
-                (
-                    run.source,
-                    ts(run.started_at),
-                    ts(run.finished_at),
-                    run.items,
-                    run.errors,
-                    int(run.ok),
-                    run.message,
-                ),
-            )
-
-    def source_runs(self, source: str | None = None, limit: int = 100) -> list[SourceRun]:
-        conn = self._r
-        sql = "SELECT source, started_at, finished_at, items, errors, ok, message FROM source_runs"
-        params: list[Any] = []
-        if source:
-            sql += " WHERE source = ?"
-            params.append(source)
-        sql += " ORDER BY finished_at DESC LIMIT ?"
-        params.append(limit)
-        return [
-            SourceRun(
-                source=r[0],
-                started_at=dt(r[1]),
-                finished_at=dt(r[2]),
-                items=r[3],
-                errors=r[4],
-                ok=bool(r[5]),
-                message=r[6] or "",
-            )
-            for r in conn.execute(sql, params)
         ]
