@@ -1,6 +1,7 @@
 """Two of everything against Kafka + Elasticsearch + PostgreSQL, each replica with its own data
 dir: two API processes share keys and watchlists, two crawlers of the demo site publish each
-post once, two alert evaluators fire the planted spike once (one event, one delivery)."""
+post once, two alert evaluators fire the planted spike once (one event, one delivery), and a
+crawl run recorded by one crawler replica shows in /v1/sources on either API replica."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -143,6 +145,7 @@ def test_two_replicas_of_everything_share_one_metadata_database(
         published = sum(int(r.get("items", 0)) for r in results)
         assert published > 400, results
         assert min(int(r.get("items", 0)) for r in results) == 0, results  # skipped or caught up
+        before_again = utcnow()
         again = crawl(
             "vnexpress",
             start_urls=[f"{site.base_url}/rss/tin-moi-nhat.rss"],
@@ -224,6 +227,15 @@ def test_two_replicas_of_everything_share_one_metadata_database(
         )
         assert opened.status_code == 201, opened.text
         assert httpx.get(f"{url_b}/f/ngap-lut", timeout=10).status_code == 200
+
+        # -- source health: the run crawler replica b recorded last shows on API replica a
+        for url in (url_a, url_b):
+            listed = httpx.get(f"{url}/v1/sources", headers=auth, timeout=10)
+            assert listed.status_code == 200, listed.text
+            health = {h["source"]: h for h in listed.json()}["vnexpress"]
+            assert health["runs_last_day"] >= 2, health  # the lease holder's run and `again`
+            assert datetime.fromisoformat(health["last_run_at"]) >= before_again, health
+            assert health["last_items"] == 0 and health["last_success_at"] is not None
     finally:
         site.stop()
         for api, _ in apis:
