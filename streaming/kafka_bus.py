@@ -7,6 +7,7 @@ after the work is durable, a rebalance listener that hands over cleanly, retries
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -270,6 +271,9 @@ class KafkaBus(Bus):
                 self._admin.close()
 
 
+_MEMBER_NUMBERS = itertools.count(1)
+
+
 class _Handover(ConsumerRebalanceListener):
     """On revoke, commit what was processed but not yet committed, so the next owner skips it."""
 
@@ -312,7 +316,9 @@ class KafkaBusConsumer(Consumer):
             "connect (consumer)",
             lambda: KafkaConsumer(
                 bootstrap_servers=bus._servers(),
-                client_id=f"{bus.client_id}-{group}",
+                # one id per member, as Kafka's Java client numbers them: two members of a group
+                # in one process must not look like one client
+                client_id=f"{bus.client_id}-{group}-{next(_MEMBER_NUMBERS)}",
                 group_id=group,
                 enable_auto_commit=False,
                 auto_offset_reset="earliest",

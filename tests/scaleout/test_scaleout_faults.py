@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import pytest
-from kafka import KafkaConsumer
+from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.structs import TopicPartition
 from scaleout_support import (
     REPO_ROOT,
@@ -31,7 +32,7 @@ from scaleout_support import (
     wait_until,
 )
 
-from duluan.core.models import Analysis, Post
+from duluan.core.models import Post
 from duluan.core.query import SearchQuery
 from duluan.core.settings import Settings
 from duluan.storage.elasticsearch.store import ElasticsearchStore
@@ -233,48 +234,62 @@ def test_poison_messages_are_dead_lettered_and_the_stream_flows(stack: Stack) ->
     assert all(m.headers.get("origin_topic") == s.raw_topic for m in dead)
 
 
-def test_two_nlp_workers_share_partitions_and_process_each_post_once(stack: Stack) -> None:
+def group_members(bootstrap: str, group: str) -> tuple[str, int]:
+    """The broker's view of a consumer group: its state and how many members it has."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap)
+    try:
+        found = admin.describe_groups([group]).get(group) or {}
+    finally:
+        admin.close()
+    return str(found.get("group_state", "")), len(found.get("members") or [])
+
+
+def test_two_nlp_workers_share_partitions_and_process_each_post_once(
+    stack: Stack, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Two worker processes (as deployed: one per container or host) in one group split the
+    partitions, and every post is enriched exactly once between them."""
     s, bus, _ = stack
-    seen: dict[str, list[str]] = {"a": [], "b": []}
-    lock = threading.Lock()
-
-    def recorder(name: str):  # type: ignore[no-untyped-def]
-        def fn(texts: Sequence[str]) -> list[Analysis]:
-            with lock:
-                seen[name].extend(texts)
-            time.sleep(0.05)  # both members stay busy, so both get work
-            return analyze(texts)
-
-        return fn
-
-    a = NlpWorker(KafkaBus.from_settings(s), s, analyze=recorder("a"))
-    b = NlpWorker(KafkaBus.from_settings(s), s, analyze=recorder("b"))
+    logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER_PROC)],
+            env=worker_env(s, delay=0.05),  # both members stay busy, so both get work
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            cwd=REPO_ROOT,
+        )
+        for log in logs
+    ]
     posts = make_posts(800)
-
-    def assigned(worker: NlpWorker) -> int:
-        consumer = getattr(worker, "_consumer", None)
-        kafka = getattr(consumer, "_consumer", None)
-        return len(kafka.assignment()) if kafka is not None else 0
-
-    with running(a), running(b):
-        # both joined and the group is stable before work arrives (a fixed sleep was too short
-        # on a loaded machine: one member took every partition and the other got nothing)
+    try:
+        # both joined and the group is stable before work arrives
         wait_until(
-            lambda: assigned(a) > 0 and assigned(b) > 0 and assigned(a) + assigned(b) == 4,
+            lambda: group_members(s.kafka_bootstrap, s.nlp_group) == ("Stable", 2),
             90,
-            what="both workers holding partitions",
+            what="a stable group of two workers",
         )
         time.sleep(1)
         publish_posts(bus, s.raw_topic, posts)
         wait_until(
-            lambda: a.stats.processed + b.stats.processed >= len(posts),
+            lambda: topic_size(s.kafka_bootstrap, s.enriched_topic) >= len(posts),
             120,
-            what="800 posts processed by the pair",
+            what="800 posts enriched by the pair",
         )
         time.sleep(2)
-    assert a.stats.processed > 0 and b.stats.processed > 0, (a.stats, b.stats)
-    assert a.stats.processed + b.stats.processed == len(posts)
-    assert not set(seen["a"]) & set(seen["b"])
-    assert len(seen["a"]) + len(seen["b"]) == len(posts)
+    finally:
+        for proc in procs:
+            proc.send_signal(signal.SIGTERM)  # a graceful stop: commit, leave, print the counts
+        for proc in procs:
+            proc.wait(timeout=60)
+    outputs = [log.read_text() for log in logs]
+    counts = []
+    for out in outputs:
+        found = re.search(r"processed=(\d+) dead=(\d+)", out)
+        assert found, out[-3000:]
+        counts.append(int(found.group(1)))
+    assert all(n > 0 for n in counts), counts
+    assert sum(counts) == len(posts), counts
     enriched = read_all(bus, s.enriched_topic, len(posts))
     assert len(enriched) == len(posts)
+    assert {m.key for m in enriched} == {p.id for p in posts}
