@@ -179,3 +179,21 @@ def test_four_hostile_queries_one_per_api_thread_leave_a_plain_search_fast(tmp_p
             assert took < 1.0, f"plain search waited {took:.2f} s behind {statuses}"
             assert all(s in (200, 400) for s in statuses), statuses
     store.close()
+
+
+def test_a_deadline_passed_while_idle_does_not_cut_the_next_statement(tmp_path: Path) -> None:
+    """The watchdog interrupts a connection whose deadline passed even when it sits idle (it
+    cannot tell); the next statement, armed afresh, must run to the end all the same."""
+    store = SQLiteStore(tmp_path / "s.db", postings_cache_mb=0, query_timeout_ms=30)
+    store.upsert(_posts(20))
+    conn = store._r
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+    time.sleep(0.2)  # the deadline passes with nothing running: the watchdog fires anyway
+    medium = (
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000)"
+        " SELECT count(*) FROM c"
+    )
+    for _ in range(20):
+        assert store._r.execute(medium).fetchone() == (20000,)
+    assert store.search(SearchQuery(q="xăng")).total == 2
+    store.close()

@@ -26,7 +26,7 @@ _BAD_QUERY = ("fts5", "unterminated string", "malformed match", "no such column"
 
 def translate(exc: sqlite3.Error, what: str = "sqlite") -> Exception:
     """The store error for a SQLite error (a corrupt file or a constraint: rejected for good);
-    a statement interrupted by the time limit's progress handler is the query's cost."""
+    a statement interrupted by the time limit's watchdog is the query's cost."""
     text = str(exc)
     low = text.lower()
     if isinstance(exc, sqlite3.OperationalError) and low.strip() == "interrupted":
