@@ -106,10 +106,9 @@ def create_schedule(
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except PeriodError as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
-    schedule = Schedule(
-        watchlist_id=watchlist.id,
-        **body.model_dump(exclude={"watchlist", "targets"}),
-        targets=body.targets,
+    # stored as the plain (lax) models; the webhook secrets generated for the body are kept
+    schedule = Schedule.model_validate(
+        {"watchlist_id": watchlist.id, **body.model_dump(exclude={"watchlist"})}
     )
     try:  # the same outbound-address check as alerts, now at creation too (and at delivery)
         for target in schedule.targets:

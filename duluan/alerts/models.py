@@ -13,8 +13,9 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
+from duluan.core.inputs import SPACE, SchemaPattern, StrictInput
 from duluan.core.models import utcnow
 from duluan.core.query import SearchQuery, parse_query
 
@@ -27,6 +28,40 @@ TREND_SPIKE_Z: dict[str, float] = {"fewer": 8.0, "balanced": 6.0, "more": 4.5}
 TREND_DROP_Z: dict[str, float] = {"fewer": 4.0, "balanced": 3.0, "more": 2.5}
 
 _EMAIL = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
+
+
+def _ipv6_pattern() -> str:
+    """RFC 3986's IPv6address: every text it matches is an address `ipaddress` (and so
+    `urlsplit`) accepts, so a bracketed host the schema allows is never a 422."""
+    h16 = "[0-9A-Fa-f]{1,4}"
+    dec = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+    ls32 = rf"(?:{h16}:{h16}|{dec}(?:\.{dec}){{3}})"
+    head = [""] + [rf"(?:(?:{h16}:){{0,{n}}}{h16})?" for n in range(6)]
+    alts = [
+        rf"(?:{h16}:){{6}}{ls32}",
+        rf"::(?:{h16}:){{5}}{ls32}",
+        rf"(?:{h16})?::(?:{h16}:){{4}}{ls32}",
+        rf"{head[2]}::(?:{h16}:){{3}}{ls32}",
+        rf"{head[3]}::(?:{h16}:){{2}}{ls32}",
+        rf"{head[4]}::{h16}:{ls32}",
+        rf"{head[5]}::{ls32}",
+        rf"{head[6]}::{h16}",
+        rf"(?:(?:{h16}:){{0,6}}{h16})?::",
+    ]
+    return "(?:" + "|".join(alts) + ")"
+
+
+_USERINFO = r"[A-Za-z0-9._~!$&'()*+,;=%-]+(?::[A-Za-z0-9._~!$&'()*+,;=%-]*)?@"
+# What a webhook URL may look like: http(s), an optional user, a host name or a bracketed IPv6
+# address, an optional port, then anything without spaces. Whether the host resolves to public
+# addresses (and the port is one) is checked when the target is saved: a 400, not a 422.
+WEBHOOK_URL = SchemaPattern(
+    rf"[hH][tT][tT][pP][sS]?://(?:{_USERINFO})?"
+    rf"(?:[A-Za-z0-9._~-]+|\[{_ipv6_pattern()}\])(?::[0-9]*)?(?:[/?#][^{SPACE}]*)?"
+)
+# `_EMAIL` with its `\s` spelled out (a request's addresses; stored ones keep `_EMAIL`)
+_ADDRESS_PART = rf'[^@{SPACE},;<>"]+'
+EMAIL_INPUT = SchemaPattern(rf"{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}")
 
 
 class AlertQuery(BaseModel):
@@ -150,6 +185,87 @@ class EmailTarget(BaseModel):
 
 
 Target = Annotated[WebhookTarget | EmailTarget, Field(discriminator="type")]
+
+
+# -- request bodies: strict and closed (duluan.core.inputs), `type` always sent -----------------
+
+
+class AlertQueryIn(StrictInput, AlertQuery):
+    """An alert's query as a request body gives it."""
+
+
+class VolumeRuleIn(StrictInput, VolumeRule):
+    type: Literal["volume"]
+
+
+class NegativeShareRuleIn(StrictInput, NegativeShareRule):
+    type: Literal["negative_share"]
+
+
+class TrendingRuleIn(StrictInput, TrendingRule):
+    type: Literal["trending"]
+
+
+class SourceSilentRuleIn(StrictInput, SourceSilentRule):
+    type: Literal["source_silent"]
+    # bounded: a time span or a SQL LIMIT past these overflowed (a 500) when evaluated
+    silent_after_s: int = Field(
+        default=6 * 3600, ge=60, le=31 * 86400, description="no post for this long fires"
+    )
+    failed_runs: int = Field(
+        default=3, ge=1, le=1000, description="this many bad runs in a row fires"
+    )
+
+
+RuleIn = Annotated[
+    VolumeRuleIn | NegativeShareRuleIn | TrendingRuleIn | SourceSilentRuleIn,
+    Field(discriminator="type"),
+]
+
+
+def _webhook_url(value: str) -> str:
+    if not WEBHOOK_URL.fullmatch(value):
+        raise ValueError("webhook url must be http(s)://host/...")
+    return value
+
+
+def _email(value: str) -> str:
+    if not EMAIL_INPUT.fullmatch(value):
+        raise ValueError(f"not an email address: {value!r}")
+    return value
+
+
+# the pattern is in the schema; the validator checks it with the same regex and a plain message
+WebhookUrl = Annotated[
+    str,
+    AfterValidator(_webhook_url),
+    Field(
+        description="http(s)://host/...: the host must resolve to public addresses",
+        json_schema_extra={"pattern": WEBHOOK_URL.schema},
+    ),
+]
+EmailAddress = Annotated[
+    str, AfterValidator(_email), Field(json_schema_extra={"pattern": EMAIL_INPUT.schema})
+]
+
+
+class WebhookTargetIn(StrictInput, WebhookTarget):
+    type: Literal["webhook"]
+    url: WebhookUrl
+    secret: str = Field(
+        default_factory=lambda: secrets.token_urlsafe(32),
+        min_length=16,
+        repr=False,
+        description="HMAC key, at least 16 characters; generated (and returned once) if left out",
+    )
+
+
+class EmailTargetIn(StrictInput, EmailTarget):
+    type: Literal["email"]
+    to: list[EmailAddress] = Field(min_length=1, max_length=20)
+
+
+TargetIn = Annotated[WebhookTargetIn | EmailTargetIn, Field(discriminator="type")]
 
 
 def redact_url(url: str) -> str:

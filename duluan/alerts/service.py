@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -11,15 +11,20 @@ from duluan.alerts.delivery import DeliveryConfig, DeliveryResult, Notifier, val
 from duluan.alerts.evaluate import EvalOptions, Evaluation, explain
 from duluan.alerts.models import (
     AlertQuery,
+    AlertQueryIn,
+    EmailTargetIn,
     Rule,
+    RuleIn,
     Subscription,
-    Target,
-    VolumeRule,
+    TargetIn,
+    VolumeRuleIn,
     WebhookTarget,
+    WebhookTargetIn,
     redact_email,
     redact_url,
 )
 from duluan.alerts.repository import AlertRepository
+from duluan.core.inputs import StrictInput
 from duluan.meta.source_runs import SourceRunRepository
 from duluan.storage.base import Store
 from duluan.watchlists.repository import WatchlistRepository
@@ -32,18 +37,20 @@ class AlertNotFound(LookupError):
     """No subscription with that id."""
 
 
-class AlertIn(BaseModel):
+class AlertIn(StrictInput):
     """A new alert: what to watch, the rule, the quiet knobs and where it goes."""
 
     name: str = Field(min_length=1, max_length=200, description="shown in every alert")
-    query: AlertQuery = Field(default_factory=AlertQuery, description="the posts to watch")
-    rule: Rule = Field(default_factory=VolumeRule, description="when it fires")
+    query: AlertQueryIn = Field(default_factory=AlertQueryIn, description="the posts to watch")
+    rule: RuleIn = Field(
+        default_factory=lambda: VolumeRuleIn(type="volume"), description="when it fires"
+    )
     window_s: int = Field(default=3600, ge=60, le=31 * 86400, description="evaluation window")
     baseline_windows: int = Field(default=24, ge=1, le=500, description="history windows")
     warmup_windows: int = Field(default=6, ge=0, le=500, description="history before firing")
     min_volume: int = Field(default=10, ge=0, description="posts needed to fire")
     cooldown_s: int = Field(default=3600, ge=0, le=31 * 86400, description="quiet after firing")
-    targets: list[Target] = Field(
+    targets: list[TargetIn] = Field(
         default_factory=list,
         max_length=10,
         description="webhooks (secret generated when omitted) and email recipients",
@@ -51,18 +58,33 @@ class AlertIn(BaseModel):
     enabled: bool = Field(default=True, description="evaluated by the alert runner")
 
 
-class AlertPatch(BaseModel):
-    """Change some fields; a webhook target sent with secret `***` or none keeps its secret."""
+PatchSecret = Literal["***"] | Annotated[str, Field(min_length=16)] | None
+
+
+class WebhookTargetPatch(WebhookTargetIn):
+    """A webhook target in a PATCH: secret `***` (as shown) or left out keeps the stored one."""
+
+    secret: PatchSecret = Field(  # type: ignore[assignment]
+        None, description="`***` or null keeps the stored secret; a new one has 16+ characters"
+    )
+
+
+TargetPatch = Annotated[WebhookTargetPatch | EmailTargetIn, Field(discriminator="type")]
+
+
+class AlertPatch(StrictInput):
+    """Change some fields (null or left out: unchanged); a webhook target sent with secret
+    `***` or none keeps its secret."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    query: AlertQuery | None = None
-    rule: Rule | None = None
+    query: AlertQueryIn | None = None
+    rule: RuleIn | None = None
     window_s: int | None = Field(default=None, ge=60, le=31 * 86400)
     baseline_windows: int | None = Field(default=None, ge=1, le=500)
     warmup_windows: int | None = Field(default=None, ge=0, le=500)
     min_volume: int | None = Field(default=None, ge=0)
     cooldown_s: int | None = Field(default=None, ge=0, le=31 * 86400)
-    targets: list[dict[str, Any]] | None = Field(default=None, max_length=10)
+    targets: list[TargetPatch] | None = Field(default=None, max_length=10)
     enabled: bool | None = None
 
 

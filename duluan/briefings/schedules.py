@@ -19,8 +19,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel, Field, SecretStr
 
 from duluan.alerts.delivery import DeliveryResult
-from duluan.alerts.models import Target, redact_targets
+from duluan.alerts.models import Target, TargetIn, redact_targets
 from duluan.briefings.period import DEFAULT_TIMEZONE, Period, zone
+from duluan.core.inputs import StrictInput
 from duluan.core.logging import get_logger
 from duluan.core.models import utcnow
 from duluan.core.secretbox import FROM_SETTINGS, SecretBox, resolve_secret_key
@@ -35,8 +36,9 @@ Cadence = Literal["daily", "weekly", "monthly"]
 Format = Literal["html", "pdf"]
 
 
-class ScheduleCreate(BaseModel):
-    """A request to send a watchlist's briefing every day, week or month."""
+class ScheduleCreate(StrictInput):
+    """A request to send a watchlist's briefing every day, week or month (a request body:
+    strict and closed)."""
 
     watchlist: str = Field(min_length=1, description="watchlist id or name")
     cadence: Cadence = "weekly"
@@ -44,7 +46,7 @@ class ScheduleCreate(BaseModel):
     lang: Literal["vi", "en"] = "vi"
     timezone: str = Field(DEFAULT_TIMEZONE, description="IANA zone for period boundaries")
     send_hour: int = Field(7, ge=0, le=23, description="local hour after the period ends")
-    targets: list[Target] = Field(min_length=1, max_length=10)
+    targets: list[TargetIn] = Field(min_length=1, max_length=10)
     enabled: bool = True
 
 

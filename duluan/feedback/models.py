@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
+from duluan.core.inputs import SPACE, SchemaPattern, StrictInput, no_default
 from duluan.core.models import Post, utcnow
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -29,28 +32,39 @@ def _categories(value: list[str] | None) -> list[str] | None:
     return out
 
 
-class CampaignUpdate(BaseModel):
-    title: str | None = Field(None, min_length=1, max_length=200)
+# what the slug validator takes: it trims and lower-cases, then SLUG must match
+SLUG_INPUT = SchemaPattern(rf"[{SPACE}]*[A-Za-z0-9](?:[A-Za-z0-9-]{{0,62}}[A-Za-z0-9])?[{SPACE}]*")
+Category = Annotated[str, Field(max_length=60)]
+
+
+def _not_null(value: object) -> object:
+    """Omit a field to keep it; null is no title, no category list or no state (a 422)."""
+    if value is None:
+        raise ValueError("may not be null: leave the field out to keep its value")
+    return value
+
+
+class CampaignUpdate(StrictInput):
+    """Fields to change (a request body: strict and closed); omitted fields keep their value."""
+
+    title: Annotated[str, Field(min_length=1, max_length=200)] | SkipJsonSchema[None] = Field(
+        None, json_schema_extra=no_default
+    )
     question: str | None = Field(None, max_length=500, description="prompt above the text box")
     description: str | None = Field(None, max_length=2000)
-    categories: list[str] | None = Field(None, max_length=20)
-    active: bool | None = Field(None, description="inactive campaigns refuse submissions")
+    categories: Annotated[list[Category], Field(max_length=20)] | SkipJsonSchema[None] = Field(
+        None, json_schema_extra=no_default
+    )
+    active: bool | SkipJsonSchema[None] = Field(
+        None, description="inactive campaigns refuse submissions", json_schema_extra=no_default
+    )
     owner: str | None = Field(None, max_length=200)
 
     _cats = field_validator("categories")(_categories)
-
-    @field_validator("title", "categories", "active")
-    @classmethod
-    def _not_null(cls, value: object) -> object:
-        """Omit a field to keep it; null is no title, no category list or no state (a 422)."""
-        if value is None:
-            raise ValueError("may not be null: leave the field out to keep its value")
-        return value
+    _set = field_validator("title", "categories", "active")(_not_null)
 
 
-class CampaignCreate(BaseModel):
-    """What an admin supplies to open a campaign."""
-
+class _CampaignFields(BaseModel):
     slug: str = Field(description="public link /f/<slug>: lower-case letters, digits, dashes")
     title: str = Field(min_length=1, max_length=200)
     question: str | None = Field(None, max_length=500, description="prompt above the text box")
@@ -70,7 +84,27 @@ class CampaignCreate(BaseModel):
     _cats = field_validator("categories")(_categories)
 
 
-class Campaign(CampaignCreate):
+class CampaignCreate(StrictInput, _CampaignFields):
+    """What an admin supplies to open a campaign (a request body: strict and closed)."""
+
+    slug: str = Field(
+        description="public link /f/<slug>: 1-64 letters, digits or dashes (trimmed and "
+        "lower-cased), not starting or ending with a dash",
+        json_schema_extra={"pattern": SLUG_INPUT.schema},
+    )
+    categories: list[Category] = Field(default_factory=list, max_length=20)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:  # the schema's pattern, checked on what was sent
+        if not SLUG_INPUT.fullmatch(value):
+            raise ValueError("slug must be 1-64 lower-case letters, digits or dashes")
+        return value.strip().lower()
+
+
+class Campaign(_CampaignFields):
+    """A campaign as stored."""
+
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
     watchlist_id: str | None = Field(None, description="the watchlist showing its results")
     created_at: datetime = Field(default_factory=utcnow)

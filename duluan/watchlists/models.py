@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Annotated, Self
 
 from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
+from duluan.core.inputs import NOT_BLANK, NOT_BLANK_CHECK, IsoDateTime, StrictInput, no_default
 from duluan.core.models import utcnow
 from duluan.core.query import parse_query
 
@@ -42,9 +45,16 @@ class _QueryAndSpan(BaseModel):
         return _aware(value) if value else None
 
 
-class WatchlistCreate(_QueryAndSpan):
-    """What a user supplies to save a watchlist."""
+# a name is trimmed and must not be blank: at least one character that is not a space
+NAME = Field(
+    min_length=1,
+    max_length=200,
+    description="unique, human-readable name",
+    json_schema_extra={"pattern": NOT_BLANK},
+)
 
+
+class _WatchlistFields(_QueryAndSpan):
     name: str = Field(min_length=1, max_length=200, description="unique, human-readable name")
     query: str | None = Field(None, max_length=2000, description="query language text")
     since: datetime | None = Field(None, description="only posts created at or after this")
@@ -61,23 +71,41 @@ class WatchlistCreate(_QueryAndSpan):
         return value
 
     @model_validator(mode="after")
-    def _span(self) -> WatchlistCreate:
+    def _span(self) -> Self:
         _check_span(self.since, self.until)
         return self
 
 
-class WatchlistUpdate(_QueryAndSpan):
-    """Fields to change; omitted fields keep their value (send null to clear a span end)."""
+class WatchlistCreate(StrictInput, _WatchlistFields):
+    """What a user supplies to save a watchlist (a request body: strict and closed)."""
 
-    name: str | None = Field(None, min_length=1, max_length=200)
+    name: Annotated[str, NAME, NOT_BLANK_CHECK]
+    since: IsoDateTime | None = Field(None, description="only posts created at or after this")
+    until: IsoDateTime | None = Field(None, description="only posts created before this")
+
+
+class WatchlistUpdate(StrictInput, _QueryAndSpan):
+    """Fields to change; omitted fields keep their value (send null to clear a span end, the
+    query, the owner or the description; a name cannot be cleared)."""
+
+    name: Annotated[str, NAME, NOT_BLANK_CHECK] | SkipJsonSchema[None] = Field(
+        None, json_schema_extra=no_default
+    )
     query: str | None = Field(None, max_length=2000)
-    since: datetime | None = None
-    until: datetime | None = None
+    since: IsoDateTime | None = None
+    until: IsoDateTime | None = None
     owner: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=2000)
 
+    @field_validator("name")
+    @classmethod
+    def _name_set(cls, value: str | None) -> str | None:
+        if value is None:
+            raise ValueError("may not be null: leave the field out to keep the name")
+        return value
 
-class Watchlist(WatchlistCreate):
+
+class Watchlist(_WatchlistFields):
     """A saved watchlist as stored."""
 
     id: str = Field(default_factory=lambda: uuid.uuid4().hex)
