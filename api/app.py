@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from anyio import to_thread
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.deps import query_given_once
 from api.docs import add_offline_docs
 from api.errors import ERRORS, allowed_methods
 from api.middleware import LimitAndTime
@@ -175,7 +176,8 @@ def create_app(
         briefings.router,
         feedback.router,
     ):
-        app.include_router(router, responses=ERRORS)  # error bodies documented on every route
+        # error bodies documented on every route; one value for a parameter that takes one
+        app.include_router(router, responses=ERRORS, dependencies=[Depends(query_given_once)])
     add_offline_docs(app)
     if settings.api_cors_origins:
         app.add_middleware(

@@ -7,16 +7,18 @@ request thread pool, and six such hops per request queued behind other requests'
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from collections import Counter
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Query, Request
-from pydantic import ValidationError
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError, WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from duluan.alerts.delivery import DeliveryConfig
 from duluan.alerts.repository import AlertRepository
 from duluan.container import Container
+from duluan.core.inputs import IsoDateTime
 from duluan.core.models import SENTIMENT_LABELS
 from duluan.core.query import QuerySyntaxError, SearchQuery, check_budget, parse_query
 from duluan.core.settings import Settings
@@ -34,14 +36,25 @@ async def get_store(request: Request) -> Store:
     return (await get_container(request)).store
 
 
+# the schema lists the labels; another value is still a 400 that names them (not pydantic's 422)
+SentimentParam = Annotated[str, WithJsonSchema({"type": "string", "enum": list(SENTIMENT_LABELS)})]
+_NAIVE = "; without an offset it is read in the `timezone` setting's zone"
+
+
 async def filter_query(
     source: Annotated[list[str] | None, Query(description="only these sources")] = None,
     author: Annotated[list[str] | None, Query(description="only these authors")] = None,
     topic: Annotated[list[str] | None, Query(description="only these topics")] = None,
-    sentiment: Annotated[list[str] | None, Query(description="positive, neutral, negative")] = None,
+    sentiment: Annotated[
+        list[SentimentParam] | None, Query(description="positive, neutral, negative")
+    ] = None,
     lang: Annotated[list[str] | None, Query(description="language codes, e.g. vi")] = None,
-    since: Annotated[datetime | None, Query(description="created_at >= since (ISO 8601)")] = None,
-    until: Annotated[datetime | None, Query(description="created_at < until (ISO 8601)")] = None,
+    since: Annotated[
+        IsoDateTime | None, Query(description="created_at >= since (ISO 8601)" + _NAIVE)
+    ] = None,
+    until: Annotated[
+        IsoDateTime | None, Query(description="created_at < until (ISO 8601)" + _NAIVE)
+    ] = None,
 ) -> SearchQuery:
     """The structured filters every read endpoint shares; bad input is a 400 that says why."""
     bad = [s for s in sentiment or [] if s not in SENTIMENT_LABELS]
@@ -114,6 +127,52 @@ async def search_query(
         )
     except WatchlistNotFound as exc:
         raise HTTPException(status_code=404, detail=str(exc)) from exc
+
+
+def _single_valued(app: Any) -> dict[tuple[str, str], frozenset[str]]:
+    """Per (path, method): the query parameters the OpenAPI schema gives one value (no array)."""
+    cached: dict[tuple[str, str], frozenset[str]] | None = getattr(
+        app.state, "single_valued_query", None
+    )
+    if cached is None:
+        cached = {
+            (path, method.upper()): frozenset(
+                p["name"]
+                for p in op.get("parameters", [])
+                if p.get("in") == "query" and not _is_array(p.get("schema", {}))
+            )
+            for path, ops in app.openapi().get("paths", {}).items()
+            for method, op in ops.items()
+        }
+        app.state.single_valued_query = cached
+    return cached
+
+
+def _is_array(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "array" or any(_is_array(s) for s in schema.get("anyOf", []))
+
+
+async def query_given_once(request: Request) -> None:
+    """A 422 for a query parameter sent twice that takes one value (`?cursor=a&cursor=b` would
+    quietly use the last): what the OpenAPI schema says a parameter takes, it takes."""
+    route = request.scope.get("route")
+    path = getattr(route, "path_format", None)
+    if path is None or not request.query_params:
+        return
+    method = "GET" if request.method == "HEAD" else request.method
+    single = _single_valued(request.app).get((path, method), frozenset())
+    counts = Counter(name for name, _ in request.query_params.multi_items() if name in single)
+    repeated = [name for name, n in counts.items() if n > 1]
+    if repeated:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", repeated[0]),
+                    "msg": "given more than once: it takes one value",
+                    "type": "value_error",
+                }
+            ]
+        )
 
 
 def settings_of(request: Request) -> Settings:

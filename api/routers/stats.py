@@ -6,6 +6,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import Field
 
 from api.deps import check_query_text, filter_query, get_settings, get_store, search_query
 from api.schemas import (
@@ -20,6 +21,7 @@ from api.security import READ
 from api.services.json_body import JsonBody
 from api.services.query_cache import QueryCache, get_query_cache
 from api.services.share import ShareOfVoiceResponse, share_of_voice
+from duluan.core.inputs import NOT_BLANK, NOT_BLANK_CHECK
 from duluan.core.models import SENTIMENT_LABELS
 from duluan.core.query import SearchQuery
 from duluan.core.settings import Settings
@@ -31,6 +33,7 @@ StoreDep = Annotated[Store, Depends(get_store)]
 QueryDep = Annotated[SearchQuery, Depends(search_query)]
 CacheDep = Annotated[QueryCache, Depends(get_query_cache)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+_PATTERN = {"pattern": NOT_BLANK}
 
 
 def _corrected_timeline(buckets: list[Bucket], settings: Settings) -> dict[str, Any] | None:
@@ -108,7 +111,7 @@ def share(
     store: StoreDep,
     filters: Annotated[SearchQuery, Depends(filter_query)],
     q: Annotated[
-        list[str],
+        list[Annotated[str, Field(max_length=2000, json_schema_extra=_PATTERN), NOT_BLANK_CHECK]],
         Query(min_length=2, max_length=10, description="2 to 10 queries to compare (repeat q)"),
     ],
     interval: Annotated[

@@ -13,6 +13,7 @@ from duluan.core.query import SearchQuery
 from duluan.core.settings import Settings
 from duluan.storage.base import Store
 from duluan.trends.service import (
+    WINDOW_PATTERN,
     TrendsResponse,
     WindowError,
     cache_key,
@@ -42,7 +43,12 @@ def trends(
     settings: SettingsDep,
     cache: CacheDep,
     window: Annotated[
-        str, Query(max_length=8, description="window length: 15m, 1h, 6h, 1d (5m to 7d)")
+        str,
+        Query(
+            max_length=8,
+            description="window length: 15m, 1h, 6h, 1d (5m to 7d)",
+            json_schema_extra={"pattern": WINDOW_PATTERN},  # checked by parse_window: a 400
+        ),
     ] = "1h",
     baseline: Annotated[int, Query(ge=1, le=168, description="windows of history")] = 24,
     direction: Annotated[Literal["spike", "drop"] | None, Query(description="only these")] = None,

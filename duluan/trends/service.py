@@ -8,12 +8,15 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from duluan.core.inputs import SPACE
 from duluan.core.models import SamplePost
 from duluan.core.query import SearchQuery
 from duluan.storage.base import Store
 from duluan.trends.detector import TermCount, Trend, TrendConfig, trends_from_store, window_floor
 
-_WINDOW = re.compile(r"^(\d{1,4})(m|h|d)$")
+_WINDOW = re.compile(r"^([0-9]{1,4})(m|h|d)$")
+# what parse_window takes, for the API schema (spaces around are stripped)
+WINDOW_PATTERN = f"^[{SPACE}]*[0-9]{{1,4}}[mhd][{SPACE}]*$"
 _UNIT = {"m": 60, "h": 3600, "d": 86400}
 
 
