@@ -29,13 +29,23 @@ def _error(description: str, model: type[BaseModel] = ErrorBody) -> dict[str, An
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: _error("bad input: the query, a parameter or a cursor (detail says which)"),
+    400: _error(
+        "bad input the schema cannot state (detail says which): the query language's grammar "
+        "or budget, `since` not before `until`, a cursor not from `next_cursor`, a trends "
+        "window outside 5m..7d, a briefing period or time zone, a webhook host that does not "
+        "resolve to public addresses"
+    ),
     401: _error("no API key where one is needed, or a key that is wrong or revoked"),
     403: _error("the key's scope does not allow this"),
     404: _error("no such resource"),
     409: _error("a conflict with what exists (a name or link taken)"),
     413: _error("the body is too large"),
-    422: _error("the body or parameters do not validate", ValidationErrorBody),
+    422: _error(
+        "the body or parameters do not match the schema (types are strict, unknown body keys "
+        "refused, a parameter that takes one value given once); also a query in a body that "
+        "does not parse, and a watchlist's `since` not before its `until`",
+        ValidationErrorBody,
+    ),
     429: _error("rate limit exceeded; see Retry-After"),
     431: _error("too many or too large request headers"),
     503: _error("the store is unavailable; retry"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from api.deps import get_store
 from api.security import ADMIN, READ
@@ -100,8 +100,11 @@ def update(watchlist_id: str, body: WatchlistUpdate, repo: RepoDep) -> Watchlist
         raise HTTPException(status_code=404, detail=str(exc)) from exc
     except DuplicateName as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
-    except ValueError as exc:
-        raise HTTPException(status_code=400, detail=str(exc).splitlines()[-1]) from exc
+    except ValidationError as exc:  # the changes against what is stored: `since` after `until`
+        problem = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        detail = f"invalid watchlist: {where + ': ' if where else ''}{problem['msg']}"
+        raise HTTPException(status_code=400, detail=detail) from exc
 
 
 @router.delete(
