@@ -120,3 +120,66 @@ def test_patch_campaign_with_nulls_is_422(client: TestClient) -> None:
         assert r.status_code == 422 and "null" in r.json()["detail"], (field, r.text)
     r = client.patch("/v1/feedback/campaigns/c", json={"active": False}, headers=admin)
     assert r.status_code == 200 and r.json()["active"] is False
+
+
+def test_bodies_are_strict_and_closed(client: TestClient) -> None:
+    """What the schema calls invalid is a 422: lax coercions and unknown keys included."""
+    admin = key_headers(client.app)
+    bad = [
+        ("/v1/alerts/dry-run", {"name": "x", "enabled": 0}, "enabled"),
+        ("/v1/alerts/dry-run", {"name": "x", "enabled": "true"}, "enabled"),
+        ("/v1/alerts/dry-run", {"name": "x", "window_s": "3600"}, "window_s"),
+        ("/v1/alerts/dry-run", {"name": "x", "colour": "red"}, "colour"),
+        ("/v1/alerts/dry-run", {"name": "x", "query": {"q": "x", "nope": 1}}, "nope"),
+        ("/v1/alerts/dry-run", {"name": "x", "rule": {"sensitivity": "more"}}, "rule"),
+        ("/v1/watchlists", {"name": "w", "since": 0}, "since"),
+        ("/v1/watchlists", {"name": "   "}, "blank"),
+        ("/v1/feedback/campaigns", {"slug": "c", "title": "C", "active": 1}, "active"),
+        ("/v1/briefings/schedules", {"watchlist": "w", "targets": [{"to": ["a@b.vn"]}]}, "0"),
+    ]
+    for path, body, fragment in bad:
+        r = client.post(path, json=body, headers=admin)
+        assert r.status_code == 422 and fragment in r.json()["detail"], (path, body, r.text)
+    # JSON Schema counts 3600.0 as an integer: accepted
+    r = client.post("/v1/alerts/dry-run", json={"name": "x", "window_s": 3600.0}, headers=admin)
+    assert r.status_code == 200, r.text
+    assert client.post("/v1/watchlists", json={"name": "w"}, headers=admin).status_code == 201
+    r = client.patch("/v1/watchlists/w", json={"name": None}, headers=admin)
+    assert r.status_code == 422 and "null" in r.json()["detail"], r.text
+
+
+def test_numbers_are_not_date_times(client: TestClient) -> None:
+    """`since=0` is not an ISO 8601 date-time (pydantic would read a Unix time)."""
+    for bound in ("since=0", "until=1.5", "since=1700000000"):
+        r = client.get(f"/v1/search?{bound}")
+        assert r.status_code == 422 and "ISO 8601" in r.json()["detail"], (bound, r.text)
+
+
+def test_a_single_valued_parameter_sent_twice_is_422(client: TestClient) -> None:
+    r = client.get("/v1/search?cursor=a&cursor=b")
+    assert r.status_code == 422 and "cursor" in r.json()["detail"]
+    assert client.get("/v1/search?source=a&source=b").status_code == 200  # an array: fine
+
+
+def test_share_of_voice_queries_must_not_be_blank(client: TestClient) -> None:
+    r = client.get("/v1/share-of-voice", params=[("q", "xăng"), ("q", "  ")])
+    assert r.status_code == 422 and "blank" in r.json()["detail"]
+
+
+def test_silent_source_rule_bounds_are_422_not_500(client: TestClient) -> None:
+    """Found by schemathesis: `failed_runs` past SQLite's integers was a 500 in a dry run."""
+    rule = {"type": "source_silent", "source": "voz", "failed_runs": 10**22}
+    r = client.post("/v1/alerts/dry-run", json={"name": "x", "rule": rule})
+    assert r.status_code == 422 and "failed_runs" in r.json()["detail"]
+    rule = {"type": "source_silent", "source": "voz", "silent_after_s": 10**15}
+    r = client.post("/v1/alerts/dry-run", json={"name": "x", "rule": rule})
+    assert r.status_code == 422 and "silent_after_s" in r.json()["detail"]
+
+
+def test_watchlist_patch_that_crosses_the_stored_span_says_why(client: TestClient) -> None:
+    """Found by schemathesis: the 400's detail was pydantic's documentation link."""
+    admin = key_headers(client.app)
+    body = {"name": "w", "until": "2026-01-01T00:00:00Z"}
+    assert client.post("/v1/watchlists", json=body, headers=admin).status_code == 201
+    r = client.patch("/v1/watchlists/w", json={"since": "2026-02-01T00:00:00Z"}, headers=admin)
+    assert r.status_code == 400 and "`since` must be before `until`" in r.json()["detail"]
