@@ -116,9 +116,13 @@ def test_dashboard_loads_searches_draws_trends_and_live(tmp_path: Path, chromium
         page.select_option("#sentiment", "negative")
         page.click("button.go")
         page.wait_for_function("document.getElementById('total').textContent === '20'")
-        # the live panel follows the query: the old view's post goes, a matching one comes in
-        page.wait_for_function("document.querySelectorAll('#live .item').length === 0")
-        page.wait_for_function("document.getElementById('live-dot').classList.contains('on')")
+        # the live panel follows the query: the old view's post goes, a matching one comes in.
+        # The total was 20 before this search too, so wait for the stream of the new query.
+        page.wait_for_function(
+            "liveQuery === 'q=xang&sentiment=negative'"
+            " && document.getElementById('live-dot').classList.contains('on')"
+        )
+        assert page.locator("#live .item").count() == 0
         store.upsert(
             [make_post(["xăng", "lại", "tăng"], at=datetime.now(UTC), sentiment="negative")]
         )
