@@ -75,3 +75,51 @@ def test_trending_terms_finds_what_is_new_in_the_window(es_store: ElasticsearchS
     trending = es_store.trending_terms(SearchQuery(), window=timedelta(hours=24), now=now)
     assert trending and trending[0][0] == "bão số 9"
     assert trending[0][2] == 12
+
+
+def test_a_time_limited_read_is_complete_or_refused_never_partial(
+    es_store: ElasticsearchStore,
+) -> None:
+    """Under a request's time limit the store sends Elasticsearch a search `timeout`; shards that
+    stop at it return partial hits and counts, which the store refuses (QueryTimedOut, a 503
+    naming the setting) rather than pass on as the answer (issue 17)."""
+    import random
+
+    from duluan.core.deadline import store_time_limit
+    from duluan.core.query import QueryTimedOut
+
+    rng = random.Random(7)
+    words = [f"{a}{b}{c}" for a in "bcdghklmnt" for b in "aeiou" for c in "nmtp"]
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    es_store.upsert(
+        [
+            Post(
+                id=f"x:comment:{i}",
+                source="x",
+                text=" ".join(rng.choice(words) for _ in range(30)),
+                created_at=t0 + timedelta(minutes=i),
+            )
+            for i in range(5000)
+        ]
+    )
+    es_store.refresh()
+    query = SearchQuery(q=" OR ".join(f"{a}a*" for a in "bcdghklm"), sort="relevance", limit=50)
+    want_total = es_store.count(query)
+    want_ids = [h.post.id for h in es_store.search(query).hits]
+    want_timeline = es_store.timeline(query, "hour")
+    assert want_total > 1000 and len(want_ids) == 50
+
+    with store_time_limit(5000):  # a roomy limit: the same answers
+        assert [h.post.id for h in es_store.search(query).hits] == want_ids
+        assert es_store.timeline(query, "hour") == want_timeline
+    for _ in range(15):  # a 1 ms limit: each answer is whole, or refused
+        with store_time_limit(1):
+            try:
+                page = es_store.search(query)
+            except QueryTimedOut as exc:
+                assert "store_query_timeout_ms" in str(exc)
+                continue
+        assert [h.post.id for h in page.hits] == want_ids and page.total == want_total
+    with store_time_limit(1), pytest.raises(QueryTimedOut):
+        es_store._check_timed_out({"timed_out": True, "hits": {"hits": []}})
+    es_store._check_timed_out({"timed_out": True})  # no limit in force: nothing to refuse
