@@ -18,6 +18,7 @@ import time
 from base64 import b64decode
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from kafka import KafkaAdminClient, KafkaConsumer
@@ -244,14 +245,19 @@ def group_members(bootstrap: str, group: str) -> tuple[str, int]:
     return str(found.get("group_state", "")), len(found.get("members") or [])
 
 
-def test_two_nlp_workers_share_partitions_and_process_each_post_once(
-    stack: Stack, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
-    """Two worker processes (as deployed: one per container or host) in one group split the
-    partitions, and every post is enriched exactly once between them."""
-    s, bus, _ = stack
-    logs = [tmp_path / "worker-a.log", tmp_path / "worker-b.log"]
-    procs = [
+_ASSIGNMENT = re.compile(r"kafka\.partitions_(assigned|revoked)\s.*?partitions=\[([\d, ]*)\]")
+
+
+def held_partitions(log_text: str) -> set[int]:
+    """The partitions a worker process holds, by its own log (its last assign/revoke line)."""
+    found = _ASSIGNMENT.findall(log_text)
+    if not found or found[-1][0] != "assigned":
+        return set()
+    return {int(x) for x in found[-1][1].replace(" ", "").split(",") if x}
+
+
+def start_pair(s: Settings, logs: list[Path]) -> list[subprocess.Popen[bytes]]:
+    return [
         subprocess.Popen(
             [sys.executable, str(WORKER_PROC)],
             env=worker_env(s, delay=0.05),  # both members stay busy, so both get work
@@ -261,27 +267,61 @@ def test_two_nlp_workers_share_partitions_and_process_each_post_once(
         )
         for log in logs
     ]
+
+
+def stop_pair(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in procs:
+        proc.send_signal(signal.SIGTERM)  # a graceful stop: commit, leave, print the counts
+    for proc in procs:
+        proc.wait(timeout=60)
+
+
+def test_two_nlp_workers_share_partitions_and_process_each_post_once(
+    stack: Stack, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    """Two worker processes (as deployed: one per container or host) in one group split the
+    partitions, and every post is enriched exactly once between them."""
+    s, bus, _ = stack
     posts = make_posts(800)
-    try:
-        # both joined and the group is stable before work arrives
-        wait_until(
-            lambda: group_members(s.kafka_bootstrap, s.nlp_group) == ("Stable", 2),
-            90,
-            what="a stable group of two workers",
-        )
-        time.sleep(1)
-        publish_posts(bus, s.raw_topic, posts)
-        wait_until(
-            lambda: topic_size(s.kafka_bootstrap, s.enriched_topic) >= len(posts),
-            120,
-            what="800 posts enriched by the pair",
-        )
-        time.sleep(2)
-    finally:
-        for proc in procs:
-            proc.send_signal(signal.SIGTERM)  # a graceful stop: commit, leave, print the counts
-        for proc in procs:
-            proc.wait(timeout=60)
+    # Both members must hold partitions, by their own logs, before work arrives. kafka-python
+    # 3.0.12 has been seen to leave the member that led a rebalance hanging (no assignment, no
+    # heartbeat, expelled, never back), in one process and, once in CI, across two. That client
+    # bug is not what this test judges: a pair that never splits is replaced, at most 3 times,
+    # and the failure shows every try's logs.
+    tries: list[str] = []
+    for attempt in range(3):
+        logs = [tmp_path / f"worker-a{attempt}.log", tmp_path / f"worker-b{attempt}.log"]
+        procs = start_pair(s, logs)
+
+        def split(logs: list[Path] = logs) -> bool:
+            a, b = (held_partitions(log.read_text()) for log in logs)
+            return bool(a) and bool(b) and a | b == {0, 1, 2, 3} and not a & b
+
+        try:
+            wait_until(split, 45, what="both workers holding partitions")
+            wait_until(
+                lambda: group_members(s.kafka_bootstrap, s.nlp_group) == ("Stable", 2),
+                30,
+                what="a stable group of two workers",
+            )
+        except AssertionError:
+            stop_pair(procs)
+            tries.append(" | ".join(log.read_text()[-1500:] for log in logs))
+            continue
+        try:
+            time.sleep(1)
+            publish_posts(bus, s.raw_topic, posts)
+            wait_until(
+                lambda: topic_size(s.kafka_bootstrap, s.enriched_topic) >= len(posts),
+                120,
+                what="800 posts enriched by the pair",
+            )
+            time.sleep(2)
+        finally:
+            stop_pair(procs)
+        break
+    else:
+        raise AssertionError(f"the two workers never split the partitions: {tries}")
     outputs = [log.read_text() for log in logs]
     counts = []
     for out in outputs:
