@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import random
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,9 +28,10 @@ def test_live_feed_streams_new_matching_posts(tmp_path: Path) -> None:
     events: list[tuple[str, dict[str, object]]] = []
     comments: list[str] = []
     with ServerThread(create_app(settings, store=store)) as server:
+        beat = threading.Event()
 
-        def later() -> None:
-            time.sleep(0.8)
+        def later() -> None:  # new posts once the stream is idle (a heartbeat came), not on a timer
+            beat.wait(10)
             store.upsert([make_post(["bóng đá"], at=datetime.now(UTC))])  # does not match
             store.upsert([make_post(["xăng", "mới"], at=datetime.now(UTC) - timedelta(seconds=30))])
 
@@ -44,6 +44,8 @@ def test_live_feed_streams_new_matching_posts(tmp_path: Path) -> None:
             for line in r.iter_lines():
                 if line.startswith(":"):
                     comments.append(line)
+                    if line == ": heartbeat":
+                        beat.set()
                 elif line.startswith("event: "):
                     event = line[7:]
                 elif line.startswith("data: ") and event:
