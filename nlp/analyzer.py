@@ -29,7 +29,7 @@ from nlp.artifacts import default_model_dir
 from nlp.backends.base import Backend
 from nlp.backends.classical import ClassicalBackend
 from nlp.entities import entities
-from nlp.features import N_FEATURES, syllables
+from nlp.features import N_FEATURES
 from nlp.keywords import KEYWORDS_VERSION, default_dictionary, keywords
 from nlp.langid import detect
 from nlp.lexicon import ASPECT_IDS, TOPIC_IDS
@@ -82,6 +82,7 @@ class Analyzer:
         idf = classical.model.featurizer.idf
         self._idf = idf if idf is not None else np.zeros(N_FEATURES, dtype=np.float32)
         self._idf_fallback = float(self._idf.max()) * 0.9 if self._idf.size else 1.0
+        self._weights: dict[str, float] = {}
         self._dictionary = self.segmenter.dictionary or default_dictionary()
         self.model_versions = {
             "backend": backend.name if backend else "classical",
@@ -120,9 +121,14 @@ class Analyzer:
         return analyzer
 
     def _weight(self, word: str) -> float:
-        h = murmurhash3_32(("w" + word).encode("utf-8"), seed=0)
-        v = float(self._idf[abs(int(h)) % N_FEATURES])
-        return v if v > 0 else self._idf_fallback
+        v = self._weights.get(word)
+        if v is None:
+            h = murmurhash3_32(("w" + word).encode("utf-8"), seed=0)
+            v = float(self._idf[abs(int(h)) % N_FEATURES])
+            v = v if v > 0 else self._idf_fallback
+            if len(self._weights) < 200_000:  # words repeat; a flood of new ones stops the cache
+                self._weights[word] = v
+        return v
 
     def analyze(self, texts: Sequence[str]) -> list[Analysis]:
         """One Analysis per input text, in order; odd input gets a neutral, low-confidence one."""
@@ -187,7 +193,7 @@ class Analyzer:
                 k = int(np.argmax(sp))
                 sentiment = Sentiment(label=SENTIMENT_LABELS[k], score=round(float(sp[k]), 4))
             if "topic" in probs and p.normalized.has_letters:
-                long = syllables(p.features) > self.topic_long
+                long = p.syllables > self.topic_long
                 topics = self._topics(probs["topic"][r], long)
             if "toxic" in probs:
                 t = float(probs["toxic"][r])

@@ -11,14 +11,29 @@ import re
 from duluan.core.models import Entity
 from nlp.lexicon import LOCATIONS, ORG_CUES, PERSON_TITLES, VI_SURNAMES
 
-_CAP_WORD = re.compile(r"^[^\W\d_]", re.UNICODE)
 _ACRONYM = re.compile(r"^[A-ZĐ]{2,6}$")
 _SENT_END = frozenset('.!?…:"“”')
 MAX_ENTITIES = 10
 
 
+_ORG_CUES = frozenset(ORG_CUES)
+
+
 def _is_cap(word: str) -> bool:
-    return bool(_CAP_WORD.match(word)) and word[0].isupper()
+    first = word[:1]
+    return first.isupper() and first.isalnum()  # an upper-case letter (or "Ⅻ"), not a digit
+
+
+def _starts_with_org_cue(low: str) -> bool:
+    """`low` is an organisation cue or begins with one followed by a space."""
+    if low in _ORG_CUES:
+        return True
+    at = low.find(" ")
+    while at > 0:
+        if low[:at] in _ORG_CUES:
+            return True
+        at = low.find(" ", at + 1)
+    return False
 
 
 def _type(name: str, prev: str) -> str:
@@ -26,7 +41,7 @@ def _type(name: str, prev: str) -> str:
     first = low.split(" ")[0]
     if low in LOCATIONS:
         return "LOC"
-    if any(low.startswith(cue + " ") or low == cue for cue in ORG_CUES):
+    if _starts_with_org_cue(low):
         return "ORG"
     if prev.lower() in PERSON_TITLES or (first in VI_SURNAMES and " " in low):
         return "PER"
@@ -48,8 +63,7 @@ def _person_like(word: str) -> bool:
 
 def _org_word(word: str) -> bool:
     """Starts with an organisation cue: "Công ty ...", "Bộ Y tế" glued by the segmenter."""
-    low = word.lower()
-    return any(low == cue or low.startswith(cue + " ") for cue in ORG_CUES)
+    return _starts_with_org_cue(word.lower())
 
 
 def entities(words: list[str]) -> list[Entity]:

@@ -38,11 +38,18 @@ def _length_bucket(n: int) -> str:
 
 def syllables(feats: Sequence[str]) -> int:
     """Syllables of a post, from its feature tokens (one `f` token per folded syllable)."""
-    return sum(1 for f in feats if f[:1] == "f")
+    return sum(1 for f in feats if f[:1] == "f" and f[1:2] != "~")  # not negated "f~word" marks
 
 
 def doc_tokens(words: Sequence[str], extras: Sequence[str], text: str) -> list[str]:
     """Feature strings for one post from its segmented words, extra tokens and normalized text."""
+    return doc_tokens_counted(words, extras, text)[0]
+
+
+def doc_tokens_counted(
+    words: Sequence[str], extras: Sequence[str], text: str
+) -> tuple[list[str], int]:
+    """`doc_tokens` and the post's syllable count (`syllables` of them, without a second pass)."""
     feats: list[str] = []
     prev = "<s>"
     for w in words:
@@ -67,7 +74,7 @@ def doc_tokens(words: Sequence[str], extras: Sequence[str], text: str) -> list[s
     feats.append(_length_bucket(len(syls)))
     feats.extend(topic_seed_features(words))
     feats.extend(extras)
-    return feats
+    return feats, len(syls)
 
 
 class Featurizer:

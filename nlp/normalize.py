@@ -43,7 +43,7 @@ _PRICE = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"(?<![\w.,])\d{1,20}(?:[.,:/]\d{1,20}){0,8}(?![\w])")
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD_SPLIT = re.compile(r"(\w+)", re.UNICODE)  # words at the odd places of its split
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}", re.UNICODE)  # letters only: "1000" stays
 _SPACES = re.compile(r"\s+")
 _EMOTICON = re.compile(
@@ -119,10 +119,6 @@ def normalize_word(word: str) -> str:
     return _fix_tones(word)
 
 
-def _replace_word(match: re.Match[str]) -> str:
-    return normalize_word(match.group(0))
-
-
 def normalize(text: str) -> Normalized:
     """Normalize one raw post; never raises on odd input (surrogates, HTML, huge text)."""
     if not isinstance(text, str):
@@ -181,7 +177,9 @@ def normalize(text: str) -> Normalized:
     if _NUMBER.search(text):
         feats.append("<num>")
     plain = text
-    text = _WORD.sub(_replace_word, text)
+    parts = _WORD_SPLIT.split(text)  # as re.sub(r"\w+", normalize_word), without a Python
+    parts[1::2] = map(normalize_word, parts[1::2])  # callback per word (normalize_word is cached)
+    text = "".join(parts)
     text = _SPACES.sub(" ", text).strip()
     has_letters = any(ch.isalpha() for ch in text)
     if "!" in text:

@@ -153,16 +153,14 @@ _ASK_PHRASES = (
     "tu van",
     "hoi",
 )
-_ASK = frozenset(tuple(p.split()) for p in _ASK_PHRASES)
+_ASK_AT = re.compile(r"(?<!\S)(?=(?:" + "|".join(re.escape(p) for p in _ASK_PHRASES) + r")(?!\S))")
+"""Every token position where an ask phrase starts (a lookahead, so overlapping ones count)."""
 
 
 def _asks(folded: list[str]) -> list[str]:
     """`<ask>` for an information-seeking phrase (`<ask2>` for several), `<ask_end>` for a
     closing question mark."""
-    hits = 0
-    for i in range(len(folded)):
-        if any(tuple(folded[i : i + n]) in _ASK for n in (3, 2, 1)):
-            hits += 1
+    hits = len(_ASK_AT.findall(" ".join(folded)))
     out = ["<ask>", "<ask2>"][: min(hits, 2)]
     if "?" in folded[-2:]:
         out.append("<ask_end>")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nlp.features import doc_tokens
+from nlp.features import doc_tokens_counted
 from nlp.normalize import Normalized, normalize
 from nlp.segment import Segmenter
 
@@ -15,6 +15,8 @@ class Prepared:
     normalized: Normalized
     words: list[str]
     features: list[str]
+    syllables: int
+    """How many syllables the post has (what `nlp.features.syllables(features)` counts)."""
 
 
 def prepare(texts: Sequence[str], segmenter: Segmenter) -> list[Prepared]:
@@ -22,5 +24,6 @@ def prepare(texts: Sequence[str], segmenter: Segmenter) -> list[Prepared]:
     norms = [normalize(t) for t in texts]
     words = segmenter.segment_many([n.text for n in norms])
     return [
-        Prepared(n, w, doc_tokens(w, n.features, n.text)) for n, w in zip(norms, words, strict=True)
+        Prepared(n, w, *doc_tokens_counted(w, n.features, n.text))
+        for n, w in zip(norms, words, strict=True)
     ]
