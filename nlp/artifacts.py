@@ -46,36 +46,10 @@ class ClassicalModel:
     heads: dict[str, LinearHead]
     meta: dict[str, Any] = field(default_factory=dict)
 
-    _stacked: tuple[tuple[int, ...], sp.csr_matrix, dict[str, slice]] | None = field(
-        default=None, init=False, repr=False, compare=False
-    )
-
-    def _stacked_weights(self) -> tuple[sp.csr_matrix, dict[str, slice]] | None:
-        """Every head's weights side by side, so one sparse product serves all heads (rebuilt
-        if a head's weights are replaced; None if their types differ)."""
-        key = tuple(id(h.weights) for h in self.heads.values())
-        if self._stacked is not None and self._stacked[0] == key:
-            return self._stacked[1], self._stacked[2]
-        mats = [h.weights for h in self.heads.values()]
-        if not mats or not all(sp.issparse(m) and m.dtype == mats[0].dtype for m in mats):
-            return None
-        spans: dict[str, slice] = {}
-        at = 0
-        for name, m in zip(self.heads, mats, strict=True):
-            spans[name] = slice(at, at + m.shape[1])
-            at += m.shape[1]
-        stacked = sp.csr_matrix(sp.hstack(mats, format="csr"))
-        self._stacked = (key, stacked, spans)
-        return stacked, spans
-
     def all_scores(self, x: sp.csr_matrix) -> dict[str, np.ndarray]:
-        """Raw scores of every head, from one sparse product over the stacked weights."""
-        stacked = self._stacked_weights()
-        if stacked is None:
-            return {name: head.scores(x) for name, head in self.heads.items()}
-        weights, spans = stacked
-        dense = (x @ weights).toarray()
-        return {name: dense[:, spans[name]] + head.bias for name, head in self.heads.items()}
+        """Raw scores of every head (one sparse product each: cheap next to segmentation;
+        stacking the heads into one product saved ~6 µs a post but held 96 MB more)."""
+        return {name: head.scores(x) for name, head in self.heads.items()}
 
     def predict(self, x: sp.csr_matrix, docs: Sequence[list[str]]) -> dict[str, np.ndarray]:
         """Probabilities per task: see nlp.backends.base.TASKS for the shapes."""

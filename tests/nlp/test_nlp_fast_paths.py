@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import random
-from pathlib import Path
-
-import numpy as np
 
 from nlp import opinion
-from nlp.artifacts import ClassicalModel, default_model_dir
 from nlp.features import doc_tokens, doc_tokens_counted, syllables
 
 _ASK = frozenset(tuple(p.split()) for p in opinion._ASK_PHRASES)
@@ -43,14 +39,3 @@ def test_syllable_count_is_what_syllables_counts() -> None:
     feats, count = doc_tokens_counted(["Không", "đi", "học"], [], "Không đi học")
     assert "f~di" in feats
     assert count == syllables(feats) == 3
-
-
-def test_stacked_heads_score_as_each_head_alone() -> None:
-    model_dir = Path(default_model_dir())
-    model = ClassicalModel.load(model_dir)
-    rng = np.random.default_rng(3)
-    docs = [[f"w{rng.integers(0, 5000)}" for _ in range(rng.integers(1, 40))] for _ in range(64)]
-    x = model.featurizer.transform(docs)
-    stacked = model.all_scores(x)
-    for name, head in model.heads.items():
-        np.testing.assert_array_equal(stacked[name], head.scores(x))
