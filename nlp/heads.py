@@ -166,3 +166,46 @@ class LinearHead:
             offsets=arrays[p + "offsets"],
             groups=groups,
         )
+
+
+@dataclass
+class CommitteeHead:
+    """Several single-label heads over the same features whose probabilities are averaged
+    with fixed weights (sentiment: the all-domain head beside one head per training domain).
+
+    A word that carries sentiment in one domain only sways one member, so text from a domain
+    none was trained on leans less on any one domain's vocabulary."""
+
+    name: str
+    members: list[LinearHead]
+    member_weights: np.ndarray
+
+    @property
+    def classes(self) -> list[str]:
+        return self.members[0].classes
+
+    @property
+    def mode(self) -> Mode:
+        return "softmax"
+
+    @property
+    def groups(self) -> int:
+        return 1
+
+    def scores(self, x: sp.csr_matrix) -> np.ndarray:
+        """Every member's raw scores side by side (members x classes columns)."""
+        return np.hstack([m.scores(x) for m in self.members])
+
+    def proba_from_scores(self, s: np.ndarray) -> np.ndarray:
+        k = len(self.classes)
+        out = np.zeros((len(s), k))
+        for i, (m, w) in enumerate(zip(self.members, self.member_weights, strict=True)):
+            out += w * m.proba_from_scores(s[:, i * k : (i + 1) * k])
+        return out
+
+    def proba(self, x: sp.csr_matrix) -> np.ndarray:
+        return self.proba_from_scores(self.scores(x))
+
+
+Head = LinearHead | CommitteeHead
+"""What a model holds per task."""
