@@ -26,7 +26,9 @@ def _head(name: str, seed: int) -> LinearHead:
 def test_committee_is_the_weighted_mean_and_round_trips(tmp_path: Path) -> None:
     members = [_head("sentiment@all", 1), _head("sentiment@a", 2), _head("sentiment@b", 3)]
     committee = CommitteeHead("sentiment", members, np.array([0.5, 0.25, 0.25]))
-    x = sp.csr_matrix(np.random.default_rng(4).random((6, N_FEATURES)) * (np.arange(N_FEATURES) < 50))
+    x = sp.csr_matrix(
+        np.random.default_rng(4).random((6, N_FEATURES)) * (np.arange(N_FEATURES) < 50)
+    )
     expected = sum(w * m.proba(x) for w, m in zip([0.5, 0.25, 0.25], members, strict=True))
     np.testing.assert_allclose(committee.proba(x), expected)
     np.testing.assert_allclose(committee.proba(x).sum(axis=1), 1.0)
