@@ -96,7 +96,8 @@ GENERIC = _words(
     " lo lắng, sợ hãi, tức giận, yêu thương, thương yêu, ủng hộ, phản đối, anh em, chị em,"
     " bạn bè, gia đình, ông bà, cha mẹ, bố mẹ, vợ chồng, người ta, ai cũng, mọi thứ, tất cả mọi,"
     " xem xét, cơ hội, hệ thống, năm ngoái, năm trước, tháng trước, tuần trước, già trẻ, hỗ trợ,"
-    " mệt mỏi, giải quyết, cải thiện, quan tâm, lên tiếng, phản ánh, nhiều lần, lần này, lần nữa"
+    " mệt mỏi, giải quyết, cải thiện, quan tâm, lên tiếng, phản ánh, nhiều lần, lần này, lần nữa,"
+    " làm sao, ra sao, không khéo, suy nghĩ"
 )
 """Generic verbs, adjectives, time words and discourse compounds: frequent under any story."""
 
