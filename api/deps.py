@@ -129,7 +129,7 @@ async def search_query(
         raise HTTPException(status_code=404, detail=str(exc)) from exc
 
 
-def _single_valued(app: Any) -> dict[tuple[str, str], frozenset[str]]:
+def single_valued_query_params(app: Any) -> dict[tuple[str, str], frozenset[str]]:
     """Per (path, method): the query parameters the OpenAPI schema gives one value (no array)."""
     cached: dict[tuple[str, str], frozenset[str]] | None = getattr(
         app.state, "single_valued_query", None
@@ -160,7 +160,7 @@ async def query_given_once(request: Request) -> None:
     if path is None or not request.query_params:
         return
     method = "GET" if request.method == "HEAD" else request.method
-    single = _single_valued(request.app).get((path, method), frozenset())
+    single = single_valued_query_params(request.app).get((path, method), frozenset())
     counts = Counter(name for name, _ in request.query_params.multi_items() if name in single)
     repeated = [name for name, n in counts.items() if n > 1]
     if repeated:

@@ -183,3 +183,18 @@ def test_watchlist_patch_that_crosses_the_stored_span_says_why(client: TestClien
     assert client.post("/v1/watchlists", json=body, headers=admin).status_code == 201
     r = client.patch("/v1/watchlists/w", json={"since": "2026-02-01T00:00:00Z"}, headers=admin)
     assert r.status_code == 400 and "`since` must be before `until`" in r.json()["detail"]
+
+
+def test_the_openapi_schema_is_built_at_startup_and_frozen(client: TestClient) -> None:
+    """`query_given_once` reads the OpenAPI schema; built on the first request instead of at
+    startup, its ~20k objects stayed outside `gc.freeze()` and every full collection walked them."""
+    import gc
+
+    app = client.app
+    assert getattr(app.state, "single_valued_query", None) is not None  # before any request
+    gc.collect()
+    loose = len(gc.get_objects())
+    assert client.get("/v1/search", params={"q": "xăng"}).status_code == 200
+    assert client.get("/v1/timeline", params={"q": "xăng", "split": "sentiment"}).status_code == 200
+    gc.collect()
+    assert len(gc.get_objects()) - loose < 5_000
