@@ -61,13 +61,17 @@ class ClassicalModel:
     def predict(self, x: sp.csr_matrix, docs: Sequence[list[str]]) -> dict[str, np.ndarray]:
         """Probabilities per task: see nlp.backends.base.TASKS for the shapes."""
         out: dict[str, np.ndarray] = {}
-        for name, s in self.all_scores(x).items():
+        scores = self.all_scores(x)
+        for name, s in scores.items():
             proba = self.heads[name].proba_from_scores(s)
             if name == "toxic":
                 stacker = self.meta.get("toxic_stacker")
                 sentiment = None
                 if stacker and "sentiment" in self.heads:
-                    sentiment = stacker_sentiment(self.heads["sentiment"]).proba(x)
+                    member = stacker_sentiment(self.heads["sentiment"])
+                    # a committee's scores start with its all-domain member's columns
+                    member_scores = scores["sentiment"][:, : len(member.classes)]
+                    sentiment = member.proba_from_scores(member_scores)
                 if stacker and sentiment is not None:
                     z = toxic_stack_inputs(s, sentiment, docs) @ np.asarray(stacker["weights"])
                     proba = 1.0 / (1.0 + np.exp(-(z + float(stacker["intercept"]))))

@@ -41,6 +41,15 @@ BI_CACHE_LIMIT = 100_000
 memory; ~25 MB at most together). Triples are not cached: few repeat."""
 
 
+_GROUPS = ((UNI_OFFSETS, 0), (BI_OFFSETS, 1), (TRI_OFFSETS, 2))
+"""Template groups: offsets, and how many syllables past the offset they reach."""
+
+
+def _name(k: int, width: int) -> str:
+    """A template group's name: "T[-1]", "T[0,1]", "T[-2,0]"."""
+    return f"T[{k}]" if width == 0 else f"T[{k},{k + width}]"
+
+
 _ZERO5 = (0j,) * 5
 _ZERO4 = (0j,) * 4
 
@@ -180,35 +189,41 @@ class CRFWordSegmenter:
             for t in bools
             for n in bools
         }
-        self._bi_flags = {
-            (n, t): tuple(
-                w.get(f"T[{i},{i + 1}].is_in_dict={n}", 0j)
-                + (w.get(f"T[0,1].istitle={t}", 0j) if i == 0 else 0j)
-                for i in BI_OFFSETS
-            )
-            for n in bools
-            for t in bools
-        }
-        self._tri_flags = {
-            (n, t): tuple(
-                w.get(f"T[{i},{i + 2}].is_in_dict={n}", 0j)
-                + (w.get(f"T[0,2].istitle={t}", 0j) if i == 0 else 0j)
-                for i in TRI_OFFSETS
-            )
-            for n in bools
-            for t in bools
-        }
-        # a template group reaching past the text reads BOS (before its start, checked first)
-        # or EOS (after its end)
-        self._edge = {
-            (prefix, v): sum((w.get(f"{t}={v}", 0j) for t in TEMPLATES if t.startswith(prefix)), 0j)
-            for prefix in [f"T[{k}]" for k in UNI_OFFSETS]
-            + [f"T[{i},{i + 1}]" for i in BI_OFFSETS]
-            + [f"T[{i},{i + 2}]" for i in TRI_OFFSETS]
-            for v in EDGES
-        }
+        self._bi_flags = self._span_flags(w, BI_OFFSETS, 1)
+        self._tri_flags = self._span_flags(w, TRI_OFFSETS, 2)
+        # per template group and offset, what it adds when it reaches past the text: BOS before
+        # its start (checked first), EOS after its end
+        self._edges = [
+            [
+                tuple(
+                    sum(
+                        (w.get(f"{t}={v}", 0j) for t in TEMPLATES if t.startswith(_name(k, width))),
+                        0j,
+                    )
+                    for v in EDGES
+                )
+                for k in offsets
+            ]
+            for offsets, width in _GROUPS
+        ]
         self._uni: dict[str, tuple[complex, ...]] = {}
         self._bi: dict[tuple[str, str], tuple[complex, ...]] = {}
+
+    @staticmethod
+    def _span_flags(
+        w: dict[str, complex], offsets: tuple[int, ...], width: int
+    ) -> dict[tuple[bool, bool], tuple[complex, ...]]:
+        """(in the dictionary, all title case) -> a pair's or triple's flag weights per offset
+        (title case counts only at offset 0, the one template that has it)."""
+        return {
+            (n, t): tuple(
+                w.get(f"{_name(i, width)}.is_in_dict={n}", 0j)
+                + (w.get(f"{_name(0, width)}.istitle={t}", 0j) if i == 0 else 0j)
+                for i in offsets
+            )
+            for n in (False, True)
+            for t in (False, True)
+        }
 
     @staticmethod
     def _table(w: dict[str, complex], prefixes: list[str]) -> dict[str, tuple[complex, ...]]:
@@ -239,7 +254,7 @@ class CRFWordSegmenter:
         """Per position, the state score: real part B-W, imaginary part I-W."""
         n = len(tokens)
         uni_c, bi_c = self._uni, self._bi
-        uni = []
+        uni: list[tuple[complex, ...]] = []
         for tok in tokens:
             u = uni_c.get(tok)
             if u is None:
@@ -247,7 +262,7 @@ class CRFWordSegmenter:
                     uni_c.clear()
                 u = uni_c[tok] = self._uni_scores(tok)
             uni.append(u)
-        bi = []
+        bi: list[tuple[complex, ...]] = []
         for p in range(n - 1):
             key = (tokens[p], tokens[p + 1])
             v = bi_c.get(key)
@@ -256,7 +271,7 @@ class CRFWordSegmenter:
                     bi_c.clear()
                 v = bi_c[key] = self._bi_scores(*key)
             bi.append(v)
-        tri = []
+        tri: list[tuple[complex, ...]] = []
         tri_text, tri_flags, dictionary = self._tri_text, self._tri_flags, self.dictionary
         for p in range(n - 2):
             a, b, c = tokens[p], tokens[p + 1], tokens[p + 2]
@@ -268,28 +283,14 @@ class CRFWordSegmenter:
             tri.append(
                 flags if text is None else tuple(x + y for x, y in zip(text, flags, strict=True))
             )
-        edge = self._edge
-        out: list[complex] = []
-        for p in range(n):
-            z = 0j
-            for slot, k in enumerate(UNI_OFFSETS):
-                q = p + k
-                z += uni[q][slot] if 0 <= q < n else edge[f"T[{k}]", BOS if q < 0 else EOS]
-            for slot, k in enumerate(BI_OFFSETS):
-                q = p + k
-                z += (
-                    bi[q][slot]
-                    if q >= 0 and q + 1 < n
-                    else edge[f"T[{k},{k + 1}]", BOS if q < 0 else EOS]
-                )
-            for slot, k in enumerate(TRI_OFFSETS):
-                q = p + k
-                z += (
-                    tri[q][slot]
-                    if q >= 0 and q + 2 < n
-                    else edge[f"T[{k},{k + 2}]", BOS if q < 0 else EOS]
-                )
-            out.append(z)
+        out = [0j] * n
+        for rows, (offsets, width), edges in zip((uni, bi, tri), _GROUPS, self._edges, strict=True):
+            end = n - width  # rows[q] exists for 0 <= q < end
+            for slot, k in enumerate(offsets):
+                bos, eos = edges[slot]
+                for p in range(n):
+                    q = p + k
+                    out[p] += rows[q][slot] if 0 <= q < end else (bos if q < 0 else eos)
         return out
 
     def tag(self, tokens: Sequence[str]) -> list[bool]:

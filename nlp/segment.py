@@ -97,21 +97,14 @@ class Segmenter:
             if not s:
                 out.append([])
                 continue
-            tags = self._tagger.tag(next(it))
-            words: list[str] = []
-            for tag, tok in zip(tags, s, strict=False):
-                if tag == "I-W" and words:
-                    words[-1] = words[-1] + " " + tok
-                else:
-                    words.append(tok)
-            out.append(words)
+            out.append(self._join(s, [tag == "I-W" for tag in self._tagger.tag(next(it))]))
         return out
 
     @staticmethod
     def _join(sylls: list[str], inside: list[bool]) -> list[str]:
         """Syllables to words: each syllable tagged as inside a word joins the one before."""
         words: list[str] = []
-        for tok, cont in zip(sylls, inside, strict=True):
+        for tok, cont in zip(sylls, inside, strict=False):
             if cont and words:
                 words[-1] = words[-1] + " " + tok
             else:
