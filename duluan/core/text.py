@@ -40,6 +40,15 @@ def clean_control(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
+_DIRTY = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+"""What `strip_control` would change: control characters (CR included) and lone surrogates."""
+
+
+def has_control(text: str) -> bool:
+    """True if `strip_control` would change the text."""
+    return _DIRTY.search(text) is not None
+
+
 def strip_control(text: str) -> str:
     """Remove control characters (keeping tab and newline; CR becomes a newline) and lone
     surrogates: what a Post's fields may hold."""

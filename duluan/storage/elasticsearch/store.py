@@ -567,7 +567,7 @@ class ElasticsearchStore(Store):
             **_NOT_FOUND_OK,
         )
         hits = res["hits"]["hits"]
-        return Post.model_validate(hits[0]["_source"]["post"]) if hits else None
+        return Post.from_stored(hits[0]["_source"]["post"]) if hits else None
 
     def _timed(self) -> dict[str, Any]:
         """The search `timeout` of a query-driven read (none when the limit is off)."""
@@ -634,7 +634,7 @@ class ElasticsearchStore(Store):
         terms = positive_terms(query.ast())
         hits = []
         for h in raw:
-            post = Post.model_validate(h["_source"]["post"])
+            post = Post.from_stored(h["_source"]["post"])
             hits.append(
                 SearchHit(
                     post=post,
@@ -704,7 +704,7 @@ class ElasticsearchStore(Store):
         for hit in self._scan(
             compile_query(query), sort=sort, batch_size=min(batch_size, 10_000), source=["post"]
         ):
-            yield Post.model_validate(hit["_source"]["post"])
+            yield Post.from_stored(hit["_source"]["post"])
 
     def _aggs(self, query: SearchQuery, aggs: dict[str, Any]) -> dict[str, Any]:
         res = self._call(

@@ -53,7 +53,7 @@ class SearchMixin(TimelinesMixin):
             "SELECT d.doc FROM posts p JOIN post_docs d ON d.rowid = p.rowid WHERE p.id=?",
             (post_id,),
         ).fetchone()
-        return Post.model_validate_json(row[0]) if row else None
+        return Post.from_stored(row[0]) if row else None
 
     def count(self, query: SearchQuery) -> int:
         rollup = rollup_filter(query)
@@ -139,7 +139,7 @@ class SearchMixin(TimelinesMixin):
         )
 
     def _hit(self, doc: str, score: float | None, terms: list[str]) -> SearchHit:
-        post = Post.model_validate_json(doc)
+        post = Post.from_stored(doc)
         return SearchHit(
             post=post, score=score, snippet=snippet(post.text, terms) if terms else None
         )
@@ -174,7 +174,7 @@ class SearchMixin(TimelinesMixin):
             docs = self._docs(rowids)
             for r in rowids:
                 if r in docs:
-                    yield Post.model_validate_json(docs[r])
+                    yield Post.from_stored(docs[r])
             if len(rowids) < q.limit:
                 return
             bound = rowids[-1]
