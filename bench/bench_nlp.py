@@ -70,6 +70,12 @@ def main() -> None:
         default="python",
         help="word-segmentation CRF scorer: ours (nlp.crf_words) or underthesea's featurizer",
     )
+    parser.add_argument(
+        "--pos",
+        choices=["on", "off"],
+        default="on",
+        help="POS tags for keyword noun phrases (nlp.crf_pos; Settings.nlp_pos_tags)",
+    )
     args = parser.parse_args()
 
     rss_start = peak_rss_mb()
@@ -80,6 +86,8 @@ def main() -> None:
     import_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     analyzer = Analyzer.load()
+    if args.pos == "off":
+        analyzer.pos = None
     load_s = time.perf_counter() - t1
     if args.engine != analyzer.segmenter.engine:
         analyzer.segmenter = Segmenter(fast=args.engine == "python")
@@ -116,12 +124,18 @@ def main() -> None:
     t = time.perf_counter()
     analyzer.classical.predict(sample, prepared)
     stage["all classical heads posts/s"] = round(len(sample) / (time.perf_counter() - t))
+    if analyzer.pos is not None:
+        t = time.perf_counter()
+        for start in range(0, len(prepared), 256):
+            analyzer.pos.tag_many([p.words for p in prepared[start : start + 256]])
+        stage["POS tags posts/s"] = round(len(sample) / (time.perf_counter() - t))
 
     report = {
         "source": source,
         "posts": len(texts),
         "distinct_posts_per_repeat": fresh,
         "segmenter": analyzer.segmenter.engine,
+        "pos_tags": analyzer.pos is not None,
         "mean_chars": round(statistics.mean(len(x) for x in texts), 1),
         "posts_per_s_median": round(statistics.median(rates)),
         "posts_per_s_all": [round(r) for r in rates],

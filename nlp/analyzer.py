@@ -28,6 +28,7 @@ from duluan.core.models import (
 from nlp.artifacts import default_model_dir
 from nlp.backends.base import Backend
 from nlp.backends.classical import ClassicalBackend
+from nlp.crf_pos import load_pos_tagger
 from nlp.entities import entities
 from nlp.features import N_FEATURES
 from nlp.keywords import KEYWORDS_VERSION, default_dictionary, keywords
@@ -65,11 +66,14 @@ class Analyzer:
         backend: Backend | None = None,
         rules: RuleSet | None = None,
         segmenter: Segmenter | None = None,
+        pos_tags: bool = True,
     ) -> None:
+        """`pos_tags`: tag words with underthesea's POS model for keyword noun phrases."""
         self.classical = classical
         self.backend = backend
         self.rules = rules or RuleSet()
         self.segmenter = segmenter or Segmenter()
+        self.pos = load_pos_tagger() if pos_tags else None
         meta = classical.model.meta
         thresholds = meta.get("thresholds", {})
         self.toxic_threshold = float(thresholds.get("toxic", 0.5))
@@ -88,7 +92,7 @@ class Analyzer:
             "backend": backend.name if backend else "classical",
             "segmenter": f"underthesea-{_underthesea_version()}",
             "langid": LANGID_VERSION,
-            "keywords": KEYWORDS_VERSION,
+            "keywords": KEYWORDS_VERSION + ("+pos" if self.pos is not None else ""),
             **classical.versions(),
             **(backend.versions() if backend else {}),
         }
@@ -111,7 +115,9 @@ class Analyzer:
             if not settings.nlp_transformers_model:
                 raise ValueError("nlp_backend=transformers needs nlp_transformers_model")
             backend = TransformersBackend.load(settings.nlp_transformers_model)
-        analyzer = cls(classical, backend, rules)
+        analyzer = cls(
+            classical, backend, rules, pos_tags=settings.nlp_pos_tags if settings else True
+        )
         log.info(
             "nlp.loaded",
             seconds=round(time.perf_counter() - t0, 3),
@@ -157,6 +163,7 @@ class Analyzer:
     def _analyze_batch(self, texts: list[str]) -> list[Analysis]:
         texts = [t if isinstance(t, str) else ("" if t is None else str(t)) for t in texts]
         prepared = prepare(texts, self.segmenter)
+        tags = self.pos.tag_many([p.words for p in prepared]) if self.pos else [None] * len(texts)
         langs = [detect(p.normalized.plain) for p in prepared]
         run = [
             i
@@ -169,7 +176,7 @@ class Analyzer:
         for i, p in enumerate(prepared):
             lang, lang_score = langs[i]
             r = row.get(i)
-            results.append(self._assemble(p, lang, lang_score, probs, r))
+            results.append(self._assemble(p, lang, lang_score, probs, r, tags[i]))
         return results
 
     def _predict(self, texts: list[str], prepared: list[Prepared]) -> dict[str, np.ndarray]:
@@ -181,7 +188,13 @@ class Analyzer:
         return probs
 
     def _assemble(
-        self, p: Prepared, lang: str, lang_score: float, probs: dict[str, np.ndarray], r: int | None
+        self,
+        p: Prepared,
+        lang: str,
+        lang_score: float,
+        probs: dict[str, np.ndarray],
+        r: int | None,
+        tags: list[str] | None = None,
     ) -> Analysis:
         sentiment = _NEUTRAL_LOW
         topics: list[Scored] = []
@@ -214,7 +227,7 @@ class Analyzer:
             topics=topics,
             topic_source="text" if topics else None,
             toxic=toxic,
-            keywords=keywords(p.words, self._weight, dictionary=self._dictionary),
+            keywords=keywords(p.words, self._weight, dictionary=self._dictionary, tags=tags),
             entities=entities(p.words),
             aspects=aspects,
             model_versions=dict(self.model_versions),

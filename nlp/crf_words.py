@@ -81,8 +81,9 @@ def _cqdb_strings(data: bytes, off: int) -> list[str]:
     return out
 
 
-def read_crfsuite(path: Path) -> CRFWeights:
-    """Labels, state weights and transitions of a CRFsuite first-order model file."""
+def read_crfsuite_raw(path: Path) -> tuple[list[str], list[str], bytes]:
+    """A CRFsuite first-order model file's labels, attribute strings (by id) and its feature
+    records, packed `<IIId` (kind: 0 state / 1 transition, source, destination, weight)."""
     data = path.read_bytes()
     magic, _size, kind, _version, _nf, n_labels, n_attrs, off_feats, off_labels, off_attrs = (
         struct.unpack_from("<4sI4sIIIIIII", data, 0)
@@ -96,11 +97,16 @@ def read_crfsuite(path: Path) -> CRFWeights:
     chunk, _chunk_size, n_feats = struct.unpack_from("<4sII", data, off_feats)
     if chunk != b"FEAT":
         raise ModelFormatError("expected the FEAT chunk")
+    return labels, attrs, data[off_feats + 12 : off_feats + 12 + 20 * n_feats]
+
+
+def read_crfsuite(path: Path) -> CRFWeights:
+    """Labels, state weights and transitions of a CRFsuite first-order model file."""
+    labels, attrs, records = read_crfsuite_raw(path)
+    n_labels = len(labels)
     state: dict[str, list[float]] = {}
     trans = [[0.0] * n_labels for _ in range(n_labels)]
-    for kind_id, src, dst, weight in struct.iter_unpack(
-        "<IIId", data[off_feats + 12 : off_feats + 12 + 20 * n_feats]
-    ):
+    for kind_id, src, dst, weight in struct.iter_unpack("<IIId", records):
         if kind_id == 0:
             state.setdefault(attrs[src], [0.0] * n_labels)[dst] += weight
         elif kind_id == 1:

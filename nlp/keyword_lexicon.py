@@ -1,8 +1,8 @@
 """Word lists that decide what may be a keyword: filler, function syllables, topical nouns.
 
 Written for this project from general knowledge of Vietnamese online writing; no dataset text.
-A POS tagger would say the same for most words, but it halves NLP throughput (measured in
-docs/nlp.md), so keyword candidates are decided by these lists and a few shape rules.
+underthesea's POS tags (`nlp.crf_pos`) add what lists cannot: which runs of words are noun
+phrases, and which unlisted words are pronouns, conjunctions or adverbs (`nlp.keywords`).
 """
 
 from __future__ import annotations
@@ -134,3 +134,40 @@ FOLDED_FUNCTION: frozenset[str] = frozenset(
 FOLDED_LEADING: frozenset[str] = frozenset(fold_word(w) for w in LEADING_FUNCTION)
 FOLDED_TRAILING: frozenset[str] = frozenset(fold_word(w) for w in TRAILING_FUNCTION if " " not in w)
 FOLDED_FILLER: frozenset[str] = frozenset(fold_word(w) for w in FILLER - TOPIC_NOUNS)
+
+WEAK_NOUNS = _words(
+    "ngày, hôm, đêm, sáng, chiều, tối, năm, tháng, tuần, giờ, phút, lúc, lần, đợt, người, việc,"
+    " cái, chuyện, điều, thứ, chỗ, cách, kiểu, bữa, tí, chút, đứa, thằng, con, bạn, anh, chị,"
+    " em, ông, bà, cô, chú, bác, mình, ai, gì, số, loại, phần, bên, phía, trên, dưới, trong,"
+    " ngoài, sau, trước, đầu, cuối, nay, mai, qua, khi, nơi, đây, đó, kia, này, ấy, nào"
+)
+"""Nouns too general to open or close a noun phrase ("ngày hôm qua", "người ta", "chuyện
+này"): a phrase keyword starts and ends with a noun that names something."""
+
+POS_NOT_CONTENT = frozenset(
+    (
+        "P",
+        "Pb",
+        "T",
+        "I",
+        "C",
+        "Cc",
+        "Cb",
+        "E",
+        "Eb",
+        "R",
+        "L",
+        "M",
+        "Mb",
+        "Nc",
+        "Nu",
+        "CH",
+        "Z",
+        "Y",
+    )
+)
+"""POS tags (VLSP 2013) of words that are never a keyword: pronouns, particles, interjections,
+conjunctions, prepositions, adverbs, determiners, numerals, classifiers, units, punctuation."""
+
+NOUN_PHRASE_TAGS = frozenset({"N", "Np", "Ny", "Nb"})
+"""POS tags a noun-phrase keyword is built from ("giá xăng", "bệnh viện Bạch Mai")."""

@@ -1,10 +1,11 @@
 """Keyphrases per post: the segmented content words a person would pick as the post's subject.
 
-Candidates are multi-syllable words and compounds (the segmenter's "ngập lụt", "giá xăng")
-and single-syllable topical nouns from a small lexicon ("bão", "xăng"), never filler, pronouns,
-particles, laugh tokens, English chat words or teencode (`nlp.keyword_lexicon`). Unaccented
-words map to their accented form when the segmenter's dictionary has exactly one. Candidates
-are ranked by the TF-IDF weight the classical featurizer learned.
+Candidates are multi-syllable words and compounds (the segmenter's "ngập lụt", "bệnh viện"),
+noun phrases from POS tags ("giá xăng", "bệnh viện bạch mai") and single-syllable topical nouns
+from a small lexicon ("bão", "xăng"), never filler, pronouns, particles, laugh tokens, English
+chat words or teencode (`nlp.keyword_lexicon`; a POS tag vetoes unlisted function words).
+Unaccented words map to their accented form when the segmenter's dictionary has exactly one.
+Candidates are ranked by the TF-IDF weight the classical featurizer learned.
 """
 
 from __future__ import annotations
@@ -22,14 +23,17 @@ from nlp.keyword_lexicon import (
     FUNCTION,
     LAUGHS,
     LEADING_FUNCTION,
+    NOUN_PHRASE_TAGS,
     PARTICLES,
+    POS_NOT_CONTENT,
     PRONOUNS,
     TOPIC_NOUNS,
     TRAILING_FUNCTION,
+    WEAK_NOUNS,
 )
 from nlp.opinion import fold_word
 
-KEYWORDS_VERSION = "kw-2"
+KEYWORDS_VERSION = "kw-3"
 """Bumped when the candidate rules change: stored keywords need re-analysis to match."""
 
 _CONTENT = re.compile(r"^[^\W\d_][\w ]*$", re.UNICODE)
@@ -42,6 +46,8 @@ _VI_SYLLABLE = re.compile(
 )
 _FUNCTION_SYLLABLES = PRONOUNS | PARTICLES | FUNCTION
 MAX_KEYWORDS = 8
+MAX_PHRASE_WORDS = 4
+MAX_PHRASE_SYLLABLES = 6
 
 
 def accent_map(words: Iterable[str]) -> dict[str, str]:
@@ -144,26 +150,74 @@ def _candidate_fn(dictionary: frozenset[str]) -> Callable[[str], str | None]:
     return bound
 
 
+def _phrase_word(word: str, dictionary: Collection[str]) -> str | None:
+    """A noun's form inside a phrase (lower case), or None if it cannot be part of one: filler,
+    or unaccented Vietnamese the dictionary does not know ("chup"; tags of unaccented text are
+    guesses)."""
+    w = " ".join(word.lower().split())
+    if not _CONTENT.match(w) or is_laugh(w) or w in FILLER or w in _FUNCTION_SYLLABLES:
+        return None
+    if w.isascii() and w not in dictionary and all(map(_VI_SYLLABLE.match, w.split(" "))):
+        return None
+    return w
+
+
+def noun_phrases(
+    words: list[str], tags: list[str], dictionary: Collection[str] = ()
+) -> list[tuple[int, list[str]]]:
+    """(position, its words) for each run of 2-4 nouns that names something ("giá xăng"): every
+    word a noun by its POS tag and not filler, the first and last not a weak noun ("ngày")."""
+    out: list[tuple[int, list[str]]] = []
+    run: list[tuple[int, str]] = []
+    for pos, (word, tag) in enumerate([*zip(words, tags, strict=False), ("", "")]):
+        w = _phrase_word(word, dictionary) if tag in NOUN_PHRASE_TAGS else None
+        if w is not None:
+            run.append((pos, w))
+            continue
+        while run and run[0][1] in WEAK_NOUNS:
+            run.pop(0)
+        while run and run[-1][1] in WEAK_NOUNS:
+            run.pop()
+        parts = [w for _, w in run]
+        if 2 <= len(parts) <= MAX_PHRASE_WORDS and (
+            sum(p.count(" ") + 1 for p in parts) <= MAX_PHRASE_SYLLABLES
+        ):
+            out.append((run[0][0], parts))
+        run = []
+    return out
+
+
 def keywords(
     words: list[str],
     weight: Callable[[str], float] | None = None,
     limit: int = MAX_KEYWORDS,
     dictionary: frozenset[str] = frozenset(),
+    tags: list[str] | None = None,
 ) -> list[str]:
-    """Keyword candidates of one post, best first (IDF weight, compounds favoured)."""
+    """Keyword candidates of one post, best first (IDF weight, compounds favoured). `tags`:
+    the words' POS tags (may cover only the first words), for noun phrases and vetoes."""
     judge = _candidate_fn(dictionary)
     seen: dict[str, float] = {}
-    for pos, raw in enumerate(words):
-        lw = judge(raw)
-        if lw is None:
-            continue
+
+    def add(pos: int, lw: str, parts: list[str] | None = None) -> None:
         if lw in seen:
             seen[lw] += 0.1
+            return
+        # a phrase is as telling as its most telling word (phrases have no IDF of their own)
+        base = 1.0 if weight is None else max(map(weight, parts)) if parts else weight(lw)
+        if base > 0:
+            # compounds ("bác sĩ") say more than single syllables; earlier words slightly favoured
+            seen[lw] = base * (1.3 if " " in lw else 1.0) - pos * 1e-4
+
+    tagged = len(tags) if tags else 0
+    for pos, raw in enumerate(words):
+        if pos < tagged and tags is not None and tags[pos] in POS_NOT_CONTENT:
             continue
-        base = weight(lw) if weight is not None else 1.0
-        if base <= 0:
-            continue
-        # compounds ("bác sĩ") say more than single syllables; earlier words slightly favoured
-        seen[lw] = base * (1.3 if " " in lw else 1.0) - pos * 1e-4
+        lw = judge(raw)
+        if lw is not None:
+            add(pos, lw)
+    if tags:
+        for pos, parts in noun_phrases(words, tags, dictionary):
+            add(pos, " ".join(parts), parts)
     ranked = sorted(seen.items(), key=lambda kv: -kv[1])
     return [w for w, _ in ranked[:limit]]

@@ -117,4 +117,4 @@ def test_analyzer_keywords_skip_chat_filler(analyzer: Analyzer) -> None:
     assert {"triều cường", "ngập lụt"} <= set(got[1].keywords)
     assert not {"khắp nơi", "thế này"} & set(got[1].keywords)
     assert got[2].keywords == []
-    assert got[1].model_versions["keywords"] == KEYWORDS_VERSION
+    assert got[1].model_versions["keywords"] == KEYWORDS_VERSION + "+pos"
