@@ -17,7 +17,8 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from duluan.core.logging import get_logger
-from nlp.crf_words import BOS, EOS, ModelFormatError, istitle, read_crfsuite_raw
+from nlp import crf_words
+from nlp.crf_words import BOS, EOS, ModelFormatError, read_crfsuite_raw, word_istitle
 from nlp.underthesea_light import import_light
 
 log = get_logger(__name__)
@@ -45,37 +46,10 @@ WORD_CACHE_LIMIT = 30_000
 _RECORD = np.dtype([("kind", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")])
 
 
-def word_istitle(word: str) -> bool:
-    """underthesea's sense for a word: each of its syllables is title case."""
-    return all(map(istitle, word.split(" ")))
-
-
 def reference_features(tokens: Sequence[str]) -> list[list[str]]:
     """The feature strings underthesea's featurizer writes for these templates (the tests'
     yardstick; slow)."""
-    n = len(tokens)
-    out: list[list[str]] = []
-    for p in range(n):
-        feats: list[str] = []
-        for name in TEMPLATES:
-            inner, _, attr = name[2:].partition("].")
-            idx = [int(x) for x in inner.rstrip("]").split(",")]
-            i, j = idx[0], idx[-1]
-            if p + i < 0:
-                feats.append(f"{name}={BOS}")
-            elif p + j >= n:
-                feats.append(f"{name}={EOS}")
-            else:
-                words = list(tokens[p + i : p + j + 1])
-                joined = " ".join(words)
-                if not attr:
-                    feats.append(f"{name}={joined}")
-                elif attr == "lower":
-                    feats.append(f"{name}={joined.lower()}")
-                else:
-                    feats.append(f"{name}={all(map(word_istitle, words))}")
-        out.append(feats)
-    return out
+    return crf_words.reference_features(tokens, frozenset(), TEMPLATES)
 
 
 def _leading_runs(texts: Iterable[str]) -> frozenset[str]:

@@ -129,13 +129,20 @@ def istitle(token: str) -> bool:
     return token[:1].upper() == token[:1]
 
 
-def reference_features(tokens: Sequence[str], dictionary: frozenset[str]) -> list[list[str]]:
+def word_istitle(word: str) -> bool:
+    """underthesea's sense for a word of several syllables: each of them is title case."""
+    return all(map(istitle, word.split(" ")))
+
+
+def reference_features(
+    tokens: Sequence[str], dictionary: frozenset[str], templates: Sequence[str] = TEMPLATES
+) -> list[list[str]]:
     """The feature strings underthesea's featurizer writes (slow; the tests' yardstick)."""
     n = len(tokens)
     out: list[list[str]] = []
     for p in range(n):
         feats: list[str] = []
-        for name in TEMPLATES:
+        for name in templates:
             inner, _, attr = name[2:].partition("].")
             idx = [int(x) for x in inner.rstrip("]").split(",")]
             i, j = idx[0], idx[-1]
@@ -154,7 +161,7 @@ def reference_features(tokens: Sequence[str], dictionary: frozenset[str]) -> lis
             elif attr == "isdigit":
                 value = str(isdigit(joined))
             elif attr == "istitle":
-                value = str(all(istitle(w) for w in words))
+                value = str(all(map(word_istitle, words)))
             else:
                 value = str(joined.lower() in dictionary)
             feats.append(f"{name}={value}")
