@@ -13,6 +13,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from duluan.core.query import And, FieldMatch, MatchAll, Node, SearchQuery
 from duluan.storage.sqlite.compile import US
 from duluan.storage.sqlite.postings import catch_up, changed_since
@@ -100,6 +102,45 @@ def ceil_hour(ts: float) -> int:
 
 Hours = dict[int, list[tuple[Any, int]]]
 """hour start -> [(split value, count)] for one filter."""
+
+
+@dataclass(frozen=True)
+class HoursTable:
+    """The same rows as columns, for numpy: one row per (hour, split value)."""
+
+    hours: np.ndarray  # int64 hour starts
+    codes: np.ndarray  # index into `values`
+    counts: np.ndarray  # int64
+    values: list[Any]
+
+
+_TABLES: OrderedDict[int, tuple[Hours, HoursTable]] = OrderedDict()
+_TABLES_LOCK = threading.Lock()
+TABLES_KEPT = 256
+
+
+def hours_table(hours: Hours) -> HoursTable:
+    """`hours` as columns, built once per hours dict (the cache replaces, never edits, a dict it
+    has handed out, so the dict's identity is its version)."""
+    with _TABLES_LOCK:
+        found = _TABLES.get(id(hours))
+        if found is not None and found[0] is hours:
+            _TABLES.move_to_end(id(hours))
+            return found[1]
+    values = sorted({v for rows in hours.values() for v, _ in rows}, key=lambda v: (v is None, v))
+    code = {v: i for i, v in enumerate(values)}
+    size = sum(map(len, hours.values()))
+    table = HoursTable(
+        hours=np.fromiter((h for h, rows in hours.items() for _ in rows), np.int64, size),
+        codes=np.fromiter((code[v] for rows in hours.values() for v, _ in rows), np.int64, size),
+        counts=np.fromiter((n for rows in hours.values() for _, n in rows), np.int64, size),
+        values=values,
+    )
+    with _TABLES_LOCK:
+        _TABLES[id(hours)] = (hours, table)  # holding `hours` keeps its id from being reused
+        while len(_TABLES) > TABLES_KEPT:
+            _TABLES.popitem(last=False)
+    return table
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,13 @@ from duluan.storage.sqlite.compile import US, Plan
 from duluan.storage.sqlite.connection import SQLiteBase, dt
 from duluan.storage.sqlite.facets import KIND_OF, fts_any
 from duluan.storage.sqlite.postings import count_between
-from duluan.storage.sqlite.rollup import RollupFilter, ceil_hour, floor_hour, rollup_filter
+from duluan.storage.sqlite.rollup import (
+    RollupFilter,
+    ceil_hour,
+    floor_hour,
+    hours_table,
+    rollup_filter,
+)
 
 # kind -> (table, value column, rowid column), each with an index on (value, rowid)
 FACET_INDEX: dict[str, tuple[str, str, str]] = {
@@ -26,6 +33,41 @@ FACET_INDEX: dict[str, tuple[str, str, str]] = {
     "lang": ("posts", "language", "rowid"),
     "topic": ("post_topics", "topic", "post"),
 }
+
+
+_STARTS: dict[int, datetime] = {}
+STARTS_LIMIT = 100_000
+
+
+def bucket_start(b: int) -> datetime:
+    """A bucket's start (epoch seconds) as a datetime, shared: the same starts come back in every
+    timeline, and building them cost more than the counting around them."""
+    found = _STARTS.get(b)
+    if found is None:
+        if len(_STARTS) >= STARTS_LIMIT:
+            _STARTS.clear()
+        found = _STARTS[b] = dt(b)
+    return found
+
+
+def accumulate(
+    buckets: dict[int, Bucket], rows: Iterable[tuple[Any, Any, Any]], split: Split | None
+) -> None:
+    """Add (bucket start, split value, count) rows into `buckets`; a value of None (a post not
+    analysed) counts as "unknown". One loop, no call per row: every row of every timeline
+    passes here."""
+    get = buckets.get
+    for b, key, n in rows:
+        start = int(b)
+        bk = get(start)
+        if bk is None:
+            bk = buckets[start] = Bucket(start=bucket_start(start), count=0)
+        if split is None:
+            bk.count += int(n)
+        else:
+            k = "unknown" if key is None else key
+            counts = bk.split
+            counts[k] = counts.get(k, 0) + int(n)
 
 
 class TimelinesMixin(SQLiteBase):
@@ -86,8 +128,7 @@ class TimelinesMixin(SQLiteBase):
                 params,
             )
         buckets: dict[int, Bucket] = {}
-        for b, key, n in rows:
-            self._add(buckets, int(b), key, int(n), split)
+        accumulate(buckets, rows, split)
         if split == "topic":  # the per-post totals (a post has one or more topics)
             totals_q = query.model_copy(update={"topics": []})
             totals = RollupFilter(f.source, f.sentiment, f.language, None)
@@ -120,31 +161,36 @@ class TimelinesMixin(SQLiteBase):
         hi: int | None,
         interval: Interval,
     ) -> list[tuple[int, Any, int]]:
-        """The rollup query's (bucket, value, count) rows from the hourly cache."""
+        """The rollup query's (bucket, value, count) rows from the hourly cache, summed with
+        numpy over its columns (a year of hours is ~26k rows per timeline)."""
         assert self._hourly is not None
-        hours = self._hourly.hours(self._r, where, params, column)
-        picked = sorted(h for h in hours if (lo is None or h >= lo) and (hi is None or h < hi))
-        if not picked:
+        table = hours_table(self._hourly.hours(self._r, where, params, column))
+        keep = np.ones(len(table.hours), dtype=bool)
+        if lo is not None:
+            keep &= table.hours >= lo
+        if hi is not None:
+            keep &= table.hours < hi
+        hours = table.hours[keep]
+        if not len(hours):
             return []
-        starts = bucket_starts(np.asarray(picked, dtype=np.int64), interval).tolist()
-        sums: dict[tuple[int, Any], int] = {}
-        for hour, b in zip(picked, starts, strict=True):
-            for value, n in hours[hour]:
-                sums[(b, value)] = sums.get((b, value), 0) + n
-        return [(b, value, n) for (b, value), n in sums.items() if n > 0]
-
-    @staticmethod
-    def _add(
-        buckets: dict[int, Bucket], b: int, key: str | None, n: int, split: Split | None
-    ) -> None:
-        bk = buckets.get(b)
-        if bk is None:
-            bk = buckets[b] = Bucket(start=dt(b), count=0)
-        if split is None:
-            bk.count += n
-        else:
-            k = key if key not in (None, "unknown") else "unknown"
-            bk.split[k] = bk.split.get(k, 0) + n
+        starts, bucket = np.unique(bucket_starts(hours, interval), return_inverse=True)
+        width = len(table.values)
+        sums = np.bincount(
+            bucket * width + table.codes[keep],
+            weights=table.counts[keep],
+            minlength=len(starts) * width,
+        )
+        found = np.flatnonzero(sums > 0)
+        values = table.values
+        return [
+            (b, values[c], n)
+            for b, c, n in zip(
+                starts[found // width].tolist(),
+                (found % width).tolist(),
+                sums[found].astype(np.int64).tolist(),
+                strict=True,
+            )
+        ]
 
     # A split or breakdown of a text query runs one FTS5 pass per value (see sqlite_facets);
     # past this many values one pass reading each match's row from `posts` is cheaper.
@@ -322,8 +368,7 @@ class TimelinesMixin(SQLiteBase):
             return None
         counts, totals = got
         buckets: dict[int, Bucket] = {}
-        for (b, v), n in counts.items():
-            self._add(buckets, b, v, n, split)
+        accumulate(buckets, ((b, v, n) for (b, v), n in counts.items()), split)
         if split == "topic":
             for b, bk in buckets.items():
                 bk.count = (totals or {}).get(b, 0)
@@ -331,7 +376,7 @@ class TimelinesMixin(SQLiteBase):
             for b, n in (totals or {}).items():
                 known = sum(got_b.split.values()) if (got_b := buckets.get(b)) else 0
                 if n > known:  # matches with no sentiment (not analysed): "unknown"
-                    self._add(buckets, b, None, n - known, split)
+                    accumulate(buckets, [(b, None, n - known)], split)
             for bk in buckets.values():
                 bk.count = sum(bk.split.values())
         return [buckets[k] for k in sorted(buckets)]
@@ -346,7 +391,7 @@ class TimelinesMixin(SQLiteBase):
                 return faceted
         elif expr := self._cacheable(plan):
             return [
-                Bucket(start=dt(b), count=n)
+                Bucket(start=bucket_start(b), count=n)
                 for b, n in self._fts_counts(plan, expr, interval, None)
             ]
         seconds = f"({plan.key}.rowid / {US})"
@@ -365,8 +410,7 @@ class TimelinesMixin(SQLiteBase):
             col = "p.sentiment" if split == "sentiment" else "p.source"
             sql = f"SELECT {bucket} AS b, {col}, COUNT(*) {src} GROUP BY b, {col}"
         buckets: dict[int, Bucket] = {}
-        for b, key, n in self._r.execute(sql, params):
-            self._add(buckets, int(b), key, int(n), split)
+        accumulate(buckets, self._r.execute(sql, params), split)
         if split == "topic":
             totals = {int(b): int(n) for b, _, n in self._r.execute(totals_sql, params)}
             for b, bk in buckets.items():
