@@ -218,6 +218,8 @@ def keywords(
             add(pos, lw)
     if tags:
         for pos, parts in noun_phrases(words, tags, dictionary):
-            add(pos, " ".join(parts), parts)
+            phrase = judge(" ".join(parts))  # the rules any stored term must pass (is_keyword)
+            if phrase is not None:
+                add(pos, phrase, parts)
     ranked = sorted(seen.items(), key=lambda kv: -kv[1])
     return [w for w, _ in ranked[:limit]]

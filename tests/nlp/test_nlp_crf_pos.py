@@ -159,3 +159,19 @@ def test_tags_equal_underthesea_on_real_comments(
     ]
     mismatched = [w for w, t in zip(corpus, ours, strict=True) if t != _theirs(reference, w)]
     assert not mismatched, mismatched[:3]
+
+
+def test_analyzer_keywords_carry_noun_phrases_only_with_tags() -> None:
+    from nlp.analyzer import Analyzer
+    from nlp.keywords import is_keyword
+
+    text = "Giá đất ở bệnh viện Chợ Rẫy tăng, mặc dù lương công nhân không đổi."
+    tagged = Analyzer.load()
+    assert tagged.pos is not None and tagged.model_versions["keywords"].endswith("+pos")
+    (with_tags,) = tagged.analyze([text])
+    assert {"giá đất", "lương công nhân"} <= set(with_tags.keywords)
+    assert "mặc dù" not in with_tags.keywords
+    assert all(is_keyword(k) for k in with_tags.keywords)  # what trends and rankings keep
+    tagged.pos = None
+    (without,) = tagged.analyze([text])
+    assert "giá đất" not in without.keywords and "lương công nhân" not in without.keywords
