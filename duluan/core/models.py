@@ -151,7 +151,7 @@ class Post(BaseModel):
 
         One check over the whole post, skipped for posts read back from a store (`from_stored`:
         they were cleaned on the way in). Ten per-field Python validators run on every read
-        cost search and timeline a tenth of their throughput (docs/benchmarks.md, session 8).
+        cost search a tenth of its throughput (docs/benchmarks.md, session 8).
         """
         if info.context is _STORED:
             return self
