@@ -106,19 +106,19 @@ class CRFPosTagger:
         def ids(names: list[str], value: str) -> tuple[int, ...]:
             return tuple(row.get(f"{name}={value}", 0) for name in names)
 
-        self._uni_names = [
-            *(f"T[{k}]" for k in UNI_OFFSETS),
-            *(f"T[{k}].lower" for k in UNI_OFFSETS),
-            *(f"T[{k}].istitle" for k in TITLE_OFFSETS),
-        ]
+        # a word's templates: by its text, its lower case, its title case (in this order)
+        self._text_keys = [f"T[{k}]=" for k in UNI_OFFSETS]
+        self._lower_keys = [f"T[{k}].lower=" for k in UNI_OFFSETS]
+        self._title_keys = [f"T[{k}].istitle=" for k in TITLE_OFFSETS]
         self._uni_offsets = (*UNI_OFFSETS, *UNI_OFFSETS, *TITLE_OFFSETS)
-        self._bi_names = [f"T[{i},{i + 1}]" for i in BI_OFFSETS]
-        self._tri_names = [f"T[{i},{i + 2}]" for i in TRI_OFFSETS]
-        self._pad_uni = {v: ids(self._uni_names, v) for v in (BOS, EOS)}
-        self._pad_bi = {v: ids(self._bi_names, v) for v in (BOS, EOS)}
-        self._pad_tri = {v: ids(self._tri_names, v) for v in (BOS, EOS)}
-        self._bi = self._span_ids(row, self._bi_names)
-        self._tri = self._span_ids(row, self._tri_names)
+        uni_names = [key[:-1] for key in self._text_keys + self._lower_keys + self._title_keys]
+        bi_names = [f"T[{i},{i + 1}]" for i in BI_OFFSETS]
+        tri_names = [f"T[{i},{i + 2}]" for i in TRI_OFFSETS]
+        self._pad_uni = {v: ids(uni_names, v) for v in (BOS, EOS)}
+        self._pad_bi = {v: ids(bi_names, v) for v in (BOS, EOS)}
+        self._pad_tri = {v: ids(tri_names, v) for v in (BOS, EOS)}
+        self._bi = self._span_ids(row, bi_names)
+        self._tri = self._span_ids(row, tri_names)
         # what a weighted pair or triple can start with (any run of its leading syllables, as
         # words hold spaces): most pairs then need no string built to be looked up
         self._opens_bi = _leading_runs(self._bi)
@@ -146,9 +146,9 @@ class CRFPosTagger:
                 self._words.clear()
             row, low, title = self._row, tok.lower(), str(word_istitle(tok))
             found = (
-                *(row.get(f"T[{k}]={tok}", 0) for k in UNI_OFFSETS),
-                *(row.get(f"T[{k}].lower={low}", 0) for k in UNI_OFFSETS),
-                *(row.get(f"T[{k}].istitle={title}", 0) for k in TITLE_OFFSETS),
+                *(row.get(key + tok, 0) for key in self._text_keys),
+                *(row.get(key + low, 0) for key in self._lower_keys),
+                *(row.get(key + title, 0) for key in self._title_keys),
             )
             self._words[tok] = found
         return found

@@ -209,9 +209,9 @@ def keywords(
             # compounds ("bác sĩ") say more than single syllables; earlier words slightly favoured
             seen[lw] = base * (1.3 if " " in lw else 1.0) - pos * 1e-4
 
-    tagged = len(tags) if tags else 0
+    tagged = tags or []
     for pos, raw in enumerate(words):
-        if pos < tagged and tags is not None and tags[pos] in POS_NOT_CONTENT:
+        if pos < len(tagged) and tagged[pos] in POS_NOT_CONTENT:
             continue
         lw = judge(raw)
         if lw is not None:

@@ -185,7 +185,7 @@ class Settings(BaseSettings):
     nlp_pos_tags: bool = Field(
         True,
         description="tag words with underthesea's POS model for noun-phrase keywords"
-        " (~8 % of NLP time; off: keywords from word lists alone)",
+        " (costs about a quarter of NLP throughput; off: keywords from word lists alone)",
     )
     nlp_transformers_model: str | None = Field(None, description="HF checkpoint dir or hub id")
     pipeline_restart_initial_s: float = Field(

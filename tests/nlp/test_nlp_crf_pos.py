@@ -64,14 +64,6 @@ def _words(segmenter: Segmenter, texts: list[str]) -> list[list[str]]:
     return [w for w in segmenter.segment_many([normalize(t).text for t in texts]) if w]
 
 
-def _invented() -> list[str]:
-    texts: list[str] = []
-    for path in sorted((REPO / "nlp" / "data").glob("social_*.tsv")):
-        texts += [line.rstrip("\n").split("\t")[-1] for line in path.open(encoding="utf-8")]
-    texts += (REPO / "nlp" / "eval" / "news_articles.tsv").read_text(encoding="utf-8").splitlines()
-    return texts + ODD
-
-
 def _theirs(reference: tuple[Any, Any], words: list[str]) -> list[str]:
     featurizer, model = reference
     feats = featurizer.process([[[w] for w in words[: crf_pos.MAX_WORDS]]])[0]
@@ -79,17 +71,20 @@ def _theirs(reference: tuple[Any, Any], words: list[str]) -> list[str]:
 
 
 def test_templates_and_features_equal_underthesea(
-    segmenter: Segmenter, reference: tuple[Any, Any]
+    segmenter: Segmenter, reference: tuple[Any, Any], committed_texts: list[str]
 ) -> None:
     featurizer, _ = reference
-    for words in _words(segmenter, _invented())[:600]:
+    for words in _words(segmenter, committed_texts + ODD)[:600]:
         assert crf_pos.reference_features(words) == featurizer.process([[[w] for w in words]])[0]
 
 
 def test_tags_equal_underthesea_on_invented_text(
-    tagger: crf_pos.CRFPosTagger, segmenter: Segmenter, reference: tuple[Any, Any]
+    tagger: crf_pos.CRFPosTagger,
+    segmenter: Segmenter,
+    reference: tuple[Any, Any],
+    committed_texts: list[str],
 ) -> None:
-    corpus = _words(segmenter, _invented())
+    corpus = _words(segmenter, committed_texts + ODD)
     assert len(corpus) > 1500
     # batches of mixed lengths, one sentence alone, and the empty sentence among them
     ours = tagger.tag_many(corpus[:700]) + tagger.tag_many([*corpus[700:], []])[:-1]

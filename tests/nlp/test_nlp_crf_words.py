@@ -39,14 +39,6 @@ def engines() -> tuple[Segmenter, Segmenter]:
     return fast, slow
 
 
-def _invented() -> list[str]:
-    texts: list[str] = []
-    for path in sorted((REPO / "nlp" / "data").glob("social_*.tsv")):
-        texts += [line.rstrip("\n").split("\t")[-1] for line in path.open(encoding="utf-8")]
-    texts += (REPO / "nlp" / "eval" / "news_articles.tsv").read_text(encoding="utf-8").splitlines()
-    return texts + ODD
-
-
 def _sylls(texts: list[str]) -> list[list[str]]:
     return [s for s in (syllables(normalize(t).text) for t in texts) if s]
 
@@ -66,17 +58,21 @@ def test_model_file_reads_as_expected(engines: tuple[Segmenter, Segmenter]) -> N
         crf_words.read_crfsuite(path)
 
 
-def test_feature_strings_equal_underthesea(engines: tuple[Segmenter, Segmenter]) -> None:
+def test_feature_strings_equal_underthesea(
+    engines: tuple[Segmenter, Segmenter], committed_texts: list[str]
+) -> None:
     fast, slow = engines
-    for sylls in _sylls(_invented())[:600]:
+    for sylls in _sylls(committed_texts + ODD)[:600]:
         ours = crf_words.reference_features(sylls, fast.dictionary)
         theirs = slow._featurizer.process([[[s] for s in sylls]])[0]
         assert ours == theirs, sylls
 
 
-def test_tags_equal_underthesea_on_invented_text(engines: tuple[Segmenter, Segmenter]) -> None:
+def test_tags_equal_underthesea_on_invented_text(
+    engines: tuple[Segmenter, Segmenter], committed_texts: list[str]
+) -> None:
     fast, slow = engines
-    corpus = _sylls(_invented())
+    corpus = _sylls(committed_texts + ODD)
     assert len(corpus) > 1500
     for sylls in corpus:
         assert _tags(fast, sylls) == _tags(slow, sylls), sylls
@@ -85,7 +81,9 @@ def test_tags_equal_underthesea_on_invented_text(engines: tuple[Segmenter, Segme
 
 
 def test_answers_survive_the_caches_being_emptied(
-    engines: tuple[Segmenter, Segmenter], monkeypatch: pytest.MonkeyPatch
+    engines: tuple[Segmenter, Segmenter],
+    monkeypatch: pytest.MonkeyPatch,
+    committed_texts: list[str],
 ) -> None:
     fast, slow = engines
     assert fast._fast is not None
@@ -93,7 +91,7 @@ def test_answers_survive_the_caches_being_emptied(
     fast._fast._bi.clear()
     monkeypatch.setattr(crf_words, "UNI_CACHE_LIMIT", 7)
     monkeypatch.setattr(crf_words, "BI_CACHE_LIMIT", 5)
-    for sylls in _sylls(_invented())[:200]:
+    for sylls in _sylls(committed_texts + ODD)[:200]:
         assert _tags(fast, sylls) == _tags(slow, sylls), sylls
     assert len(fast._fast._uni) <= 7 and len(fast._fast._bi) <= 5
 

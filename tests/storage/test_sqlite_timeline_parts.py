@@ -32,15 +32,23 @@ def test_accumulate_counts_and_splits() -> None:
     assert {b: bk.count for b, bk in totals.items()} == {3600: 4, 0: 4}
 
 
-def test_hours_table_is_built_once_per_hours_dict() -> None:
+def test_hours_table_is_built_once_per_hours_dict(monkeypatch: pytest.MonkeyPatch) -> None:
     hours = {7200: [("positive", 2), (None, 1)], 3600: [("negative", 4)]}
-    table = rollup.hours_table(hours)
-    assert rollup.hours_table(hours) is table
+    cache = rollup.HourlyCache()
+    entry = rollup._HoursEntry(hours=hours)
+    monkeypatch.setattr(cache, "_current", lambda *_: (entry, entry.hours))
+    table = cache.table(None, "", [], "sentiment")  # type: ignore[arg-type]
+    assert cache.table(None, "", [], "sentiment") is table  # type: ignore[arg-type]
     assert table.values == ["negative", "positive", None]
     rows = sorted(
         zip(table.hours.tolist(), table.codes.tolist(), table.counts.tolist(), strict=True)
     )
     assert rows == [(3600, 0, 4), (7200, 1, 2), (7200, 2, 1)]
-    changed = {**hours, 10800: [("neutral", 5)]}  # the cache hands out a new dict on change
-    assert rollup.hours_table(changed) is not table
-    assert rollup.hours_table(changed).values == ["negative", "neutral", "positive", None]
+    entry.hours = {**hours, 10800: [("neutral", 5)]}  # the cache hands out a new dict on change
+    assert cache.table(None, "", [], "sentiment") is not table  # type: ignore[arg-type]
+    assert cache.table(None, "", [], "sentiment").values == [  # type: ignore[arg-type]
+        "negative",
+        "neutral",
+        "positive",
+        None,
+    ]

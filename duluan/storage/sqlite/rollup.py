@@ -114,33 +114,17 @@ class HoursTable:
     values: list[Any]
 
 
-_TABLES: OrderedDict[int, tuple[Hours, HoursTable]] = OrderedDict()
-_TABLES_LOCK = threading.Lock()
-TABLES_KEPT = 256
-
-
 def hours_table(hours: Hours) -> HoursTable:
-    """`hours` as columns, built once per hours dict (the cache replaces, never edits, a dict it
-    has handed out, so the dict's identity is its version)."""
-    with _TABLES_LOCK:
-        found = _TABLES.get(id(hours))
-        if found is not None and found[0] is hours:
-            _TABLES.move_to_end(id(hours))
-            return found[1]
+    """`hours` as columns (split values sorted, None last)."""
     values = sorted({v for rows in hours.values() for v, _ in rows}, key=lambda v: (v is None, v))
     code = {v: i for i, v in enumerate(values)}
     size = sum(map(len, hours.values()))
-    table = HoursTable(
+    return HoursTable(
         hours=np.fromiter((h for h, rows in hours.items() for _ in rows), np.int64, size),
         codes=np.fromiter((code[v] for rows in hours.values() for v, _ in rows), np.int64, size),
         counts=np.fromiter((n for rows in hours.values() for _, n in rows), np.int64, size),
         values=values,
     )
-    with _TABLES_LOCK:
-        _TABLES[id(hours)] = (hours, table)  # holding `hours` keeps its id from being reused
-        while len(_TABLES) > TABLES_KEPT:
-            _TABLES.popitem(last=False)
-    return table
 
 
 @dataclass
@@ -148,6 +132,8 @@ class _HoursEntry:
     hours: Hours = field(default_factory=dict)
     seq: int = -1
     lock: threading.Lock = field(default_factory=threading.Lock)
+    table: tuple[Hours, HoursTable] | None = None
+    """`hours` as columns, with the dict they were built from (a new dict means rebuild)."""
 
 
 class HourlyCache:
@@ -163,6 +149,22 @@ class HourlyCache:
 
     def hours(self, conn: sqlite3.Connection, where: str, params: list[Any], column: str) -> Hours:
         """SUM(n) per (hour, column) of post_counts rows matching `where` (do not modify)."""
+        return self._current(conn, where, params, column)[1]
+
+    def table(
+        self, conn: sqlite3.Connection, where: str, params: list[Any], column: str
+    ) -> HoursTable:
+        """The same rows as numpy columns, built once per version of the hours (a refresh
+        hands out a new dict, never edits one it has handed out)."""
+        entry, hours = self._current(conn, where, params, column)
+        built = entry.table
+        if built is None or built[0] is not hours:
+            built = entry.table = (hours, hours_table(hours))
+        return built[1]
+
+    def _current(
+        self, conn: sqlite3.Connection, where: str, params: list[Any], column: str
+    ) -> tuple[_HoursEntry, Hours]:
         key = (where, tuple(params), column)
         with self._lock:
             entry = self._entries.get(key)
@@ -175,7 +177,7 @@ class HourlyCache:
         if catch_up(conn, seq)[0] == "hit":  # the common case: no lock (hours, then seq move)
             hours = entry.hours
             if entry.seq == seq:
-                return hours
+                return entry, hours
         sql = f"SELECT hour, {column}, SUM(n) FROM post_counts WHERE {where}"
         with entry.lock:
             state, head = catch_up(conn, entry.seq)
@@ -199,7 +201,7 @@ class HourlyCache:
                 hours.update(fresh)
                 entry.hours = hours
             entry.seq = head
-            return entry.hours
+            return entry, entry.hours
 
 
 def _group(rows: Any) -> Hours:

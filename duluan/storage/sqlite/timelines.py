@@ -22,7 +22,6 @@ from duluan.storage.sqlite.rollup import (
     RollupFilter,
     ceil_hour,
     floor_hour,
-    hours_table,
     rollup_filter,
 )
 
@@ -164,7 +163,7 @@ class TimelinesMixin(SQLiteBase):
         """The rollup query's (bucket, value, count) rows from the hourly cache, summed with
         numpy over its columns (a year of hours is ~26k rows per timeline)."""
         assert self._hourly is not None
-        table = hours_table(self._hourly.hours(self._r, where, params, column))
+        table = self._hourly.table(self._r, where, params, column)
         keep = np.ones(len(table.hours), dtype=bool)
         if lo is not None:
             keep &= table.hours >= lo

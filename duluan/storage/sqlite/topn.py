@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from duluan.core.query import SearchQuery, Split
 from duluan.storage.keywords import is_everything
 from duluan.storage.sqlite.facets import KIND_OF
@@ -113,12 +115,13 @@ class TopNMixin(TimelinesMixin):
                             counts[k] = counts.get(k, 0) + v
                 return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
             if self._hourly is not None:
-                hours = self._hourly.hours(self._r, " AND ".join(clauses), params, column)
-                totals: dict[str, int] = {}
-                for rows in hours.values():
-                    for value, n in rows:
-                        totals[value] = totals.get(value, 0) + n
-                found = [(v, n) for v, n in totals.items() if n > 0 and v != "unknown"]
+                table = self._hourly.table(self._r, " AND ".join(clauses), params, column)
+                sums = np.bincount(table.codes, weights=table.counts, minlength=len(table.values))
+                found = [
+                    (v, int(n))
+                    for v, n in zip(table.values, sums.tolist(), strict=True)
+                    if n > 0 and v != "unknown"
+                ]
                 return sorted(found, key=lambda kv: (-kv[1], kv[0]))[:limit]
             sql = (
                 f"SELECT {column} AS v, SUM(n) AS c FROM post_counts WHERE {' AND '.join(clauses)}"
