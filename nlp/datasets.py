@@ -142,6 +142,10 @@ SOCIAL = "duluan-social"
 social registers none of the research datasets cover. Committed; no third-party text."""
 CHALLENGE = "duluan-challenge"
 """Our own invented evaluation comments (nlp/eval/social_challenge.tsv): never trained on."""
+PRODUCTS_CHALLENGE = "duluan-products"
+"""Our own invented product-forum comments (nlp/eval/products_challenge.tsv; phones, vehicles,
+appliances, shops, services; balanced classes): never trained on."""
+CHALLENGE_FILES = {CHALLENGE: "social_challenge.tsv", PRODUCTS_CHALLENGE: "products_challenge.tsv"}
 _SHORT = {"pos": "positive", "neu": "neutral", "neg": "negative"}
 
 
@@ -149,8 +153,8 @@ def repo_data_dir() -> Path:
     return Path(__file__).resolve().parent / "data"
 
 
-def challenge_file() -> Path:
-    return Path(__file__).resolve().parent / "eval" / "social_challenge.tsv"
+def challenge_file(name: str = CHALLENGE) -> Path:
+    return Path(__file__).resolve().parent / "eval" / CHALLENGE_FILES[name]
 
 
 def read_tsv(path: Path) -> Split:
@@ -183,7 +187,11 @@ def load_social(root: Path, split: str) -> Split:
 
 
 def load_challenge(root: Path, split: str) -> Split:
-    return read_tsv(challenge_file())
+    return read_tsv(challenge_file(CHALLENGE))
+
+
+def load_products_challenge(root: Path, split: str) -> Split:
+    return read_tsv(challenge_file(PRODUCTS_CHALLENGE))
 
 
 REAL = "real-social"
@@ -316,7 +324,8 @@ CONTENTLESS = "duluan-contentless"
 """Short comments with no topic (invented, ours): train/dev from nlp/data/contentless.txt (25 %
 hash hold-out calibrates abstention), test from nlp/eval/contentless.txt (never trained on)."""
 ARTICLES = "duluan-articles"
-"""Invented news articles (title + lead, ours; nlp/eval/news_articles.tsv): test only."""
+"""Invented news articles (title + lead, ours): 'test' is nlp/eval/news_articles.tsv, never
+trained on; 'train' is nlp/data/news_*.tsv, the topic head's article-register examples."""
 
 
 def _lines(path: Path) -> list[str]:
@@ -340,10 +349,18 @@ def load_contentless(root: Path, split: str) -> Split:
     return Split(texts=texts, labels={"topic": ["none"] * len(texts)})
 
 
+def _article_files(split: str) -> list[Path]:
+    base = Path(__file__).resolve().parent
+    if split == "test":
+        return [base / "eval" / "news_articles.tsv"]
+    return sorted((base / "data").glob("news_*.tsv")) if split == "train" else []
+
+
 def load_articles(root: Path, split: str) -> Split:
-    """texts = title + lead, titles = title alone, topic labels (`root` is ignored)."""
+    """texts = title + lead, titles = title alone, topic labels (`root` is ignored): our
+    invented articles, 'test' from nlp/eval (never trained on), 'train' from nlp/data."""
     out = Split(labels={"topic": []})
-    for line in _lines(Path(__file__).resolve().parent / "eval" / "news_articles.tsv"):
+    for line in (ln for path in _article_files(split) for ln in _lines(path)):
         topic, title, lead = line.split("\t", 2)
         out.texts.append(f"{title}\n{lead}")
         out.titles.append(title)
@@ -358,6 +375,7 @@ LOADERS = {
     "uit-visfd": load_visfd,
     SOCIAL: load_social,
     CHALLENGE: load_challenge,
+    PRODUCTS_CHALLENGE: load_products_challenge,
     REAL: load_real,
     NEWS: load_news,
     VSMEC: load_vsmec,
@@ -382,15 +400,12 @@ def has(root: Path, name: str, split: str) -> bool:
     """Whether `name` has `split` here (research sets need ../shared; ours ship with the code)."""
     if name == SOCIAL:
         return split in ("train", "dev") and any(repo_data_dir().glob("social_*.tsv"))
-    if name == CHALLENGE:
-        return split == "test" and challenge_file().is_file()
+    if name in CHALLENGE_FILES:
+        return split == "test" and challenge_file(name).is_file()
     if name == CONTENTLESS:
         return contentless_file(split).is_file()
     if name == ARTICLES:
-        return (
-            split == "test"
-            and (Path(__file__).resolve().parent / "eval" / "news_articles.tsv").is_file()
-        )
+        return any(p.is_file() for p in _article_files(split))
     if name == NEWS:
         return (
             split in ("train", "test")
@@ -413,7 +428,7 @@ def available(root: Path) -> list[str]:
     return [
         name
         for name in LOADERS
-        if name not in (SOCIAL, CHALLENGE, REAL, NEWS, CONTENTLESS, ARTICLES)
+        if name not in (SOCIAL, *CHALLENGE_FILES, REAL, NEWS, CONTENTLESS, ARTICLES)
         and (root / name).is_dir()
     ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nlp import Analyzer
 from nlp.datasets import ARTICLES, CONTENTLESS, load, repo_data_dir
+from nlp.lexicon import TOPIC_IDS
 from nlp.normalize import normalize
 
 
@@ -48,3 +49,16 @@ def test_topical_comments_and_articles_keep_their_topic(analyzer: Analyzer) -> N
         for a, want in zip(got, articles.labels["topic"], strict=True)
     )
     assert right >= 0.75 * len(got)  # shipped model: see MODEL_CARD.md
+
+
+def test_training_articles_are_well_formed_and_apart_from_the_test_ones() -> None:
+    train = load(repo_data_dir(), ARTICLES, "train")
+    test = load(repo_data_dir(), ARTICLES, "test")
+    assert len(train) >= 500
+    assert set(train.labels["topic"]) == set(TOPIC_IDS)
+    assert all(
+        title.strip() and text.count("\n") == 1
+        for title, text in zip(train.titles, train.texts, strict=True)
+    )
+    assert not {_key(t) for t in train.titles} & {_key(t) for t in test.titles}
+    assert len({_key(t) for t in train.titles}) == len(train)
