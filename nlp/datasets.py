@@ -9,7 +9,9 @@ import csv
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from nlp.lexicon import VICTSD_TOPICS, VISFD_ASPECTS
@@ -186,12 +188,9 @@ def load_social(root: Path, split: str) -> Split:
     return out
 
 
-def load_challenge(root: Path, split: str) -> Split:
-    return read_tsv(challenge_file(CHALLENGE))
-
-
-def load_products_challenge(root: Path, split: str) -> Split:
-    return read_tsv(challenge_file(PRODUCTS_CHALLENGE))
+def load_challenge(name: str, root: Path, split: str) -> Split:
+    """One of our invented challenge sets (`root` and `split` are ignored: test only)."""
+    return read_tsv(challenge_file(name))
 
 
 REAL = "real-social"
@@ -368,14 +367,13 @@ def load_articles(root: Path, split: str) -> Split:
     return out
 
 
-LOADERS = {
+LOADERS: dict[str, Callable[[Path, str], Split]] = {
     "uit-vsfc": load_vsfc,
     "uit-victsd": load_victsd,
     "aivivn-2019": load_aivivn,
     "uit-visfd": load_visfd,
     SOCIAL: load_social,
-    CHALLENGE: load_challenge,
-    PRODUCTS_CHALLENGE: load_products_challenge,
+    **{name: partial(load_challenge, name) for name in CHALLENGE_FILES},
     REAL: load_real,
     NEWS: load_news,
     VSMEC: load_vsmec,

@@ -433,9 +433,8 @@ def train_topics(
     corpus: Corpus, fz: Featurizer, refit: bool = True, exclude: frozenset[str] = frozenset()
 ) -> tuple[LinearHead, float]:
     """Comments, titles (3x), our invented articles, our social comments and our contentless
-    comments as "no topic"
-    (a negative for every class), class-balanced; sigmoid calibration on
-    dev comments and dev contentless ones, the abstention threshold from the latter; then
+    comments as "no topic" (a negative for every class), class-balanced; sigmoid calibration
+    on dev comments and dev contentless ones, the abstention threshold from the latter; then
     refit with the dev data added, keeping that calibration. `exclude`: article titles to
     leave out (held-out article evaluation)."""
     name = "uit-victsd"

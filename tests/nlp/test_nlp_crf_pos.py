@@ -8,7 +8,6 @@ segmented words: invented comments committed with the project (always), real com
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +19,6 @@ from nlp.keywords import keywords, noun_phrases
 from nlp.normalize import normalize
 from nlp.segment import Segmenter
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared" / "data" / "nlp"
 ODD = [
     "ΣΑΣ Ǆ ǅ ½ ² quáaaa 12 1.5 BOS EOS bos eos",
     "a",
@@ -136,16 +133,13 @@ def test_keywords_use_tags(tagger: crf_pos.CRFPosTagger, segmenter: Segmenter) -
 
 
 @pytest.mark.shared_data
-@pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} not present")
 def test_tags_equal_underthesea_on_real_comments(
-    tagger: crf_pos.CRFPosTagger, segmenter: Segmenter, reference: tuple[Any, Any]
+    tagger: crf_pos.CRFPosTagger,
+    segmenter: Segmenter,
+    reference: tuple[Any, Any],
+    real_comments: list[str],
 ) -> None:
-    texts: list[str] = []
-    with (SHARED / "uit-victsd" / "ViCTSD_test.csv").open(encoding="utf-8", newline="") as fh:
-        texts += [row["Comment"] for row in csv.DictReader(fh)]
-    with (SHARED / "uit-vsmec" / "test.csv").open(encoding="utf-8", newline="") as fh:
-        texts += [row["sentence"] for row in csv.DictReader(fh)]
-    corpus = _words(segmenter, texts)
+    corpus = _words(segmenter, real_comments)
     assert len(corpus) > 1000
     ours = [
         t

@@ -8,7 +8,6 @@ present), plus odd input (case, digits, scripts, the literal words BOS/EOS).
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,6 @@ from nlp import crf_words
 from nlp.normalize import normalize
 from nlp.segment import Segmenter, syllables
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared" / "data" / "nlp"
 ODD = [
     "ΣΑΣ Ǆ ǅ ½ ² ١٢ Ⅻ quáaaa 12 1.5 BOS EOS bos eos",
     "a",
@@ -97,15 +94,11 @@ def test_answers_survive_the_caches_being_emptied(
 
 
 @pytest.mark.shared_data
-@pytest.mark.skipif(not SHARED.is_dir(), reason=f"{SHARED} not present")
-def test_tags_equal_underthesea_on_real_comments(engines: tuple[Segmenter, Segmenter]) -> None:
+def test_tags_equal_underthesea_on_real_comments(
+    engines: tuple[Segmenter, Segmenter], real_comments: list[str]
+) -> None:
     fast, slow = engines
-    texts: list[str] = []
-    with (SHARED / "uit-victsd" / "ViCTSD_test.csv").open(encoding="utf-8", newline="") as fh:
-        texts += [row["Comment"] for row in csv.DictReader(fh)]
-    with (SHARED / "uit-vsmec" / "test.csv").open(encoding="utf-8", newline="") as fh:
-        texts += [row["sentence"] for row in csv.DictReader(fh)]
-    corpus = _sylls(texts)
+    corpus = _sylls(real_comments)
     assert len(corpus) > 1000
     mismatched = [s for s in corpus if _tags(fast, s) != _tags(slow, s)]
     assert not mismatched, mismatched[:3]
