@@ -160,14 +160,15 @@ def challenge_file(name: str = CHALLENGE) -> Path:
 
 
 def read_tsv(path: Path) -> Split:
-    """sentiment<TAB>toxic<TAB>topic<TAB>text rows; `#` lines are comments; topic `-` = none."""
+    """sentiment<TAB>toxic<TAB>topic<TAB>text rows; `#` lines are comments; topic `-` = none,
+    sentiment `-` = a row that trains the other tasks only."""
     out = Split(labels={"sentiment": [], "toxic": [], "topic": []})
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         sentiment, toxic, topic, text = line.split("\t", 3)
         out.texts.append(text.strip())
-        out.labels["sentiment"].append(_SHORT[sentiment.strip()])
+        out.labels["sentiment"].append(_SHORT.get(sentiment.strip(), "-"))
         out.labels["toxic"].append("toxic" if toxic.strip() == "1" else "clean")
         out.labels["topic"].append(topic.strip())
     return out
@@ -319,6 +320,41 @@ def load_news(root: Path, split: str) -> Split:
     return out
 
 
+VSMEC_TOXIC = "vsmec-toxic"
+"""UIT-VSMEC Facebook comments (all seven emotions) with toxicity labels of ours (the dataset
+has none): vulgar words, insults, slurs or threats are toxic, as in the public Vietnamese
+hate-speech corpora. Labels only are committed (nlp/data/vsmec_toxic_*.tsv for its train and
+dev splits, nlp/eval/vsmec_toxic.tsv for test), keyed by text hash."""
+
+
+def vsmec_toxic_files(split: str) -> list[Path]:
+    if split == "test":
+        return [Path(__file__).resolve().parent / "eval" / "vsmec_toxic.tsv"]
+    return sorted(repo_data_dir().glob("vsmec_toxic_*.tsv"))
+
+
+def load_vsmec_toxic(root: Path, split: str) -> Split:
+    """The split's VSMEC comments that carry one of our toxicity labels (a text also in the
+    test split is labelled only there, so it never reaches training)."""
+    labels: dict[str, str] = {}
+    for path in vsmec_toxic_files(split):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                _source, key, toxic = line.split("\t")[:3]
+                labels[key] = "toxic" if toxic.strip() == "1" else "clean"
+    out = Split(labels={"toxic": []})
+    seen: set[str] = set()
+    with (root / VSMEC / f"{split}.csv").open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            text = (row.get("sentence") or "").strip()
+            key = text_key(text)
+            if text and key not in seen and (found := labels.get(key)) is not None:
+                seen.add(key)
+                out.texts.append(text)
+                out.labels["toxic"].append(found)
+    return out
+
+
 CONTENTLESS = "duluan-contentless"
 """Short comments with no topic (invented, ours): train/dev from nlp/data/contentless.txt (25 %
 hash hold-out calibrates abstention), test from nlp/eval/contentless.txt (never trained on)."""
@@ -348,18 +384,26 @@ def load_contentless(root: Path, split: str) -> Split:
     return Split(texts=texts, labels={"topic": ["none"] * len(texts)})
 
 
-def _article_files(split: str) -> list[Path]:
+ARTICLES_LONG = "duluan-articles-long"
+"""Invented full-length news articles (title + a 150-400 word body, ours): test only,
+nlp/eval/news_long.tsv, never trained on; the topic head on article-length text."""
+
+
+def _article_files(split: str, name: str = ARTICLES) -> list[Path]:
     base = Path(__file__).resolve().parent
     if split == "test":
-        return [base / "eval" / "news_articles.tsv"]
+        return [base / "eval" / ("news_long.tsv" if name == ARTICLES_LONG else "news_articles.tsv")]
+    if name == ARTICLES_LONG:
+        return []
     return sorted((base / "data").glob("news_*.tsv")) if split == "train" else []
 
 
-def load_articles(root: Path, split: str) -> Split:
-    """texts = title + lead, titles = title alone, topic labels (`root` is ignored): our
-    invented articles, 'test' from nlp/eval (never trained on), 'train' from nlp/data."""
+def load_articles(root: Path, split: str, name: str = ARTICLES) -> Split:
+    """texts = title + lead (or body), titles = title alone, topic labels (`root` is
+    ignored): our invented articles, 'test' from nlp/eval (never trained on), 'train' from
+    nlp/data."""
     out = Split(labels={"topic": []})
-    for line in (ln for path in _article_files(split) for ln in _lines(path)):
+    for line in (ln for path in _article_files(split, name) for ln in _lines(path)):
         topic, title, lead = line.split("\t", 2)
         out.texts.append(f"{title}\n{lead}")
         out.titles.append(title)
@@ -377,8 +421,10 @@ LOADERS: dict[str, Callable[[Path, str], Split]] = {
     REAL: load_real,
     NEWS: load_news,
     VSMEC: load_vsmec,
+    VSMEC_TOXIC: load_vsmec_toxic,
     CONTENTLESS: load_contentless,
     ARTICLES: load_articles,
+    ARTICLES_LONG: partial(load_articles, name=ARTICLES_LONG),
 }
 SENTIMENT_SETS = ("uit-vsfc", "aivivn-2019", "uit-visfd", VSMEC)
 """The research sentiment datasets (../shared/data/nlp)."""
@@ -402,14 +448,16 @@ def has(root: Path, name: str, split: str) -> bool:
         return split == "test" and challenge_file(name).is_file()
     if name == CONTENTLESS:
         return contentless_file(split).is_file()
-    if name == ARTICLES:
-        return any(p.is_file() for p in _article_files(split))
+    if name in (ARTICLES, ARTICLES_LONG):
+        return any(p.is_file() for p in _article_files(split, name))
     if name == NEWS:
         return (
             split in ("train", "test")
             and (root / "uit-victsd").is_dir()
             and any(p.is_file() for p in news_label_files(split))
         )
+    if name == VSMEC_TOXIC:
+        return (root / VSMEC).is_dir() and any(p.is_file() for p in vsmec_toxic_files(split))
     if name == REAL:
         if not (root.parent / "sources").is_dir():
             return False
@@ -426,7 +474,17 @@ def available(root: Path) -> list[str]:
     return [
         name
         for name in LOADERS
-        if name not in (SOCIAL, *CHALLENGE_FILES, REAL, NEWS, CONTENTLESS, ARTICLES)
+        if name
+        not in (
+            SOCIAL,
+            *CHALLENGE_FILES,
+            REAL,
+            NEWS,
+            VSMEC_TOXIC,
+            CONTENTLESS,
+            ARTICLES,
+            ARTICLES_LONG,
+        )
         and (root / name).is_dir()
     ]
 

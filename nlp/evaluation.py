@@ -214,6 +214,8 @@ def evaluate_model(model: ClassicalModel, corpus: Corpus) -> list[Row]:
                 "article titles (seen in training: optimistic)",
             )
         )
+    if corpus.has(ds.VSMEC_TOXIC, "test"):
+        rows.extend(toxicity_rows(model, corpus, ds.VSMEC_TOXIC, "Facebook comments, our labels"))
     if "aspects" in heads and corpus.has("uit-visfd", "test"):
         rows.extend(_aspect_rows(model, corpus))
     for name, note in (
@@ -235,6 +237,34 @@ def evaluate_model(model: ClassicalModel, corpus: Corpus) -> list[Row]:
         rows.append(
             sentiment_row(ds.NEWS, proba, gold, "ViCTSD news comments, our labels", confusion)
         )
+    return rows
+
+
+def toxicity_rows(model: ClassicalModel, corpus: Corpus, name: str, note: str) -> list[Row]:
+    """F1 of the toxic class and macro-F1 over toxic/clean (how public toxicity benchmarks
+    score), as typed and without diacritics."""
+    thr = float(model.meta.get("thresholds", {}).get("toxic", 0.5))
+    gold = corpus.split(name, "test").labels["toxic"]
+    rows: list[Row] = []
+    if not gold:  # labels whose comments this data folder lacks
+        return rows
+    for folded in (False, True):
+        docs = corpus.features(name, "test", folded)
+        pred = model.predict(model.featurizer.transform(docs), docs)["toxic"] >= thr
+        toxic = list(np.where(pred, "toxic", "clean"))
+        suffix = ", no diacritics" if folded else ""
+        rows.append(
+            _row(
+                "toxicity",
+                name,
+                "test",
+                gold,
+                toxic,
+                note + ", F1 of toxic class" + suffix,
+                f1_pos="toxic",
+            )
+        )
+        rows.append(_row("toxicity", name, "test", gold, toxic, note + ", macro-F1" + suffix))
     return rows
 
 
@@ -439,16 +469,18 @@ def topic_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
                 "article topic inherited unless the text is confident; acc = share kept",
             )
         )
-    if corpus.has(ds.ARTICLES, "test"):
-        split = corpus.split(ds.ARTICLES, "test")
+    for name, body in ((ds.ARTICLES, "title + lead"), (ds.ARTICLES_LONG, "title + full body")):
+        if not corpus.has(name, "test"):
+            continue
+        split = corpus.split(name, "test")
         gold = split.labels["topic"]
-        for field, note in (("texts", "title + lead"), ("titles", "title only")):
-            docs = corpus.features(ds.ARTICLES, "test", field_name=field)
+        for field, note in (("texts", body), ("titles", "title only")):
+            docs = corpus.features(name, "test", field_name=field)
             proba = head.proba(fz.transform(docs))
             rows.append(
                 _row(
                     "topic",
-                    ds.ARTICLES,
+                    name,
                     "test",
                     gold,
                     [TOPIC_IDS[k] for k in proba.argmax(1)],
@@ -457,7 +489,7 @@ def topic_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
             )
             rows.append(
                 _abstaining_row(
-                    ds.ARTICLES,
+                    name,
                     gold,
                     topic_decisions(model, proba, docs),
                     f"invented news articles, {note}",

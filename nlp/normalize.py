@@ -119,6 +119,15 @@ def normalize_word(word: str) -> str:
     return _fix_tones(word)
 
 
+_DOTTED = re.compile(r"(?<![\w.])[^\W\d_](?:\.[^\W\d_]){1,3}(?![\w])(?!\.\w)")
+"""Single letters joined by dots ("đ.m", "v.l", "l.o.z"): one word spelt out to dodge filters."""
+
+
+def _undot(m: re.Match[str]) -> str:
+    word = m.group(0)
+    return word if word.lower() == "v.v" else word.replace(".", "")  # "v.v" is "etc."
+
+
 def normalize(text: str) -> Normalized:
     """Normalize one raw post; never raises on odd input (surrogates, HTML, huge text)."""
     if not isinstance(text, str):
@@ -177,6 +186,7 @@ def normalize(text: str) -> Normalized:
     if _NUMBER.search(text):
         feats.append("<num>")
     plain = text
+    text = _DOTTED.sub(_undot, text)
     parts = _WORD_SPLIT.split(text)  # as re.sub(r"\w+", normalize_word), without a Python
     parts[1::2] = map(normalize_word, parts[1::2])  # callback per word (normalize_word is cached)
     text = "".join(parts)

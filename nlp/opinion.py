@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 
 from duluan.core.text import fold
-from nlp.lexicon import HARSH_WORDS, NEGATIVE_WORDS, NEGATORS, POSITIVE_WORDS
+from nlp.lexicon import HARSH_ACCENTED_ONLY, HARSH_WORDS, NEGATIVE_WORDS, NEGATORS, POSITIVE_WORDS
 
 _TOKEN = re.compile(r"\w+|[.,;!?…]", re.UNICODE)
 NEGATION_WINDOW = 3
@@ -32,7 +32,8 @@ _FOLDED: dict[str, str] = {}
 for _cls, _words in _CLASSES:
     for _w in _words:
         _ACCENTED.setdefault(_w, _cls)
-        _FOLDED.setdefault(fold(_w), _cls)
+        if not (_cls == "harsh" and _w in HARSH_ACCENTED_ONLY):
+            _FOLDED.setdefault(fold(_w), _cls)
 _NEG_ACCENTED = frozenset(NEGATORS)
 _NEG_FOLDED = frozenset(fold(n) for n in NEGATORS) - {"dung", "cha"}
 
@@ -51,6 +52,7 @@ def _scan(
             i += 1
             continue
         pair = tok + " " + tokens[i + 1] if i + 1 < n else ""
+        triple = pair + " " + tokens[i + 2] if i + 2 < n else ""
         if pair in negators:
             negated_until = i + 1 + NEGATION_WINDOW
             i += 2
@@ -59,8 +61,11 @@ def _scan(
             negated_until = i + NEGATION_WINDOW
             i += 1
             continue
-        cls = table.get(pair) if pair else None
-        step = 2
+        cls = table.get(triple) if triple else None
+        step = 3
+        if cls is None:
+            cls = table.get(pair) if pair else None
+            step = 2
         if cls is None:
             cls = table.get(tok)
             step = 1
@@ -167,15 +172,34 @@ def _asks(folded: list[str]) -> list[str]:
     return out
 
 
+_MASKED = re.compile(r"[^\W\d_]*\*+[^\W\d_*]*(?:\*+[^\W\d_*]*)*")
+_HARSH_SYLLABLES = tuple(w for w in HARSH_WORDS if " " not in w)
+
+
+@lru_cache(maxsize=10_000)
+def _masked_harsh(word: str) -> bool:
+    """Does a word with letters starred out ("đ*o", "l*n", "đ**") spell a harsh word? People
+    star out only what they expect a filter to catch."""
+    if not any(ch.isalpha() for ch in word):
+        return False
+    pattern = re.compile(".+".join(re.escape(part) for part in word.split("*")))
+    return any(pattern.fullmatch(w) for w in _HARSH_SYLLABLES)
+
+
 def opinion_features(text: str) -> list[str]:
     """Lexicon hits in `text` (normalized), accented and folded, negation-aware."""
-    tokens = _TOKEN.findall(text.lower())
+    lower = text.lower()
+    tokens = _TOKEN.findall(lower)
     if not tokens:
         return []
     folded = [fold_word(t) for t in tokens]
+    masked = (
+        ["<lex_harsh>" for m in _MASKED.findall(lower) if _masked_harsh(m)] if "*" in lower else []
+    )
     return (
         _scan(tokens, _ACCENTED, _NEG_ACCENTED, "lex")
         + _scan(folded, _FOLDED, _NEG_FOLDED, "flex")
+        + masked
         + _cost_moves(tokens, folded)
         + _asks(folded)
     )

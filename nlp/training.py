@@ -32,7 +32,7 @@ from nlp.segment import Segmenter
 
 log = get_logger(__name__)
 
-MODEL_VERSION = "classical-2026.12.07-f"
+MODEL_VERSION = "classical-2026.12.07-t"
 SEED = 0
 ASPECT_CLASSES = ("none", "positive", "negative", "neutral")
 C_SENTIMENT = 0.2
@@ -248,8 +248,11 @@ def _calibrate_sentiment(
     for n in dev_names:
         if corpus.has(n, "dev"):
             start = len(dev_docs)
-            dev_docs += corpus.features(n, "dev")
-            dev_y += corpus.split(n, "dev").labels["sentiment"]
+            labels = corpus.split(n, "dev").labels["sentiment"]
+            keep = [i for i, v in enumerate(labels) if v != "-"]
+            feats = corpus.features(n, "dev")
+            dev_docs += [feats[i] for i in keep]
+            dev_y += [labels[i] for i in keep]
             groups.append(slice(start, len(dev_docs)))
     if dev_docs:
         s = head.scores(fz.transform(dev_docs))
@@ -477,6 +480,15 @@ def train_topics(
     return final, threshold
 
 
+W_FB_TOXIC = 1.0
+"""Weight of our Facebook toxicity labels (UIT-VSMEC) against ViCTSD's news comments (1)."""
+W_AMBIGUOUS = 8.0
+"""Toxicity weight of our invented toxicity-only rows (sentiment `-`, nlp/data/social_i.tsv):
+clean comments whose unaccented words spell vulgar ones. ~50 of them say "deo" (đeo, dẻo,
+đèo) against ~300 Facebook comments whose folded copy turns "đéo" into "deo"; at weight 1
+"deo khau trang" still read as toxic (0.78), at 8 it does not (0.49)."""
+
+
 def train_toxicity(
     corpus: Corpus,
     fz: Featurizer,
@@ -484,36 +496,53 @@ def train_toxicity(
 ) -> tuple[LinearHead, dict[str, Any], float]:
     """Toxic vs clean comments (SVM on train), then a 5-input logistic stacker fitted on dev
     that adds the sentiment head's view; threshold from out-of-fold dev predictions. (The SVM
-    is not refit with dev: the stacker is tuned to the train-only model's margins.)"""
-    name = "uit-victsd"
-    y = corpus.split(name, "train").labels["toxic"]
-    docs = corpus.features(name, "train") + corpus.features(name, "train", True)
+    is not refit with dev: the stacker is tuned to the train-only model's margins.)
+    News comments (ViCTSD) and Facebook comments (our labels for UIT-VSMEC) train and tune
+    it side by side: either alone misses how the other platform swears and insults."""
+    docs: list[list[str]] = []
+    y: list[str] = []
+    w: list[float] = []
+    dev_sets = [n for n in ("uit-victsd", ds.VSMEC_TOXIC) if corpus.has(n, "dev")]
+    for name, weight in (("uit-victsd", 1.0), (ds.VSMEC_TOXIC, W_FB_TOXIC)):
+        if corpus.has(name, "train"):
+            labels = corpus.split(name, "train").labels["toxic"]
+            docs += corpus.features(name, "train") + corpus.features(name, "train", True)
+            y += labels + labels
+            w += [weight] * (2 * len(labels))
     sdocs, sy = labelled_rows(corpus, ds.SOCIAL, "toxic")
     rdocs, ry = labelled_rows(corpus, ds.REAL, "toxic")
-    model = _svm(fz.transform(docs + sdocs + rdocs), y + y + sy + ry, C_TOXIC)
+    if sdocs:  # labelled_rows keeps every social row for toxicity, both spellings
+        only = [v == "-" for v in corpus.split(ds.SOCIAL, "train").labels["sentiment"]]
+        w += [W_AMBIGUOUS if o else 1.0 for o in only + only]
+    w += [1.0] * len(ry)
+    model = _svm(fz.transform(docs + sdocs + rdocs), y + sy + ry, C_TOXIC, weights=w)
     coef, bias = _coef_for(model, ["clean", "toxic"])
     head = LinearHead.from_dense("toxic", ["clean", "toxic"], coef, bias, "softmax")
-    dev_y = corpus.split(name, "dev").labels["toxic"]
-    dev_docs = corpus.features(name, "dev")
+    dev_docs = [d for n in dev_sets for d in corpus.features(n, "dev")]
+    dev_y = [v for n in dev_sets for v in corpus.split(n, "dev").labels["toxic"]]
+    groups = np.concatenate(
+        [np.full(len(corpus.split(n, "dev")), i) for i, n in enumerate(dev_sets)]
+    )
     x_dev = fz.transform(dev_docs)
     s = head.scores(x_dev)
     head.calibrate(s, head.onehot(dev_y))
     z = toxic_stack_inputs(s, sentiment.proba(x_dev), dev_docs)
     truth = np.array(dev_y) == "toxic"
     oof = np.zeros(len(truth))
-    for a, b in StratifiedKFold(5, shuffle=True, random_state=SEED).split(z, truth):
+    strata = truth * len(dev_sets) + groups
+    for a, b in StratifiedKFold(5, shuffle=True, random_state=SEED).split(z, strata):
         oof[b] = LogisticRegression(C=1.0).fit(z[a], truth[a]).predict_proba(z[b])[:, 1]
     stack = LogisticRegression(C=1.0).fit(z, truth)
-    # the threshold weighs news comments (ViCTSD dev, out-of-fold) and our social dev equally:
-    # ViCTSD alone picks a low one that flags slang used as an intensifier on forums
-    checks = [(truth, oof)]
+    # the threshold weighs news comments, Facebook comments (dev, out-of-fold) and our social
+    # dev equally: one platform alone picks a threshold that suits only its own slang
+    checks = [(truth[groups == i], oof[groups == i]) for i in range(len(dev_sets))]
     sdocs, sy = labelled_rows(corpus, ds.SOCIAL, "toxic", "dev", both_spellings=False)
     if sdocs:
         xs = fz.transform(sdocs)
         zs = toxic_stack_inputs(head.scores(xs), sentiment.proba(xs), sdocs)
         checks.append((np.array(sy) == "toxic", stack.predict_proba(zs)[:, 1]))
     best = max(
-        (float(np.mean([f1_score(t, p >= thr) for t, p in checks])), float(thr))
+        (float(np.mean([f1_score(t, p >= thr, average="macro") for t, p in checks])), float(thr))
         for thr in np.arange(0.1, 0.9, 0.01)
     )
     stacker = {

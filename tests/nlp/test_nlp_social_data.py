@@ -23,6 +23,12 @@ from nlp.datasets import (
     repo_data_dir,
 )
 from nlp.lexicon import TOPIC_IDS
+from nlp.normalize import normalize
+from nlp.opinion import opinion_features
+
+
+def vulgar(text: str) -> bool:
+    return "<lex_harsh>" in opinion_features(normalize(text).text)
 
 
 def _files() -> list[Path]:
@@ -36,10 +42,13 @@ def test_every_row_has_four_columns_and_known_labels() -> None:
     for path in _files():
         split = read_tsv(path)
         assert len(split) > 100, path
-        assert set(split.labels["sentiment"]) == {"positive", "neutral", "negative"}
+        # a file either labels sentiment in all three classes or leaves it out ("-")
+        assert set(split.labels["sentiment"]) in ({"positive", "neutral", "negative"}, {"-"})
         assert set(split.labels["topic"]) <= {*TOPIC_IDS, "-"}
-        for sentiment, toxic in zip(split.labels["sentiment"], split.labels["toxic"], strict=True):
-            assert toxic == "clean" or sentiment == "negative", path  # toxic rows are negative
+        rows = zip(split.labels["sentiment"], split.labels["toxic"], split.texts, strict=True)
+        for sentiment, toxic, text in rows:
+            # toxic rows are negative, unless a vulgar word only intensifies ("hay vl")
+            assert toxic == "clean" or sentiment == "negative" or vulgar(text), (path, text)
         assert all(t.strip() for t in split.texts)
 
 
@@ -88,3 +97,22 @@ def test_shipped_model_reads_unseen_product_forum_comments(analyzer: Analyzer) -
     neutral = [g == "neutral" for g in split.labels["sentiment"]]
     hits = sum(p == "neutral" for p, n in zip(got, neutral, strict=True) if n)
     assert hits / sum(neutral) >= 0.88
+
+
+def test_facebook_toxicity_labels_are_well_formed_and_keep_test_apart() -> None:
+    """Our UIT-VSMEC toxicity labels (text hash -> 0/1; the text stays in ../shared)."""
+    from nlp.datasets import vsmec_toxic_files
+
+    keys: dict[str, list[str]] = {}
+    for split in ("train", "test"):
+        rows = [
+            line.split("\t")
+            for path in vsmec_toxic_files(split)
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")
+        ]
+        assert all(len(r) == 3 and r[0] == "vsmec" and r[2] in ("0", "1") for r in rows)
+        keys[split] = [r[1] for r in rows]
+        assert len(keys[split]) == len(set(keys[split])) > 600
+        assert 0.1 < sum(r[2] == "1" for r in rows) / len(rows) < 0.3
+    assert not set(keys["train"]) & set(keys["test"])
