@@ -23,6 +23,61 @@ _VI_SYLLABLE = re.compile(
     r"ui|uo|uu|uy|ye|ya|ou|a|e|i|o|u|y)"
     r"(?:ng|nh|ch|[cmnpt])?$"
 )
+# Chat shorthand and swearing only Vietnamese writers use: Vietnamese evidence when unaccented
+# text also holds an English-looking word ("chuan k can chinh", "vl that su", "do ngu").
+_VI_CHAT = frozenset(
+    [
+        "k",
+        "ko",
+        "kh",
+        "khg",
+        "hok",
+        "hem",
+        "khum",
+        "dc",
+        "mik",
+        "mk",
+        "mn",
+        "mng",
+        "ib",
+        "ad",
+        "ae",
+        "cx",
+        "cug",
+        "bn",
+        "ny",
+        "ntn",
+        "vs",
+        "hnay",
+        "hqua",
+        "bgio",
+        "ngta",
+        "lun",
+        "nhiu",
+        "ak",
+        "r",
+        "j",
+        "z",
+        "dume",
+        "dcm",
+        "dm",
+        "dkm",
+        "vl",
+        "vcl",
+        "vkl",
+        "cmnr",
+        "cmn",
+        "clgt",
+        "cc",
+        "loz",
+        "sml",
+        "ngu",
+    ]
+)
+# English function words that are also everyday unaccented Vietnamese ("that" thật, "the"
+# thế, "do" đồ / do, "me" mẹ, "an" ăn, "to" to, "day" đây / dạy, "can" cần, "so" số / sợ):
+# half a vote each way when another word is Vietnamese.
+_EN_VI = frozenset(["that", "the", "do", "me", "an", "to", "day", "can", "so"])
 _SCRIPTS: tuple[tuple[str, str], ...] = (
     ("\u3040", "\u30ff"),  # kana
     ("\uac00", "\ud7af"),  # hangul
@@ -62,9 +117,14 @@ def detect(text: str) -> tuple[str, float]:
         return "vi", round(min(1.0, 0.6 + marked_ratio), 3)
     shared_marked = sum(1 for w in words if _SHARED_RX.search(w))
     folded = [fold_word(w) for w in words]
-    shaped = sum(1 for w in folded if _VI_SYLLABLE.match(w))
-    vi_common = sum(1 for w in folded if w in VI_FOLDED_COMMON)
-    en_common = sum(1 for w in words if w in EN_STOPWORDS)
+    chat = sum(1 for w in folded if w in _VI_CHAT)
+    shaped = chat + sum(1 for w in folded if w not in _VI_CHAT and _VI_SYLLABLE.match(w))
+    other_vi = chat + sum(1 for w in folded if w in VI_FOLDED_COMMON and w not in _EN_VI)
+    vi_common: float = other_vi + sum(1 for w in folded if w in VI_FOLDED_COMMON and w in _EN_VI)
+    en_common: float = sum(1 for w in words if w in EN_STOPWORDS)
+    if other_vi:  # with other Vietnamese evidence, "that" is as likely "thật"
+        vi_common += 0.5 * sum(1 for w in words if w in _EN_VI - VI_FOLDED_COMMON)
+        en_common -= 0.5 * sum(1 for w in words if w in _EN_VI)
     shape_ratio = shaped / n
     vi_score = 0.5 * shape_ratio + (vi_common + vi_marked + 0.5 * shared_marked) / n
     en_score = en_common / n

@@ -25,3 +25,20 @@ def test_detect(text: str, lang: str) -> None:
     got, score = detect(text)
     assert got == lang
     assert 0.0 <= score <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["vl that su", "chuan k can chinh", "do ngu", "dm mui the", "nghe ngot the", "ko biet"],
+)
+def test_unaccented_chat_with_english_looking_words_is_vietnamese(text: str) -> None:
+    """Chat shorthand and swearing ("k", "vl", "dm") say Vietnamese; then "that" may be
+    "thật" and "do" "đồ". Read as English, such a post would skip every Vietnamese head."""
+    assert detect(text)[0] == "vi"
+
+
+@pytest.mark.parametrize(
+    "text", ["me too", "so good", "I can do that", "to the moon", "that is so true", "the end"]
+)
+def test_short_english_stays_english(text: str) -> None:
+    assert detect(text)[0] == "en"
