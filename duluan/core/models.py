@@ -48,6 +48,9 @@ class Sentiment(BaseModel):
 
 
 class Toxicity(BaseModel):
+    """Toxic: vulgar words (also as a mere intensifier, "hay vl"), insults, slurs or threats;
+    strong criticism without them is clean (docs/nlp.md, "Toxicity: what counts")."""
+
     label: bool = False
     score: float = Field(default=0.0, ge=0.0, le=1.0, description="probability of toxic")
 
