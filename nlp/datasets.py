@@ -168,7 +168,8 @@ def read_tsv(path: Path) -> Split:
             continue
         sentiment, toxic, topic, text = line.split("\t", 3)
         out.texts.append(text.strip())
-        out.labels["sentiment"].append(_SHORT.get(sentiment.strip(), "-"))
+        sentiment = sentiment.strip()
+        out.labels["sentiment"].append("-" if sentiment == "-" else _SHORT[sentiment])
         out.labels["toxic"].append("toxic" if toxic.strip() == "1" else "clean")
         out.labels["topic"].append(topic.strip())
     return out
@@ -254,17 +255,22 @@ def real_train_label_files() -> list[Path]:
     return sorted(repo_data_dir().glob("real_train_labels_*.tsv"))
 
 
+def _label_rows(paths: list[Path]) -> list[list[str]]:
+    """`source<TAB>key<TAB>label...` lines of our hash-keyed label files (`#` = comment)."""
+    return [
+        [cell.strip() for cell in line.split("\t")]
+        for path in paths
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+
+def _toxic(flag: str) -> str:
+    return "toxic" if flag == "1" else "clean"
+
+
 def _hash_labels(paths: list[Path]) -> dict[str, tuple[str, str]]:
-    labels: dict[str, tuple[str, str]] = {}
-    for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.startswith("#"):
-                _source, key, sentiment, toxic = line.split("\t")[:4]
-                labels[key] = (
-                    _SHORT[sentiment.strip()],
-                    "toxic" if toxic.strip() == "1" else "clean",
-                )
-    return labels
+    return {row[1]: (_SHORT[row[2]], _toxic(row[3])) for row in _label_rows(paths)}
 
 
 def load_real(root: Path, split: str) -> Split:
@@ -336,12 +342,7 @@ def vsmec_toxic_files(split: str) -> list[Path]:
 def load_vsmec_toxic(root: Path, split: str) -> Split:
     """The split's VSMEC comments that carry one of our toxicity labels (a text also in the
     test split is labelled only there, so it never reaches training)."""
-    labels: dict[str, str] = {}
-    for path in vsmec_toxic_files(split):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not line.startswith("#"):
-                _source, key, toxic = line.split("\t")[:3]
-                labels[key] = "toxic" if toxic.strip() == "1" else "clean"
+    labels = {row[1]: _toxic(row[2]) for row in _label_rows(vsmec_toxic_files(split))}
     out = Split(labels={"toxic": []})
     seen: set[str] = set()
     with (root / VSMEC / f"{split}.csv").open(encoding="utf-8", newline="") as fh:
@@ -389,13 +390,17 @@ ARTICLES_LONG = "duluan-articles-long"
 nlp/eval/news_long.tsv, never trained on; the topic head on article-length text."""
 
 
+ARTICLE_TEST_FILES = {ARTICLES: "news_articles.tsv", ARTICLES_LONG: "news_long.tsv"}
+
+
 def _article_files(split: str, name: str = ARTICLES) -> list[Path]:
+    """Test: the set's file in nlp/eval. Train: nlp/data/news_*.tsv (title + lead only)."""
     base = Path(__file__).resolve().parent
     if split == "test":
-        return [base / "eval" / ("news_long.tsv" if name == ARTICLES_LONG else "news_articles.tsv")]
-    if name == ARTICLES_LONG:
-        return []
-    return sorted((base / "data").glob("news_*.tsv")) if split == "train" else []
+        return [base / "eval" / ARTICLE_TEST_FILES[name]]
+    return (
+        sorted((base / "data").glob("news_*.tsv")) if (split, name) == ("train", ARTICLES) else []
+    )
 
 
 def load_articles(root: Path, split: str, name: str = ARTICLES) -> Split:
@@ -470,23 +475,9 @@ def has(root: Path, name: str, split: str) -> bool:
 
 
 def available(root: Path) -> list[str]:
-    """The research datasets present under `root`."""
-    return [
-        name
-        for name in LOADERS
-        if name
-        not in (
-            SOCIAL,
-            *CHALLENGE_FILES,
-            REAL,
-            NEWS,
-            VSMEC_TOXIC,
-            CONTENTLESS,
-            ARTICLES,
-            ARTICLES_LONG,
-        )
-        and (root / name).is_dir()
-    ]
+    """The research datasets present under `root` (our own sets are named so that no
+    folder there matches them)."""
+    return [name for name in LOADERS if (root / name).is_dir()]
 
 
 def load(root: Path, name: str, split: str) -> Split:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.metrics import accuracy_score, f1_score, recall_score
 
 from duluan.core.models import SENTIMENT_LABELS
@@ -189,15 +190,14 @@ def evaluate_model(model: ClassicalModel, corpus: Corpus) -> list[Row]:
             rows.append(
                 _row("topic", "uit-victsd", "test", split.labels["topic"], list(topic), note)
             )
-            thr = float(model.meta.get("thresholds", {}).get("toxic", 0.5))
-            toxic = np.where(model.predict(x, docs)["toxic"] >= thr, "toxic", "clean")
+            toxic = toxic_labels(model, x, docs)
             rows.append(
                 _row(
                     "toxicity",
                     "uit-victsd",
                     "test",
                     split.labels["toxic"],
-                    list(toxic),
+                    toxic,
                     "F1 of toxic class" + (", no diacritics" if folded else ""),
                     f1_pos="toxic",
                 )
@@ -243,15 +243,13 @@ def evaluate_model(model: ClassicalModel, corpus: Corpus) -> list[Row]:
 def toxicity_rows(model: ClassicalModel, corpus: Corpus, name: str, note: str) -> list[Row]:
     """F1 of the toxic class and macro-F1 over toxic/clean (how public toxicity benchmarks
     score), as typed and without diacritics."""
-    thr = float(model.meta.get("thresholds", {}).get("toxic", 0.5))
     gold = corpus.split(name, "test").labels["toxic"]
     rows: list[Row] = []
     if not gold:  # labels whose comments this data folder lacks
         return rows
     for folded in (False, True):
         docs = corpus.features(name, "test", folded)
-        pred = model.predict(model.featurizer.transform(docs), docs)["toxic"] >= thr
-        toxic = list(np.where(pred, "toxic", "clean"))
+        toxic = toxic_labels(model, model.featurizer.transform(docs), docs)
         suffix = ", no diacritics" if folded else ""
         rows.append(
             _row(
@@ -266,6 +264,12 @@ def toxicity_rows(model: ClassicalModel, corpus: Corpus, name: str, note: str) -
         )
         rows.append(_row("toxicity", name, "test", gold, toxic, note + ", macro-F1" + suffix))
     return rows
+
+
+def toxic_labels(model: ClassicalModel, x: sp.csr_matrix, docs: Sequence[list[str]]) -> list[str]:
+    """ "toxic" / "clean" per row at the model's shipped threshold, as the analyzer decides."""
+    thr = float(model.meta.get("thresholds", {}).get("toxic", 0.5))
+    return list(np.where(model.predict(x, docs)["toxic"] >= thr, "toxic", "clean"))
 
 
 def _shipped_confusion(model: ClassicalModel) -> np.ndarray | None:
@@ -301,18 +305,17 @@ def real_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
                     f"real comments: {source}",
                 )
             )
-    thr = float(model.meta.get("thresholds", {}).get("toxic", 0.5))
-    flagged = model.predict(x, docs)["toxic"] >= thr
+    toxic = toxic_labels(model, x, docs)
+    flagged = np.array(toxic) == "toxic"
     clean = np.array(split.labels["toxic"]) == "clean"
     if clean.sum() < len(clean) - 20:  # enough toxic comments for an F1
-        toxic = np.where(flagged, "toxic", "clean")
         rows.append(
             _row(
                 "toxicity",
                 name,
                 "test",
                 split.labels["toxic"],
-                list(toxic),
+                toxic,
                 "F1 of toxic class, real comments",
                 f1_pos="toxic",
             )
@@ -353,15 +356,14 @@ def challenge_rows(model: ClassicalModel, corpus: Corpus, name: str, note: str) 
                 note + suffix,
             )
         )
-        thr = float(model.meta.get("thresholds", {}).get("toxic", 0.5))
-        toxic = np.where(model.predict(x, docs)["toxic"] >= thr, "toxic", "clean")
+        toxic = toxic_labels(model, x, docs)
         rows.append(
             _row(
                 "toxicity",
                 name,
                 "test",
                 split.labels["toxic"],
-                list(toxic),
+                toxic,
                 "F1 of toxic class" + suffix,
                 f1_pos="toxic",
             )

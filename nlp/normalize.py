@@ -186,7 +186,8 @@ def normalize(text: str) -> Normalized:
     if _NUMBER.search(text):
         feats.append("<num>")
     plain = text
-    text = _DOTTED.sub(_undot, text)
+    if "." in text:
+        text = _DOTTED.sub(_undot, text)
     parts = _WORD_SPLIT.split(text)  # as re.sub(r"\w+", normalize_word), without a Python
     parts[1::2] = map(normalize_word, parts[1::2])  # callback per word (normalize_word is cached)
     text = "".join(parts)

@@ -34,6 +34,10 @@ for _cls, _words in _CLASSES:
         _ACCENTED.setdefault(_w, _cls)
         if not (_cls == "harsh" and _w in HARSH_ACCENTED_ONLY):
             _FOLDED.setdefault(fold(_w), _cls)
+_TRIPLE_STARTS = frozenset(
+    w.split()[0] for table in (_ACCENTED, _FOLDED) for w in table if w.count(" ") == 2
+)
+"""First words of the three-word entries: the only tokens worth a three-word lookup."""
 _NEG_ACCENTED = frozenset(NEGATORS)
 _NEG_FOLDED = frozenset(fold(n) for n in NEGATORS) - {"dung", "cha"}
 
@@ -52,7 +56,6 @@ def _scan(
             i += 1
             continue
         pair = tok + " " + tokens[i + 1] if i + 1 < n else ""
-        triple = pair + " " + tokens[i + 2] if i + 2 < n else ""
         if pair in negators:
             negated_until = i + 1 + NEGATION_WINDOW
             i += 2
@@ -61,7 +64,7 @@ def _scan(
             negated_until = i + NEGATION_WINDOW
             i += 1
             continue
-        cls = table.get(triple) if triple else None
+        cls = table.get(pair + " " + tokens[i + 2]) if tok in _TRIPLE_STARTS and i + 2 < n else None
         step = 3
         if cls is None:
             cls = table.get(pair) if pair else None

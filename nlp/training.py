@@ -248,11 +248,9 @@ def _calibrate_sentiment(
     for n in dev_names:
         if corpus.has(n, "dev"):
             start = len(dev_docs)
-            labels = corpus.split(n, "dev").labels["sentiment"]
-            keep = [i for i, v in enumerate(labels) if v != "-"]
-            feats = corpus.features(n, "dev")
-            dev_docs += [feats[i] for i in keep]
-            dev_y += [labels[i] for i in keep]
+            docs, y = labelled_rows(corpus, n, "sentiment", "dev", both_spellings=False)
+            dev_docs += docs
+            dev_y += y
             groups.append(slice(start, len(dev_docs)))
     if dev_docs:
         s = head.scores(fz.transform(dev_docs))
@@ -511,8 +509,9 @@ def train_toxicity(
             w += [weight] * (2 * len(labels))
     sdocs, sy = labelled_rows(corpus, ds.SOCIAL, "toxic")
     rdocs, ry = labelled_rows(corpus, ds.REAL, "toxic")
-    if sdocs:  # labelled_rows keeps every social row for toxicity, both spellings
+    if sdocs:  # every social row has a toxicity label: sdocs is the split, twice
         only = [v == "-" for v in corpus.split(ds.SOCIAL, "train").labels["sentiment"]]
+        assert len(only) * 2 == len(sdocs)
         w += [W_AMBIGUOUS if o else 1.0 for o in only + only]
     w += [1.0] * len(ry)
     model = _svm(fz.transform(docs + sdocs + rdocs), y + sy + ry, C_TOXIC, weights=w)
