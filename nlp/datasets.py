@@ -115,27 +115,35 @@ def load_visfd(root: Path, split: str) -> Split:
 
 
 VSMEC = "uit-vsmec"
-VSMEC_SENTIMENT = {
-    "enjoyment": "positive",
-    "sadness": "negative",
-    "anger": "negative",
-    "disgust": "negative",
-    "fear": "negative",
-    "other": "neutral",
-}
-"""UIT-VSMEC emotions read as sentiment (its SOURCE.txt); Surprise is mixed and left out."""
+"""UIT-VSMEC Facebook comments with sentiment and toxicity labels of ours: every distinct
+comment, labelled to written guides (docs/nlp.md), since its own labels are seven emotions that
+read poorly as sentiment (43 % of "Other" holds an opinion; half of what a reader calls neutral
+carries another emotion). Labels only
+are committed (nlp/data/vsmec_labels_*.tsv for its train and dev splits,
+nlp/eval/vsmec_labels.tsv for test), keyed by text hash."""
+
+
+def vsmec_label_files(split: str) -> list[Path]:
+    if split == "test":
+        return [Path(__file__).resolve().parent / "eval" / "vsmec_labels.tsv"]
+    return sorted(repo_data_dir().glob("vsmec_labels_*.tsv"))
 
 
 def load_vsmec(root: Path, split: str) -> Split:
-    """UIT-VSMEC Facebook comments (7 emotions) as sentiment; Surprise rows are skipped."""
-    out = Split(labels={"sentiment": [], "emotion": []})
+    """The split's VSMEC comments that carry our labels (a text also in the test split is
+    labelled only there, so it never reaches training)."""
+    labels = _hash_labels(vsmec_label_files(split))
+    out = Split(labels={"sentiment": [], "toxic": []})
+    seen: set[str] = set()
     with (root / VSMEC / f"{split}.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
-            emotion = (row.get("emotion") or "").strip().lower()
-            if emotion in VSMEC_SENTIMENT and (row.get("sentence") or "").strip():
-                out.texts.append(row["sentence"].strip())
-                out.labels["sentiment"].append(VSMEC_SENTIMENT[emotion])
-                out.labels["emotion"].append(emotion)
+            text = (row.get("sentence") or "").strip()
+            key = text_key(text)
+            if text and key not in seen and (found := labels.get(key)) is not None:
+                seen.add(key)
+                out.texts.append(text)
+                out.labels["sentiment"].append(found[0])
+                out.labels["toxic"].append(found[1])
     return out
 
 
@@ -289,21 +297,21 @@ def load_real(root: Path, split: str) -> Split:
 
 
 NEWS = "victsd-sentiment"
-"""UIT-ViCTSD news comments with sentiment labels of ours (the dataset has none): a hash
-sample of its train split for training, of its test split for evaluation. Labels only are
-committed (nlp/data/victsd_sentiment_*.tsv, nlp/eval/victsd_sentiment.tsv), keyed by text hash."""
+"""UIT-ViCTSD news comments with sentiment labels of ours (the dataset has none): every distinct
+comment of its train and dev splits, and a hash sample of its test split for evaluation. Labels
+only are committed (nlp/data/victsd_sentiment_*.tsv, nlp/eval/victsd_sentiment.tsv), keyed by
+text hash."""
 
 
 def news_comment_sample(root: Path, split: str) -> list[str]:
-    """The ViCTSD comments we label: ~25 % of train, ~40 % of test, by a hash of the text."""
-    share = {"train": 25, "test": 40}[split]
+    """The ViCTSD comments we label: all of train and dev, ~40 % of test by a hash of the text.
+    A comment in more than one of ViCTSD's splits counts only in the later of test, train, dev."""
+    earlier = {"test": (), "train": ("test",), "dev": ("test", "train")}[split]
+    seen = {text_key(t) for other in earlier for t in load_victsd(root, other).texts}
     out: list[str] = []
-    seen: set[str] = set()
-    if split == "train":  # a few comments appear in both of ViCTSD's splits: keep them out
-        seen = {text_key(t) for t in load_victsd(root, "test").texts}
     for text in load_victsd(root, split).texts:
         key = text_key(text)
-        if text.strip() and key not in seen and _held_out("news" + key, share):
+        if text.strip() and key not in seen and (split != "test" or _held_out("news" + key, 40)):
             seen.add(key)
             out.append(text.strip())
     return out
@@ -323,36 +331,6 @@ def load_news(root: Path, split: str) -> Split:
             out.texts.append(text)
             out.labels["sentiment"].append(found[0])
             out.labels["toxic"].append(found[1])
-    return out
-
-
-VSMEC_TOXIC = "vsmec-toxic"
-"""UIT-VSMEC Facebook comments (all seven emotions) with toxicity labels of ours (the dataset
-has none): vulgar words, insults, slurs or threats are toxic, as in the public Vietnamese
-hate-speech corpora. Labels only are committed (nlp/data/vsmec_toxic_*.tsv for its train and
-dev splits, nlp/eval/vsmec_toxic.tsv for test), keyed by text hash."""
-
-
-def vsmec_toxic_files(split: str) -> list[Path]:
-    if split == "test":
-        return [Path(__file__).resolve().parent / "eval" / "vsmec_toxic.tsv"]
-    return sorted(repo_data_dir().glob("vsmec_toxic_*.tsv"))
-
-
-def load_vsmec_toxic(root: Path, split: str) -> Split:
-    """The split's VSMEC comments that carry one of our toxicity labels (a text also in the
-    test split is labelled only there, so it never reaches training)."""
-    labels = {row[1]: _toxic(row[2]) for row in _label_rows(vsmec_toxic_files(split))}
-    out = Split(labels={"toxic": []})
-    seen: set[str] = set()
-    with (root / VSMEC / f"{split}.csv").open(encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh):
-            text = (row.get("sentence") or "").strip()
-            key = text_key(text)
-            if text and key not in seen and (found := labels.get(key)) is not None:
-                seen.add(key)
-                out.texts.append(text)
-                out.labels["toxic"].append(found)
     return out
 
 
@@ -426,7 +404,6 @@ LOADERS: dict[str, Callable[[Path, str], Split]] = {
     REAL: load_real,
     NEWS: load_news,
     VSMEC: load_vsmec,
-    VSMEC_TOXIC: load_vsmec_toxic,
     CONTENTLESS: load_contentless,
     ARTICLES: load_articles,
     ARTICLES_LONG: partial(load_articles, name=ARTICLES_LONG),
@@ -457,12 +434,12 @@ def has(root: Path, name: str, split: str) -> bool:
         return any(p.is_file() for p in _article_files(split, name))
     if name == NEWS:
         return (
-            split in ("train", "test")
+            split in ("train", "dev", "test")
             and (root / "uit-victsd").is_dir()
             and any(p.is_file() for p in news_label_files(split))
         )
-    if name == VSMEC_TOXIC:
-        return (root / VSMEC).is_dir() and any(p.is_file() for p in vsmec_toxic_files(split))
+    if name == VSMEC:
+        return (root / VSMEC).is_dir() and any(p.is_file() for p in vsmec_label_files(split))
     if name == REAL:
         if not (root.parent / "sources").is_dir():
             return False

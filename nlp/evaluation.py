@@ -178,7 +178,10 @@ def evaluate_model(model: ClassicalModel, corpus: Corpus) -> list[Row]:
                     )
                 )
                 continue
-            note = "pos/neg only; 20% hash hold-out" if name == "aivivn-2019" else ""
+            note = {
+                "aivivn-2019": "pos/neg only; 20% hash hold-out",
+                ds.VSMEC: "Facebook comments, our labels",
+            }.get(name, "")
             rows.append(sentiment_row(name, proba, gold, note, confusion))
     if corpus.has("uit-victsd", "test"):
         split = corpus.split("uit-victsd", "test")
@@ -214,8 +217,8 @@ def evaluate_model(model: ClassicalModel, corpus: Corpus) -> list[Row]:
                 "article titles (seen in training: optimistic)",
             )
         )
-    if corpus.has(ds.VSMEC_TOXIC, "test"):
-        rows.extend(toxicity_rows(model, corpus, ds.VSMEC_TOXIC, "Facebook comments, our labels"))
+    if corpus.has(ds.VSMEC, "test"):
+        rows.extend(toxicity_rows(model, corpus, ds.VSMEC, "Facebook comments, our labels"))
     if "aspects" in heads and corpus.has("uit-visfd", "test"):
         rows.extend(_aspect_rows(model, corpus))
     for name, note in (

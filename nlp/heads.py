@@ -7,7 +7,7 @@ Only weight rows of features seen in training are stored, which keeps the files 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -31,16 +31,20 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 
 @dataclass
 class LinearHead:
-    """Weights (features x classes, sparse rows), bias, and calibration for one task."""
+    """Weights of the features seen in training (`rows`: sorted feature ids, `w`: one dense
+    row of class weights each), bias, and calibration for one task."""
 
     name: str
     classes: list[str]
-    weights: sp.csr_matrix
+    rows: np.ndarray
+    w: np.ndarray
+    n_features: int
     bias: np.ndarray
     mode: Mode = "softmax"
     scale: float = 1.0
     offsets: np.ndarray | None = None
     groups: int = 1
+    _slot: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def _softmax_groups(self, z: np.ndarray) -> np.ndarray:
         if self.groups == 1:
@@ -50,9 +54,19 @@ class LinearHead:
         return out
 
     def scores(self, x: sp.csr_matrix) -> np.ndarray:
-        raw = x @ self.weights
-        dense = raw.toarray() if sp.issparse(raw) else np.asarray(raw)
-        out: np.ndarray = dense + self.bias
+        """x's features with a weight row, remapped onto those rows, times the rows: a
+        feature -> row table (4 MB) instead of a 2^20-row sparse matrix with an index per
+        weight (half the resident model)."""
+        if self._slot is None:
+            slot = np.full(self.n_features, -1, dtype=np.int32)
+            slot[self.rows] = np.arange(len(self.rows), dtype=np.int32)
+            self._slot = slot
+        x = sp.csr_matrix(x)
+        cols = self._slot[x.indices]
+        keep = cols >= 0
+        indptr = np.concatenate([[0], np.cumsum(keep)])[x.indptr]
+        kept = sp.csr_matrix((x.data[keep], cols[keep], indptr), shape=(x.shape[0], len(self.rows)))
+        out: np.ndarray = np.asarray(kept @ self.w) + self.bias
         return out
 
     def proba_from_scores(self, s: np.ndarray) -> np.ndarray:
@@ -109,25 +123,24 @@ class LinearHead:
         groups: int = 1,
     ) -> LinearHead:
         """Build from sklearn's (classes x features) coef; drops all-zero feature rows."""
-        w = sp.csr_matrix(coef.T.astype(np.float32))
-        w.eliminate_zeros()
+        wt = np.asarray(coef, dtype=np.float32).T
+        rows = np.flatnonzero((wt != 0).any(axis=1)).astype(np.int32)
         return cls(
             name=name,
             classes=list(classes),
-            weights=w,
+            rows=rows,
+            w=np.ascontiguousarray(wt[rows]),
+            n_features=wt.shape[0],
             bias=np.asarray(bias, dtype=np.float64),
             mode=mode,
             groups=groups,
         )
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        coo = self.weights.tocoo()
-        rows = np.unique(coo.row).astype(np.int32)
-        dense = self.weights[rows].toarray().astype(np.float16)
         p = f"{self.name}."
         return {
-            p + "rows": rows,
-            p + "w": dense,
+            p + "rows": self.rows.astype(np.int32),
+            p + "w": self.w.astype(np.float16),
             p + "bias": self.bias,
             p + "scale": np.array([self.scale]),
             p + "offsets": self.offsets
@@ -146,20 +159,12 @@ class LinearHead:
         groups: int = 1,
     ) -> LinearHead:
         p = f"{name}."
-        rows = arrays[p + "rows"].astype(np.int64)
-        dense = arrays[p + "w"].astype(np.float32)
-        k = dense.shape[1]
-        # CSR straight from the stored dense rows: no COO detour (it triples peak memory)
-        counts = np.zeros(n_features, dtype=np.int64)
-        counts[rows] = k
-        indptr = np.zeros(n_features + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
-        indices = np.tile(np.arange(k, dtype=np.int32), len(rows))
-        weights = sp.csr_matrix((dense.ravel(), indices, indptr), shape=(n_features, k))
         return cls(
             name=name,
             classes=classes,
-            weights=weights,
+            rows=arrays[p + "rows"].astype(np.int32),
+            w=arrays[p + "w"].astype(np.float32),
+            n_features=n_features,
             bias=arrays[p + "bias"],
             mode=mode,
             scale=float(arrays[p + "scale"][0]),

@@ -1386,6 +1386,26 @@ HARSH_ACCENTED_ONLY: frozenset[str] = frozenset(
 )
 """Harsh words whose unaccented spelling is also a common word ("chó"/"cho", "đéo"/"đeo",
 "lồn"/"lon"): matched only as typed with diacritics, never through the folded copy."""
+SLEEP_NOT_HARSH: frozenset[str] = frozenset(
+    [
+        "buon ngu",
+        "di ngu",
+        "ngu ngon",
+        "ngu day",
+        "ngu trua",
+        "ngu som",
+        "ngu muon",
+        "ngu quen",
+        "ngu gat",
+        "ngu nuong",
+        "ngu say",
+        "giac ngu",
+        "mat ngu",
+        "chua ngu",
+        "dang ngu",
+    ]
+)
+"""Unaccented pairs where "ngu" is ngủ (sleep), not ngu (stupid): "buon ngu qua" is sleepy."""
 HARSH_WORDS: frozenset[str] = (
     frozenset(
         [

@@ -10,7 +10,14 @@ import re
 from functools import lru_cache
 
 from duluan.core.text import fold
-from nlp.lexicon import HARSH_ACCENTED_ONLY, HARSH_WORDS, NEGATIVE_WORDS, NEGATORS, POSITIVE_WORDS
+from nlp.lexicon import (
+    HARSH_ACCENTED_ONLY,
+    HARSH_WORDS,
+    NEGATIVE_WORDS,
+    NEGATORS,
+    POSITIVE_WORDS,
+    SLEEP_NOT_HARSH,
+)
 
 _TOKEN = re.compile(r"\w+|[.,;!?…]", re.UNICODE)
 NEGATION_WINDOW = 3
@@ -26,6 +33,7 @@ _CLASSES: tuple[tuple[str, frozenset[str]], ...] = (
     ("pos", POSITIVE_WORDS),
     ("neg", NEGATIVE_WORDS),
     ("harsh", HARSH_WORDS),
+    ("none", SLEEP_NOT_HARSH),  # matched only to keep a shorter entry from matching
 )
 _ACCENTED: dict[str, str] = {}
 _FOLDED: dict[str, str] = {}
@@ -72,7 +80,7 @@ def _scan(
         if cls is None:
             cls = table.get(tok)
             step = 1
-        if cls is not None:
+        if cls is not None and cls != "none":
             neg = "_not" if i <= negated_until and cls != "harsh" else ""
             out.append(f"<{prefix}_{cls}{neg}>")
         if i <= negated_until and cls is None:

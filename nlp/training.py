@@ -32,7 +32,7 @@ from nlp.segment import Segmenter
 
 log = get_logger(__name__)
 
-MODEL_VERSION = "classical-2026.12.07-t"
+MODEL_VERSION = "classical-2026.12.07-w"
 SEED = 0
 ASPECT_CLASSES = ("none", "positive", "negative", "neutral")
 C_SENTIMENT = 0.2
@@ -500,8 +500,8 @@ def train_toxicity(
     docs: list[list[str]] = []
     y: list[str] = []
     w: list[float] = []
-    dev_sets = [n for n in ("uit-victsd", ds.VSMEC_TOXIC) if corpus.has(n, "dev")]
-    for name, weight in (("uit-victsd", 1.0), (ds.VSMEC_TOXIC, W_FB_TOXIC)):
+    dev_sets = [n for n in ("uit-victsd", ds.VSMEC) if corpus.has(n, "dev")]
+    for name, weight in (("uit-victsd", 1.0), (ds.VSMEC, W_FB_TOXIC)):
         if corpus.has(name, "train"):
             labels = corpus.split(name, "train").labels["toxic"]
             docs += corpus.features(name, "train") + corpus.features(name, "train", True)

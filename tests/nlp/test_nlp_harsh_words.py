@@ -67,10 +67,19 @@ def test_vulgar_words_and_insults_are_read(text: str) -> None:
         "khách sạn 5* ở Q.1, TP.HCM",
         "*hot* deal hôm nay",
         "A.I sẽ thay đổi ngành này",
+        "buon ngu qua",  # buồn ngủ, sleepy
+        "thoi di ngu day, mai con di lam",
+        "chuc ca nha ngu ngon",
     ],
 )
 def test_common_words_are_not_read_as_insults(text: str) -> None:
     assert harsh(text) == 0
+
+
+def test_stupid_is_still_stupid_next_to_sleep_words() -> None:
+    """The sleep pairs only shield "ngu" inside them."""
+    assert harsh("buon ngu qua ma thang kia ngu vl") >= 1
+    assert harsh("thang nay ngu that") >= 1
 
 
 def test_letters_spelt_out_with_dots_are_one_word() -> None:

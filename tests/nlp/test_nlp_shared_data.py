@@ -17,6 +17,9 @@ pytestmark = [
 ]
 
 
+SPLITS = ("train", "dev", "test")
+
+
 def test_loaders_read_every_split() -> None:
     names = available(DATA)
     assert names
@@ -70,37 +73,41 @@ def test_every_real_comment_label_finds_its_comment() -> None:
 
 
 def test_every_news_comment_label_finds_its_comment() -> None:
-    """Our sentiment labels for ViCTSD comments are keyed by a hash of its text."""
-    from nlp.datasets import NEWS, news_label_files
+    """Our sentiment labels for ViCTSD comments are keyed by a hash of its text; train and dev
+    share label files, each comment in one split only, none in test."""
+    from nlp.datasets import NEWS, news_label_files, text_key
 
-    for split in ("train", "test"):
+    found = {split: {text_key(t) for t in load(DATA, NEWS, split).texts} for split in SPLITS}
+    for split, seen in (("train", found["train"] | found["dev"]), ("test", found["test"])):
         keys = [
             line.split("\t")[1]
             for path in news_label_files(split)
             for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")
         ]
-        got = load(DATA, NEWS, split)
-        assert len(got) == len(keys) == len(set(keys)) > 300
-    train = set(load(DATA, NEWS, "train").texts)
-    assert not train & set(load(DATA, NEWS, "test").texts)
+        assert len(keys) == len(set(keys)) > 300
+        assert set(keys) == seen
+    assert len(found["dev"]) > 1000
+    assert not found["train"] & found["dev"]
+    assert not (found["train"] | found["dev"]) & found["test"]
 
 
-def test_every_facebook_toxicity_label_finds_its_comment() -> None:
-    """Our toxicity labels for UIT-VSMEC are keyed by a hash of its text; a text in its test
-    split is labelled only there, so it never reaches training."""
-    from nlp.datasets import VSMEC_TOXIC, text_key, vsmec_toxic_files
+def test_every_facebook_label_finds_its_comment() -> None:
+    """Our labels for UIT-VSMEC are keyed by a hash of its text; a text in its test split is
+    labelled only there, so it never reaches training."""
+    from nlp.datasets import VSMEC, text_key, vsmec_label_files
 
     found: dict[str, set[str]] = {}
     for split in ("train", "dev", "test"):
-        got = load(DATA, VSMEC_TOXIC, split)
+        got = load(DATA, VSMEC, split)
         assert len(got) > 600
         assert set(got.labels["toxic"]) == {"toxic", "clean"}
+        assert set(got.labels["sentiment"]) == {"positive", "neutral", "negative"}
         found[split] = {text_key(t) for t in got.texts}
     for split, seen in (("train", found["train"] | found["dev"]), ("test", found["test"])):
         keys = {
             line.split("\t")[1]
-            for path in vsmec_toxic_files(split)
+            for path in vsmec_label_files(split)
             for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")
         }
@@ -111,8 +118,27 @@ def test_every_facebook_toxicity_label_finds_its_comment() -> None:
 def test_shipped_model_flags_toxic_facebook_comments(analyzer: Analyzer) -> None:
     """Held-out Facebook comments (our labels for UIT-VSMEC's test split): vulgar words,
     insults and threats. The model before these labels scored 0.67 macro-F1."""
-    from nlp.datasets import VSMEC_TOXIC
+    from nlp.datasets import VSMEC
 
-    data = load(DATA, VSMEC_TOXIC, "test")
+    data = load(DATA, VSMEC, "test")
     got = ["toxic" if a.toxic.label else "clean" for a in analyzer.analyze(data.texts)]
     assert f1_score(data.labels["toxic"], got, average="macro") >= 0.8
+
+
+@pytest.mark.parametrize(
+    ("name", "floor", "least_recall"),
+    [("uit-vsmec", 0.6, 0.45), ("victsd-sentiment", 0.65, 0.5), ("real-social", 0.58, 0.55)],
+)
+def test_shipped_model_reads_sentiment_on_real_social_comments(
+    analyzer: Analyzer, name: str, floor: float, least_recall: float
+) -> None:
+    """Held-out Facebook, news and forum/YouTube comments with our sentiment labels (two
+    labellers agree on 86-92 %, a third decided the rest): macro-F1 and every class's recall,
+    neutral included. `classical-2026.12.07-w` measured 0.633 / 0.684 / 0.621 macro-F1, lowest
+    class recall 0.50 / 0.59 / 0.58 (the issue's target on real comments: 0.55 for every class)."""
+    from sklearn.metrics import recall_score
+
+    data = load(DATA, name, "test")
+    got = [a.sentiment.label for a in analyzer.analyze(data.texts)]
+    assert f1_score(data.labels["sentiment"], got, average="macro") >= floor
+    assert min(recall_score(data.labels["sentiment"], got, average=None)) >= least_recall

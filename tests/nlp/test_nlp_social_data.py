@@ -99,20 +99,23 @@ def test_shipped_model_reads_unseen_product_forum_comments(analyzer: Analyzer) -
     assert hits / sum(neutral) >= 0.88
 
 
-def test_facebook_toxicity_labels_are_well_formed_and_keep_test_apart() -> None:
-    """Our UIT-VSMEC toxicity labels (text hash -> 0/1; the text stays in ../shared)."""
-    from nlp.datasets import vsmec_toxic_files
+def test_facebook_labels_are_well_formed_and_keep_test_apart() -> None:
+    """Our UIT-VSMEC labels (text hash -> sentiment, 0/1 toxic; the text stays in ../shared)."""
+    from nlp.datasets import vsmec_label_files
 
     keys: dict[str, list[str]] = {}
     for split in ("train", "test"):
         rows = [
             line.split("\t")
-            for path in vsmec_toxic_files(split)
+            for path in vsmec_label_files(split)
             for line in path.read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")
         ]
-        assert all(len(r) == 3 and r[0] == "vsmec" and r[2] in ("0", "1") for r in rows)
+        assert all(len(r) == 4 and r[0] == "vsmec" for r in rows)
+        assert all(r[2] in ("pos", "neu", "neg") and r[3] in ("0", "1") for r in rows)
         keys[split] = [r[1] for r in rows]
         assert len(keys[split]) == len(set(keys[split])) > 600
-        assert 0.1 < sum(r[2] == "1" for r in rows) / len(rows) < 0.3
+        assert 0.1 < sum(r[3] == "1" for r in rows) / len(rows) < 0.3
+        for label in ("pos", "neu", "neg"):  # every class is well represented
+            assert sum(r[2] == label for r in rows) / len(rows) > 0.15
     assert not set(keys["train"]) & set(keys["test"])
