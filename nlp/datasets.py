@@ -422,8 +422,15 @@ SENTIMENT_DOMAINS: dict[str, tuple[str, ...]] = {
 Our invented comments (SOCIAL) are in every fold's training."""
 
 
+LABELLED_FILE = "file:"
+"""Prefix of a dataset name that is a user's own labelled sample: `file:PATH`, a
+`sentiment<TAB>toxic<TAB>topic<TAB>text` TSV (docs/labelling.md), its only split `test`."""
+
+
 def has(root: Path, name: str, split: str) -> bool:
     """Whether `name` has `split` here (research sets need ../shared; ours ship with the code)."""
+    if name.startswith(LABELLED_FILE):
+        return split == "test" and Path(name.removeprefix(LABELLED_FILE)).is_file()
     if name == SOCIAL:
         return split in ("train", "dev") and any(repo_data_dir().glob("social_*.tsv"))
     if name in CHALLENGE_FILES:
@@ -458,4 +465,6 @@ def available(root: Path) -> list[str]:
 
 
 def load(root: Path, name: str, split: str) -> Split:
+    if name.startswith(LABELLED_FILE):
+        return read_tsv(Path(name.removeprefix(LABELLED_FILE)))
     return LOADERS[name](root, split)

@@ -386,6 +386,45 @@ def challenge_rows(model: ClassicalModel, corpus: Corpus, name: str, note: str) 
     return rows
 
 
+def labelled_file_rows(model: ClassicalModel, corpus: Corpus, path: Path) -> list[Row]:
+    """A user's own labelled sample (docs/labelling.md): how the shipped models read *their*
+    sources. Sentiment rows add the predicted against the true share of each class, the
+    error a dashboard would show on that sample."""
+    name = ds.LABELLED_FILE + str(path)
+    split = corpus.split(name, "test")
+    docs = corpus.features(name, "test")
+    x = model.featurizer.transform(docs)
+    rows: list[Row] = []
+    keep = [i for i, v in enumerate(split.labels["sentiment"]) if v != "-"]
+    if keep:
+        proba = model.heads["sentiment"].proba(x[keep])
+        gold = [split.labels["sentiment"][i] for i in keep]
+        pred = _sentiment_pred(proba, path.name)
+        shares = ", ".join(
+            f"{c[:3]} {np.mean(pred == c) * 100:.0f}/{np.mean(np.array(gold) == c) * 100:.0f}"
+            for c in SENTIMENT_LABELS
+        )
+        rows.append(sentiment_row(path.name, proba, gold, f"share % predicted/true: {shares}"))
+    toxic = toxic_labels(model, x, docs)
+    for note, f1_pos in (("F1 of toxic class", "toxic"), ("macro-F1", None)):
+        rows.append(
+            _row("toxicity", path.name, "test", split.labels["toxic"], toxic, note, f1_pos=f1_pos)
+        )
+    topical = [i for i, t in enumerate(split.labels["topic"]) if t != "-"]
+    if topical:
+        topic = np.array(TOPIC_IDS)[model.heads["topic"].proba(x[topical]).argmax(1)]
+        gold_topics = [split.labels["topic"][i] for i in topical]
+        rows.append(_row("topic", path.name, "test", gold_topics, list(topic), "rows with a topic"))
+    return rows
+
+
+def evaluate_labelled(paths: Sequence[Path], model_dir: Path | None = None) -> list[Row]:
+    """Figures on the user's labelled files only (no research data needed)."""
+    corpus = Corpus(ds.default_data_dir())
+    model = ClassicalModel.load(model_dir or default_model_dir())
+    return [row for path in paths for row in labelled_file_rows(model, corpus, path)]
+
+
 def _topical(text: str) -> bool:
     norm = normalize(text)
     return norm.has_letters and detect(norm.plain)[0] in MODEL_LANGS

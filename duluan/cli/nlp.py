@@ -145,11 +145,34 @@ def eval_cmd(
         "--cross-domain/--no-cross-domain",
         help="also retrain sentiment leaving each dataset out",
     ),
+    labelled: list[Path] = typer.Option(
+        [],
+        "--labelled",
+        help="your own labelled sample instead (repeatable): sentiment<TAB>toxic<TAB>topic<TAB>"
+        "text lines, labels as in docs/labelling.md",
+    ),
 ) -> None:
-    """Print accuracy and macro-F1 on every labelled test split, and cross-domain sentiment."""
+    """Print accuracy and macro-F1 on every labelled test split, and cross-domain sentiment;
+    with --labelled, on your own labelled samples only."""
     from nlp.datasets import default_data_dir
-    from nlp.evaluation import evaluate, format_table
+    from nlp.evaluation import evaluate, evaluate_labelled, format_table
 
+    if labelled:
+        for path in labelled:
+            if not path.is_file():
+                typer.echo(f"no such file: {path}", err=True)
+                raise typer.Exit(2)
+        try:
+            rows = evaluate_labelled(labelled, model_dir)
+        except (ValueError, KeyError) as exc:
+            typer.echo(
+                f"could not read a labelled file ({exc!r}): each line must be "
+                "sentiment<TAB>toxic<TAB>topic<TAB>text, sentiment one of neg/neu/pos/-",
+                err=True,
+            )
+            raise typer.Exit(2) from exc
+        typer.echo(format_table(rows))
+        return
     data_dir = data or default_data_dir()
     if not data_dir.is_dir():
         typer.echo(
