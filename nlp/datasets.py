@@ -116,11 +116,10 @@ def load_visfd(root: Path, split: str) -> Split:
 
 VSMEC = "uit-vsmec"
 """UIT-VSMEC Facebook comments with sentiment and toxicity labels of ours: every distinct
-comment, labelled to written guides (docs/nlp.md), since its own labels are seven emotions that
-read poorly as sentiment (43 % of "Other" holds an opinion; half of what a reader calls neutral
-carries another emotion). Labels only
-are committed (nlp/data/vsmec_labels_*.tsv for its train and dev splits,
-nlp/eval/vsmec_labels.tsv for test), keyed by text hash."""
+comment, labelled to written guides (docs/labelling.md), since its own labels are seven emotions
+that read poorly as sentiment (43 % of "Other" holds an opinion; half of what a reader calls
+neutral carries another emotion). Labels only are committed (nlp/data/vsmec_labels_*.tsv for
+its train and dev splits, nlp/eval/vsmec_labels.tsv for test), keyed by text hash."""
 
 
 def vsmec_label_files(split: str) -> list[Path]:
