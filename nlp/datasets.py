@@ -81,9 +81,10 @@ _ASPECT = re.compile(r"\{([A-Z&]+)#(Positive|Negative|Neutral)\}")
 
 
 def visfd_polarity(aspects: dict[str, str], n_star: int) -> str:
-    """Overall polarity of a ViSFD review: the majority of its positive vs negative aspect
-    labels; a tie is broken by stars (4-5 positive, 3 neutral, 1-2 negative); only neutral
-    aspects -> neutral; no aspect labels at all -> stars alone."""
+    """Overall polarity of a ViSFD review read off its labels, used only where we have no
+    label of our own: the majority of its positive vs negative aspect labels; a tie is broken
+    by stars (4-5 positive, 3 neutral, 1-2 negative); only neutral aspects -> neutral; no
+    aspect labels at all -> stars alone."""
     pos = sum(1 for p in aspects.values() if p == "positive")
     neg = sum(1 for p in aspects.values() if p == "negative")
     if pos != neg:
@@ -94,11 +95,31 @@ def visfd_polarity(aspects: dict[str, str], n_star: int) -> str:
     return "neutral" if aspects else by_stars
 
 
+def visfd_label_files(split: str) -> list[Path]:
+    if split == "test":
+        return [Path(__file__).resolve().parent / "eval" / "visfd_labels.tsv"]
+    return sorted(repo_data_dir().glob("visfd_labels_*.tsv"))
+
+
+def _visfd_labels(split: str) -> dict[str, str]:
+    paths = [p for p in visfd_label_files(split) if p.is_file()]
+    return {row[1]: _SHORT[row[2]] for row in _label_rows(paths)}
+
+
 def load_visfd(root: Path, split: str) -> Split:
+    """ViSFD reviews with their aspect labels and our overall sentiment (docs/labelling.md:
+    its own labels are per aspect, and reading "neutral" off them marks mixed reviews).
+    A review also in the test split is left out of train and dev, so it never trains."""
     name = {"train": "Train", "dev": "Dev", "test": "Test"}[split]
+    ours = _visfd_labels(split)
+    held = set() if split == "test" else set(_visfd_labels("test"))
     out = Split(labels={"sentiment": []})
     with (root / "uit-visfd" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
+            text = row["comment"] or ""
+            key = text_key(text)
+            if key in held:
+                continue
             aspects = {
                 VISFD_ASPECTS[a]: p.lower()
                 for a, p in _ASPECT.findall(row["label"])
@@ -108,9 +129,9 @@ def load_visfd(root: Path, split: str) -> Split:
                 stars = int(row["n_star"])
             except ValueError:
                 stars = 3
-            out.texts.append(row["comment"] or "")
+            out.texts.append(text)
             out.aspects.append(aspects)
-            out.labels["sentiment"].append(visfd_polarity(aspects, stars))
+            out.labels["sentiment"].append(ours.get(key) or visfd_polarity(aspects, stars))
     return out
 
 

@@ -99,18 +99,23 @@ def test_shipped_model_reads_unseen_product_forum_comments(analyzer: Analyzer) -
     assert hits / sum(neutral) >= 0.88
 
 
+def label_rows(paths: list[Path]) -> list[list[str]]:
+    """The tab-separated cells of our hash-keyed label files (`#` lines are comments)."""
+    return [
+        line.split("\t")
+        for path in paths
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+
 def test_facebook_labels_are_well_formed_and_keep_test_apart() -> None:
     """Our UIT-VSMEC labels (text hash -> sentiment, 0/1 toxic; the text stays in ../shared)."""
     from nlp.datasets import vsmec_label_files
 
     keys: dict[str, list[str]] = {}
     for split in ("train", "test"):
-        rows = [
-            line.split("\t")
-            for path in vsmec_label_files(split)
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.startswith("#")
-        ]
+        rows = label_rows(vsmec_label_files(split))
         assert all(len(r) == 4 and r[0] == "vsmec" for r in rows)
         assert all(r[2] in ("pos", "neu", "neg") and r[3] in ("0", "1") for r in rows)
         keys[split] = [r[1] for r in rows]
@@ -118,4 +123,22 @@ def test_facebook_labels_are_well_formed_and_keep_test_apart() -> None:
         assert 0.1 < sum(r[3] == "1" for r in rows) / len(rows) < 0.3
         for label in ("pos", "neu", "neg"):  # every class is well represented
             assert sum(r[2] == label for r in rows) / len(rows) > 0.15
+    assert not set(keys["train"]) & set(keys["test"])
+
+
+def test_product_review_labels_are_well_formed_and_keep_test_apart() -> None:
+    """Our overall sentiment for UIT-ViSFD reviews (text hash -> label; the text stays in
+    ../shared): mostly opinions, as reviews are, with neutral present but rare."""
+    from nlp.datasets import visfd_label_files
+
+    keys: dict[str, list[str]] = {}
+    for split in ("train", "test"):
+        rows = label_rows(visfd_label_files(split))
+        assert all(len(r) == 3 and r[0] == "visfd" for r in rows)
+        assert all(r[2] in ("pos", "neu", "neg") for r in rows)
+        keys[split] = [r[1] for r in rows]
+        assert len(keys[split]) == len(set(keys[split])) > 2000
+        shares = {label: sum(r[2] == label for r in rows) / len(rows) for label in ("pos", "neg")}
+        assert 0.4 < shares["pos"] < 0.7 and 0.25 < shares["neg"] < 0.5
+        assert 0.01 < sum(r[2] == "neu" for r in rows) / len(rows) < 0.2
     assert not set(keys["train"]) & set(keys["test"])
