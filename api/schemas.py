@@ -45,7 +45,10 @@ class TimelineBucket(BaseModel):
 
 
 class ShareInterval(BaseModel):
-    share: float = Field(description="share corrected for the classifier's known confusion")
+    share: float = Field(
+        description="the share: corrected for the classifier's known confusion in `corrected`,"
+        " the raw count / total in `sampling`"
+    )
     low: float = Field(description="lower end of the 90 % interval")
     high: float = Field(description="upper end of the 90 % interval")
 
@@ -107,6 +110,12 @@ class SentimentResponse(BaseModel):
         "90 % intervals; null without a confusion matrix (e.g. transformers backend) or posts",
     )
     method: str | None = Field(None, description="how `corrected` is estimated (docs/nlp.md)")
+    sampling: dict[str, ShareInterval] | None = Field(
+        None,
+        description="raw shares with a 90 % sampling interval (Wilson score): how far each "
+        "share can move by which posts happened to come in; the classifier's errors are not "
+        "in it (see `corrected`); null without posts",
+    )
 
 
 class SourceHealth(BaseModel):

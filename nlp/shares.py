@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -121,6 +122,42 @@ def corrected_shares(
         ShareEstimate(float(point[i]), float(min(lo[i], point[i])), float(max(hi[i], point[i])))
         for i in range(k)
     ]
+
+
+def sampling_interval(count: float, total: float, level: float = DEFAULT_LEVEL) -> ShareEstimate:
+    """Wilson score interval of a raw share count / total: how far it can move by the luck of
+    which posts came in (not the classifier's errors). Keeps its coverage for small counts and
+    shares near 0 or 1, where the normal approximation does not."""
+    if total <= 0:
+        return ShareEstimate(0.0, 0.0, 0.0)
+    p = count / total
+    z = NormalDist().inv_cdf(0.5 + level / 2.0)
+    z2n = z * z / total
+    centre = (p + z2n / 2.0) / (1.0 + z2n)
+    half = z * ((p * (1.0 - p) + z2n / 4.0) / total) ** 0.5 / (1.0 + z2n)
+    return ShareEstimate(p, max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half)))
+
+
+def sampling_share_dict(
+    counts: Mapping[str, int] | Mapping[Any, int],
+    labels: Sequence[str],
+    level: float = DEFAULT_LEVEL,
+    digits: int = 4,
+) -> dict[str, dict[str, float]] | None:
+    """{label: {share, low, high}}: raw shares with their sampling intervals; None without
+    posts."""
+    total = float(sum(counts.get(label, 0) for label in labels))
+    if total <= 0:
+        return None
+    out: dict[str, dict[str, float]] = {}
+    for label in labels:
+        e = sampling_interval(float(counts.get(label, 0)), total, level)
+        out[label] = {
+            "share": round(e.share, digits),
+            "low": round(e.low, digits),
+            "high": round(e.high, digits),
+        }
+    return out
 
 
 def corrected_points(

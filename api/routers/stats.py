@@ -101,6 +101,7 @@ def sentiment(
         shares=raw,
         corrected=corrected,
         method=shares.METHOD if corrected is not None else None,
+        sampling=shares.sampling_share_dict(counts, SENTIMENT_LABELS),
     )
 
 

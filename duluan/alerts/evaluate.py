@@ -51,7 +51,8 @@ class EvalOptions:
     sentiment_confusion: Any = "auto"
     """Negative-share rules read shares corrected for the sentiment model's held-out confusion
     and fire on the lower end of their 90 % interval (nlp.shares): "auto" reads the model's
-    matrix (nlp.model_meta), None keeps raw shares, an array is used as given."""
+    matrix (nlp.model_meta), None keeps raw shares, an array is used as given. Raw shares fire
+    on the lower end of their 90 % sampling interval."""
 
 
 def _confusion(options: EvalOptions) -> Any:
@@ -360,7 +361,10 @@ def _negative_share(
         _corrected_negative(store, sub.query, start, now, negative, confusion) if total else None
     )
     share = corrected["share"] if corrected else raw_share
-    firing_share = corrected["low"] if corrected else raw_share  # noise must not fire
+    sampled = shares.sampling_interval(negative, total)
+    # noise must not fire: the lower end of the corrected interval, or without a matrix of
+    # the raw share's sampling interval (70 % of 10 posts may well be 45 %)
+    firing_share = corrected["low"] if corrected else sampled.low
     base = Evaluation(
         subscription_id=sub.id,
         evaluated_at=now,
@@ -398,7 +402,8 @@ def _negative_share(
         f"negative share {share:.1%} corrected for model error (90 % interval "
         f"{corrected['low']:.1%}-{corrected['high']:.1%}; raw {raw_share:.1%})"
         if corrected
-        else f"negative share {share:.1%}"
+        else f"negative share {share:.1%} (90 % sampling interval "
+        f"{sampled.low:.1%}-{sampled.high:.1%}; not corrected for model error)"
     )
     if not crossed:
         base.detail = f"{what} of {total} posts; threshold {rule.threshold:.0%}" + (
@@ -414,6 +419,8 @@ def _negative_share(
     details: dict[str, Any] = {"negative": negative, "total": total}
     if corrected:
         details.update(raw_share=round(raw_share, 4), corrected=corrected)
+    else:
+        details.update(sampling={"low": round(sampled.low, 4), "high": round(sampled.high, 4)})
     base.event = _event(
         sub,
         now,

@@ -37,6 +37,7 @@ TEXT: dict[str, dict[Lang, str]] = {
     "posts": {"vi": "Bài viết", "en": "Posts"},
     "negative_share": {"vi": "Tỷ lệ tiêu cực", "en": "Negative share"},
     "corrected": {"vi": "Hiệu chỉnh sai số mô hình", "en": "Corrected for model error"},
+    "sampling": {"vi": "Khoảng lấy mẫu 90 %", "en": "90 % sampling interval"},
     "corrected_note": {
         "vi": "Tỷ lệ hiệu chỉnh: ước tính sau khi trừ các lỗi đã biết của mô hình cảm xúc "
         "(ma trận nhầm lẫn đo trên dữ liệu ngoài miền), kèm khoảng tin cậy 90 %.",

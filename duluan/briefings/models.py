@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from duluan.core.models import SENTIMENT_LABELS
+from nlp.shares import sampling_interval
 
 
 def _zero_counts() -> dict[str, int]:
@@ -34,6 +35,12 @@ class SentimentCounts(BaseModel):
 
     def share(self, label: str) -> float:
         return self.counts.get(label, 0) / self.analysed if self.analysed else 0.0
+
+    def sampling(self, label: str) -> tuple[float, float]:
+        """The raw share's 90 % sampling interval (Wilson score): the noise of a small count,
+        shown when no corrected share is."""
+        e = sampling_interval(float(self.counts.get(label, 0)), float(self.analysed))
+        return e.low, e.high
 
 
 class TimeBucket(BaseModel):

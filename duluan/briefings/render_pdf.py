@@ -42,11 +42,13 @@ class FontMissing(RuntimeError):
 
 
 def _corrected_negative(b: Briefing, lang: L.Lang) -> str:
-    """'; corrected 31 % (24-38 %)' for the negative-share KPI, or '' without a matrix."""
-    if not b.current.corrected:
-        return ""
-    c = b.current.corrected["negative"]
+    """'; corrected 31 % (24-38 %)' for the negative-share KPI, or without a matrix the raw
+    share's '; 90 % sampling interval: 24-38 %'."""
     pct = L.fmt_pct
+    if not b.current.corrected:
+        low, high = b.current.sampling("negative")
+        return f"; {L.t('sampling', lang).lower()}: {pct(low, lang)}–{pct(high, lang)}"
+    c = b.current.corrected["negative"]
     return (
         f"; {L.t('corrected', lang).lower()}: {pct(c['share'], lang)} "
         f"({pct(c['low'], lang)}–{pct(c['high'], lang)})"

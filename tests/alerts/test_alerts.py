@@ -132,23 +132,38 @@ CONFUSION = np.array([[75.0, 15.0, 10.0], [30.0, 55.0, 15.0], [10.0, 15.0, 75.0]
 
 
 def test_negative_share(store: SQLiteStore) -> None:
+    """Raw shares (no confusion matrix) fire on the lower end of their 90 % sampling interval:
+    28 of 40 is 70 %, but could be 57 % (Wilson score)."""
     fill(store, [30] * 8 + [40], negative_last=28)
-    ev = evaluate(sub(rule=NegativeShareRule(threshold=0.6)), store, NOW, options=RAW)
+    ev = evaluate(sub(rule=NegativeShareRule(threshold=0.55)), store, NOW, options=RAW)
     assert ev is not None and ev.metric == "negative_share"
-    assert ev.observed == pytest.approx(0.7) and ev.threshold == 0.6
+    assert ev.observed == pytest.approx(0.7) and ev.threshold == 0.55
     assert all(p.sentiment == "negative" for p in ev.drivers.sample_posts)
-    assert "28 of 40" in ev.summary
-    assert evaluate(sub(rule=NegativeShareRule(threshold=0.8)), store, NOW, options=RAW) is None
+    assert "28 of 40" in ev.summary and "sampling interval 57.1%-80.3%" in ev.summary
+    assert ev.details["sampling"] == {"low": 0.5713, "high": 0.8034}
+    e = explain(sub(rule=NegativeShareRule(threshold=0.6)), store, NOW, options=RAW)
+    assert e.status == "quiet" and "70.0%" in e.detail
     e = explain(
-        sub(rule=NegativeShareRule(threshold=0.6, min_increase=0.3)), store, NOW, options=RAW
+        sub(rule=NegativeShareRule(threshold=0.55, min_increase=0.3)), store, NOW, options=RAW
     )
     assert e.status == "fired" and e.expected == 0.0
     assert (
         explain(
-            sub(rule=NegativeShareRule(threshold=0.6), min_volume=50), store, NOW, options=RAW
+            sub(rule=NegativeShareRule(threshold=0.55), min_volume=50), store, NOW, options=RAW
         ).status
         == "low_volume"
     )
+
+
+def test_negative_share_of_a_few_posts_is_noise(tmp_path: Path) -> None:
+    """The same 70 % fires at 400 posts and stays quiet at 10: 7 of 10 could be 44 %."""
+    rule = NegativeShareRule(threshold=0.6)
+    with SQLiteStore(tmp_path / "few.db") as store:
+        fill(store, [10] * 9, negative_last=7)
+        assert explain(sub(rule=rule), store, NOW, options=RAW).status == "quiet"
+    with SQLiteStore(tmp_path / "many.db") as store:
+        fill(store, [10] * 8 + [400], negative_last=280)
+        assert explain(sub(rule=rule), store, NOW, options=RAW).status == "fired"
 
 
 def test_negative_share_fires_on_the_corrected_lower_bound(store: SQLiteStore) -> None:

@@ -136,6 +136,12 @@ def test_timeline_sentiment_and_tops(client: TestClient) -> None:
     s = client.get("/v1/sentiment", params={"q": "xang"}).json()
     assert s["counts"] == {"negative": 1, "neutral": 31, "positive": 0}
     assert abs(sum(s["shares"].values()) - 1.0) < 1e-9
+    # 1 of 32: a sampling interval around the raw share, never below 0 for "none seen"
+    negative = s["sampling"]["negative"]
+    assert negative["share"] == round(1 / 32, 4) and 0 < negative["low"] < 1 / 32
+    assert 0.08 < negative["high"] < 0.15
+    none_seen = s["sampling"]["positive"]
+    assert none_seen["share"] == none_seen["low"] == 0.0 and 0.05 < none_seen["high"] < 0.1
     topics = client.get("/v1/top/topics").json()["items"]
     assert topics[0] == {"key": "society", "count": 31}
     authors = client.get("/v1/top/authors", params={"limit": 1}).json()["items"]

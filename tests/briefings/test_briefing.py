@@ -80,6 +80,11 @@ def test_figures_match_the_api(
     for label, n in senti["counts"].items():
         assert b.current.counts[label] == n
     assert abs(b.current.negative_share - senti["shares"]["negative"]) < 1e-9
+    low, high = b.current.sampling("negative")
+    assert (round(low, 4), round(high, 4)) == (
+        senti["sampling"]["negative"]["low"],
+        senti["sampling"]["negative"]["high"],
+    )
     hourly = client.get(
         "/v1/timeline", params={**params, "interval": "hour", "split": "sentiment"}
     ).json()
@@ -157,6 +162,8 @@ def test_html_is_self_contained_and_localised(
     assert "Tỷ lệ tiêu cực" in vi and "điểm %" in vi
     en = render_html(build_briefing(store, watchlists["all"], period, lang="en"))
     assert "Sunday, 1 Nov 2026" in en and "Negative share" in en
+    # the shipped model's confusion matrix is disabled: the raw share's sampling interval
+    assert "Khoảng lấy mẫu 90 %" in vi and "90 % sampling interval" in en
 
 
 def test_pdf_renders_with_vietnamese_text(

@@ -8,7 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.shares import confusion_rates, corrected_share_dict, corrected_shares
+from nlp.shares import (
+    confusion_rates,
+    corrected_share_dict,
+    corrected_shares,
+    sampling_interval,
+    sampling_share_dict,
+)
 
 # P(predicted | true) shaped like the old model on unseen forum text: neutral mostly missed
 RATES = np.array([[0.78, 0.10, 0.12], [0.38, 0.32, 0.30], [0.15, 0.10, 0.75]])
@@ -50,6 +56,29 @@ def test_corrected_shares_are_close_and_intervals_cover_at_about_90_percent(
     assert np.mean(errors) < max_mae  # 500 posts: sampling noise alone is ~2 points
     assert np.mean(errors) < 0.5 * np.mean(raw_errors)  # the correction is what helps
     assert 0.82 <= covered / cells <= 0.98
+
+
+@pytest.mark.parametrize("n", [10, 40, 500])
+def test_sampling_intervals_cover_raw_shares_at_about_90_percent(n: int) -> None:
+    """Raw shares of n posts drawn with a set true share (the classifier's share, not the
+    truth): the Wilson interval holds its coverage down to 10 posts and near 0 or 1."""
+    rng = np.random.default_rng(3)
+    for p in (0.05, 0.3, 0.7):
+        counts = rng.binomial(n, p, size=2000)
+        found = [sampling_interval(float(k), float(n)) for k in counts]
+        coverage = np.mean([e.low <= p <= e.high for e in found])
+        assert 0.85 <= coverage <= 0.97, (n, p, coverage)
+        assert all(0.0 <= e.low <= e.share <= e.high <= 1.0 for e in found)
+    wide, narrow = sampling_interval(7, 10), sampling_interval(280, 400)
+    assert wide.high - wide.low > 3 * (narrow.high - narrow.low)
+    assert sampling_interval(0, 0).high == 0.0
+
+
+def test_sampling_dict_for_the_app() -> None:
+    found = sampling_share_dict({"negative": 3, "neutral": 0}, ["negative", "neutral", "positive"])
+    assert found is not None and found["negative"]["share"] == 1.0
+    assert found["neutral"] == found["positive"] and found["neutral"]["low"] == 0.0
+    assert sampling_share_dict({}, ["negative"]) is None
 
 
 def test_confusion_rows_are_probabilities() -> None:
