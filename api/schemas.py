@@ -61,6 +61,13 @@ class TimelineCorrected(BaseModel):
     )
 
 
+class TimelineSampling(BaseModel):
+    shares: dict[str, ShareInterval] = Field(description="whole window: raw shares, 90 % intervals")
+    buckets: list[dict[str, list[float]]] = Field(
+        description="per bucket, in `buckets` order: label -> [low, high] of its raw share"
+    )
+
+
 class TimelineResponse(BaseModel):
     interval: str = Field(description="bucket size")
     split: str | None = Field(description="what the counts are split by, if anything")
@@ -69,6 +76,11 @@ class TimelineResponse(BaseModel):
         None,
         description="split=sentiment only: shares corrected for the sentiment model's "
         "held-out confusion; null without a confusion matrix (e.g. transformers backend)",
+    )
+    sampling: TimelineSampling | None = Field(
+        None,
+        description="split=sentiment only: raw shares with 90 % sampling intervals (Wilson "
+        "score; the noise of a small bucket, not the classifier's errors); null without posts",
     )
 
 

@@ -124,18 +124,30 @@ def corrected_shares(
     ]
 
 
-def sampling_interval(count: float, total: float, level: float = DEFAULT_LEVEL) -> ShareEstimate:
-    """Wilson score interval of a raw share count / total: how far it can move by the luck of
-    which posts came in (not the classifier's errors). Keeps its coverage for small counts and
-    shares near 0 or 1, where the normal approximation does not."""
-    if total <= 0:
-        return ShareEstimate(0.0, 0.0, 0.0)
-    p = count / total
+def sampling_bounds(
+    counts: np.ndarray | Sequence[float], totals: np.ndarray | Sequence[float], level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of raw shares counts / totals, elementwise (0, 0 where total is 0):
+    how far a share can move by the luck of which posts came in, not the classifier's errors.
+    Keeps its coverage for small counts and shares near 0 or 1, where the normal
+    approximation does not."""
+    k = np.asarray(counts, dtype=np.float64)
+    n = np.asarray(totals, dtype=np.float64)
+    safe = np.where(n > 0, n, 1.0)
+    p = np.where(n > 0, k / safe, 0.0)
     z = NormalDist().inv_cdf(0.5 + level / 2.0)
-    z2n = z * z / total
+    z2n = z * z / safe
     centre = (p + z2n / 2.0) / (1.0 + z2n)
-    half = z * ((p * (1.0 - p) + z2n / 4.0) / total) ** 0.5 / (1.0 + z2n)
-    return ShareEstimate(p, max(0.0, min(p, centre - half)), min(1.0, max(p, centre + half)))
+    half = z * np.sqrt((p * (1.0 - p) + z2n / 4.0) / safe) / (1.0 + z2n)
+    low = np.where(n > 0, np.clip(np.minimum(p, centre - half), 0.0, 1.0), 0.0)
+    high = np.where(n > 0, np.clip(np.maximum(p, centre + half), 0.0, 1.0), 0.0)
+    return low, high
+
+
+def sampling_interval(count: float, total: float, level: float = DEFAULT_LEVEL) -> ShareEstimate:
+    """The raw share count / total with its sampling interval (`sampling_bounds`)."""
+    low, high = sampling_bounds([count], [total], level)
+    return ShareEstimate(count / total if total > 0 else 0.0, float(low[0]), float(high[0]))
 
 
 def sampling_share_dict(
@@ -146,17 +158,32 @@ def sampling_share_dict(
 ) -> dict[str, dict[str, float]] | None:
     """{label: {share, low, high}}: raw shares with their sampling intervals; None without
     posts."""
-    total = float(sum(counts.get(label, 0) for label in labels))
+    found = [float(counts.get(label, 0)) for label in labels]
+    total = sum(found)
     if total <= 0:
         return None
-    out: dict[str, dict[str, float]] = {}
-    for label in labels:
-        e = sampling_interval(float(counts.get(label, 0)), total, level)
-        out[label] = {
-            "share": round(e.share, digits),
-            "low": round(e.low, digits),
-            "high": round(e.high, digits),
+    low, high = sampling_bounds(found, [total] * len(found), level)
+    return {
+        label: {
+            "share": round(k / total, digits),
+            "low": round(float(lo), digits),
+            "high": round(float(hi), digits),
         }
+        for label, k, lo, hi in zip(labels, found, low, high, strict=True)
+    }
+
+
+def sampling_bucket_bounds(
+    counts: np.ndarray | Sequence[Sequence[float]], level: float = DEFAULT_LEVEL, digits: int = 4
+) -> list[list[list[float]]]:
+    """Per row of (n, k) label counts (timeline buckets): [[low, high] per label]."""
+    c = np.asarray(counts, dtype=np.float64)
+    if c.size == 0:
+        return []
+    totals = np.broadcast_to(c.sum(axis=1, keepdims=True), c.shape)
+    low, high = sampling_bounds(c, totals, level)
+    pairs = np.stack([low, high], axis=-1).round(digits)
+    out: list[list[list[float]]] = pairs.tolist()
     return out
 
 
