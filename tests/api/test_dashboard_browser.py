@@ -178,6 +178,9 @@ def check_chart(page: Any, total: int) -> None:
     page.mouse.move(box["x"] + x, box["y"] + y)
     page.wait_for_function("Chart.getChart('timeline').tooltip.opacity > 0")
     assert "Tổng" in " ".join(chart_js(page, "c.tooltip.footer"))
+    # each series' line gives its share of the bucket with a 90 % sampling interval
+    lines = chart_js(page, "c.tooltip.body.flatMap(b => b.lines)")
+    assert len(lines) == 3 and all("; 90 %: " in line for line in lines), lines
     # the legend toggles a series
     hx, hy = chart_js(
         page, "[c.legend.legendHitBoxes[0].left + 5, c.legend.legendHitBoxes[0].top + 5]"
