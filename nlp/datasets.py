@@ -103,7 +103,7 @@ def visfd_label_files(split: str) -> list[Path]:
 
 def _visfd_labels(split: str) -> dict[str, str]:
     paths = [p for p in visfd_label_files(split) if p.is_file()]
-    return {row[1]: _SHORT[row[2]] for row in _label_rows(paths)}
+    return {row[1]: _SHORT[row[2]] for row in label_rows(paths)}
 
 
 def load_visfd(root: Path, split: str) -> Split:
@@ -283,7 +283,7 @@ def real_train_label_files() -> list[Path]:
     return sorted(repo_data_dir().glob("real_train_labels_*.tsv"))
 
 
-def _label_rows(paths: list[Path]) -> list[list[str]]:
+def label_rows(paths: list[Path]) -> list[list[str]]:
     """`source<TAB>key<TAB>label...` lines of our hash-keyed label files (`#` = comment)."""
     return [
         [cell.strip() for cell in line.split("\t")]
@@ -298,7 +298,7 @@ def _toxic(flag: str) -> str:
 
 
 def _hash_labels(paths: list[Path]) -> dict[str, tuple[str, str]]:
-    return {row[1]: (_SHORT[row[2]], _toxic(row[3])) for row in _label_rows(paths)}
+    return {row[1]: (_SHORT[row[2]], _toxic(row[3])) for row in label_rows(paths)}
 
 
 def load_real(root: Path, split: str) -> Split:

@@ -124,6 +124,20 @@ def corrected_shares(
     ]
 
 
+def _share_dict(
+    labels: Sequence[str], est: Sequence[ShareEstimate], digits: int
+) -> dict[str, dict[str, float]]:
+    """{label: {share, low, high}}, rounded, as the app's views show them."""
+    return {
+        label: {
+            "share": round(e.share, digits),
+            "low": round(e.low, digits),
+            "high": round(e.high, digits),
+        }
+        for label, e in zip(labels, est, strict=True)
+    }
+
+
 def sampling_bounds(
     counts: np.ndarray | Sequence[float], totals: np.ndarray | Sequence[float], level: float
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -163,14 +177,11 @@ def sampling_share_dict(
     if total <= 0:
         return None
     low, high = sampling_bounds(found, [total] * len(found), level)
-    return {
-        label: {
-            "share": round(k / total, digits),
-            "low": round(float(lo), digits),
-            "high": round(float(hi), digits),
-        }
-        for label, k, lo, hi in zip(labels, found, low, high, strict=True)
-    }
+    est = [
+        ShareEstimate(k / total, float(lo), float(hi))
+        for k, lo, hi in zip(found, low, high, strict=True)
+    ]
+    return _share_dict(labels, est, digits)
 
 
 def sampling_bucket_bounds(
@@ -217,11 +228,4 @@ def corrected_share_dict(
     if sum(obs) <= 0:
         return None
     est = corrected_shares(obs, confusion, level=level, n_boot=n_boot)
-    return {
-        label: {
-            "share": round(e.share, digits),
-            "low": round(e.low, digits),
-            "high": round(e.high, digits),
-        }
-        for label, e in zip(labels, est, strict=True)
-    }
+    return _share_dict(labels, est, digits)

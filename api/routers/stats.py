@@ -36,12 +36,11 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 _PATTERN = {"pattern": NOT_BLANK}
 
 
-def _corrected_timeline(buckets: list[Bucket], settings: Settings) -> dict[str, Any] | None:
+def _corrected_timeline(counts: list[list[int]], settings: Settings) -> dict[str, Any] | None:
     """Confusion-corrected sentiment shares for the window (with intervals) and per bucket."""
     confusion = model_meta.confusion_for(settings)
-    if confusion is None or not buckets:
+    if confusion is None or not counts:
         return None
-    counts = [[b.split.get(label, 0) for label in SENTIMENT_LABELS] for b in buckets]
     total = {label: sum(c[i] for c in counts) for i, label in enumerate(SENTIMENT_LABELS)}
     overall = shares.corrected_share_dict(total, SENTIMENT_LABELS, confusion)
     if overall is None:
@@ -54,18 +53,24 @@ def _corrected_timeline(buckets: list[Bucket], settings: Settings) -> dict[str, 
     }
 
 
-def _sampling_timeline(buckets: list[Bucket]) -> dict[str, Any] | None:
+def _sampling_timeline(counts: list[list[int]]) -> dict[str, Any] | None:
     """Raw sentiment shares with 90 % sampling intervals, for the window and per bucket."""
-    counts = [{label: b.split.get(label, 0) for label in SENTIMENT_LABELS} for b in buckets]
-    total = {label: sum(c[label] for c in counts) for label in SENTIMENT_LABELS}
+    total = {label: sum(c[i] for c in counts) for i, label in enumerate(SENTIMENT_LABELS)}
     overall = shares.sampling_share_dict(total, SENTIMENT_LABELS)
     if overall is None:
         return None
-    bounds = shares.sampling_bucket_bounds(
-        [[c[label] for label in SENTIMENT_LABELS] for c in counts]
-    )
+    bounds = shares.sampling_bucket_bounds(counts)
     per_bucket = [dict(zip(SENTIMENT_LABELS, row, strict=True)) for row in bounds]
     return {"shares": overall, "buckets": per_bucket}
+
+
+def _sentiment_timeline(buckets: list[Bucket], settings: Settings) -> dict[str, Any]:
+    """The `corrected` and `sampling` parts of a timeline split by sentiment."""
+    counts = [[b.split.get(label, 0) for label in SENTIMENT_LABELS] for b in buckets]
+    return {
+        "corrected": _corrected_timeline(counts, settings),
+        "sampling": _sampling_timeline(counts),
+    }
 
 
 @router.get("/timeline", response_model=TimelineResponse, summary="Counts per time bucket")
@@ -84,15 +89,13 @@ def timeline(
         # writes TimelineResponse's JSON (byte for byte, a test holds it) ~10x faster than
         # building the models and dumping them
         buckets = store.timeline(query, interval, split)
-        by_sentiment = split == "sentiment"
+        extra = (
+            _sentiment_timeline(buckets, settings)
+            if split == "sentiment"
+            else {"corrected": None, "sampling": None}
+        )
         return orjson.dumps(
-            {
-                "interval": interval,
-                "split": split,
-                "buckets": buckets,
-                "corrected": _corrected_timeline(buckets, settings) if by_sentiment else None,
-                "sampling": _sampling_timeline(buckets) if by_sentiment else None,
-            },
+            {"interval": interval, "split": split, "buckets": buckets, **extra},
             option=orjson.OPT_UTC_Z,
         )
 

@@ -8,7 +8,7 @@ import pytest
 from sklearn.metrics import f1_score
 
 from nlp import Analyzer
-from nlp.datasets import available, default_data_dir, load
+from nlp.datasets import available, default_data_dir, label_rows, load
 
 DATA = default_data_dir()
 pytestmark = [
@@ -74,12 +74,7 @@ def test_every_real_comment_label_finds_its_comment() -> None:
 
 def label_keys(paths: list[Path]) -> list[str]:
     """The keys of our hash-keyed label files (`source<TAB>key<TAB>label...`)."""
-    return [
-        line.split("\t")[1]
-        for path in paths
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+    return [row[1] for row in label_rows(paths)]
 
 
 def test_every_news_comment_label_finds_its_comment() -> None:

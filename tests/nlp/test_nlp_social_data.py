@@ -18,6 +18,7 @@ from nlp.datasets import (
     PRODUCTS_CHALLENGE,
     SOCIAL,
     challenge_file,
+    label_rows,
     load,
     read_tsv,
     repo_data_dir,
@@ -97,16 +98,6 @@ def test_shipped_model_reads_unseen_product_forum_comments(analyzer: Analyzer) -
     neutral = [g == "neutral" for g in split.labels["sentiment"]]
     hits = sum(p == "neutral" for p, n in zip(got, neutral, strict=True) if n)
     assert hits / sum(neutral) >= 0.88
-
-
-def label_rows(paths: list[Path]) -> list[list[str]]:
-    """The tab-separated cells of our hash-keyed label files (`#` lines are comments)."""
-    return [
-        line.split("\t")
-        for path in paths
-        for line in path.read_text(encoding="utf-8").splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
 
 
 def test_facebook_labels_are_well_formed_and_keep_test_apart() -> None:
