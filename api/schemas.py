@@ -61,13 +61,6 @@ class TimelineCorrected(BaseModel):
     )
 
 
-class TimelineSampling(BaseModel):
-    shares: dict[str, ShareInterval] = Field(description="whole window: raw shares, 90 % intervals")
-    buckets: list[dict[str, list[float]]] = Field(
-        description="per bucket, in `buckets` order: label -> [low, high] of its raw share"
-    )
-
-
 class TimelineResponse(BaseModel):
     interval: str = Field(description="bucket size")
     split: str | None = Field(description="what the counts are split by, if anything")
@@ -77,10 +70,11 @@ class TimelineResponse(BaseModel):
         description="split=sentiment only: shares corrected for the sentiment model's "
         "held-out confusion; null without a confusion matrix (e.g. transformers backend)",
     )
-    sampling: TimelineSampling | None = Field(
+    sampling: dict[str, ShareInterval] | None = Field(
         None,
-        description="split=sentiment only: raw shares with 90 % sampling intervals (Wilson "
-        "score; the noise of a small bucket, not the classifier's errors); null without posts",
+        description="split=sentiment only: the window's raw shares with 90 % sampling intervals "
+        "(Wilson score; the noise of a small count, not the classifier's errors), as in "
+        "/v1/sentiment; null without posts",
     )
 
 

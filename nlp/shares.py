@@ -184,20 +184,6 @@ def sampling_share_dict(
     return _share_dict(labels, est, digits)
 
 
-def sampling_bucket_bounds(
-    counts: np.ndarray | Sequence[Sequence[float]], level: float = DEFAULT_LEVEL, digits: int = 4
-) -> list[list[list[float]]]:
-    """Per row of (n, k) label counts (timeline buckets): [[low, high] per label]."""
-    c = np.asarray(counts, dtype=np.float64)
-    if c.size == 0:
-        return []
-    totals = np.broadcast_to(c.sum(axis=1, keepdims=True), c.shape)
-    low, high = sampling_bounds(c, totals, level)
-    pairs = np.stack([low, high], axis=-1).round(digits)
-    out: list[list[list[float]]] = pairs.tolist()
-    return out
-
-
 def corrected_points(
     observed: np.ndarray | Sequence[Sequence[float]], confusion: np.ndarray
 ) -> np.ndarray:
