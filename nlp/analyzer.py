@@ -25,6 +25,7 @@ from duluan.core.models import (
     SentimentLabel,
     Toxicity,
 )
+from nlp.adaptation import SentimentAdaptation
 from nlp.artifacts import default_model_dir
 from nlp.backends.base import Backend
 from nlp.backends.classical import ClassicalBackend
@@ -57,6 +58,25 @@ def _underthesea_version() -> str:
         return "unknown"
 
 
+def _load_adaptation(
+    path: Path, model_version: str, backend: Backend | None
+) -> SentimentAdaptation | None:
+    """The deployment's sentiment offsets, or None (logged) when they cannot apply: offsets
+    belong to the model they were fitted on, so a retrained model or another backend drops them."""
+    adaptation = SentimentAdaptation.load(path)  # a missing or foreign file is a setup error
+    reason = ""
+    if backend is not None:
+        reason = f"fitted on the classical model, sentiment comes from {backend.name}"
+    elif adaptation.model != model_version:
+        reason = f"fitted on {adaptation.model}, the model is {model_version}: rerun duluan adapt"
+    elif not adaptation.adopted:
+        reason = "cross-validation did not adopt these offsets"
+    if reason:
+        log.warning("nlp.adaptation_ignored", path=str(path), reason=reason)
+        return None
+    return adaptation
+
+
 class Analyzer:
     """Holds the loaded models; `analyze` is safe to call from one thread at a time."""
 
@@ -67,10 +87,13 @@ class Analyzer:
         rules: RuleSet | None = None,
         segmenter: Segmenter | None = None,
         pos_tags: bool = True,
+        adaptation: SentimentAdaptation | None = None,
     ) -> None:
-        """`pos_tags`: tag words with underthesea's POS model for keyword noun phrases."""
+        """`pos_tags`: tag words with underthesea's POS model for keyword noun phrases;
+        `adaptation`: sentiment offsets for this deployment (`duluan adapt`)."""
         self.classical = classical
         self.backend = backend
+        self.adaptation = adaptation
         self.rules = rules or RuleSet()
         self.segmenter = segmenter or Segmenter()
         self.pos = load_pos_tagger() if pos_tags else None
@@ -96,6 +119,8 @@ class Analyzer:
             **classical.versions(),
             **(backend.versions() if backend else {}),
         }
+        if adaptation is not None:
+            self.model_versions["sentiment_adaptation"] = adaptation.tag
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Analyzer:
@@ -115,8 +140,19 @@ class Analyzer:
             if not settings.nlp_transformers_model:
                 raise ValueError("nlp_backend=transformers needs nlp_transformers_model")
             backend = TransformersBackend.load(settings.nlp_transformers_model)
+        adaptation = None
+        if settings is not None and settings.nlp_sentiment_adaptation is not None:
+            adaptation = _load_adaptation(
+                settings.nlp_sentiment_adaptation,
+                classical.versions().get("classical", ""),
+                backend,
+            )
         analyzer = cls(
-            classical, backend, rules, pos_tags=settings.nlp_pos_tags if settings else True
+            classical,
+            backend,
+            rules,
+            pos_tags=settings.nlp_pos_tags if settings else True,
+            adaptation=adaptation,
         )
         log.info(
             "nlp.loaded",
@@ -185,6 +221,8 @@ class Analyzer:
         probs = self.classical.predict(texts, prepared)
         if self.backend is not None:
             probs.update(self.backend.predict(texts, prepared))
+        if self.adaptation is not None and "sentiment" in probs:
+            probs["sentiment"] = self.adaptation.apply(probs["sentiment"])
         return probs
 
     def _assemble(

@@ -18,7 +18,7 @@ from duluan.cli.crawl import crawl_cmd
 from duluan.cli.db import db_app
 from duluan.cli.demo import demo_cmd
 from duluan.cli.feedback import feedback_app
-from duluan.cli.nlp import analyze_cmd, eval_cmd, train_cmd
+from duluan.cli.nlp import adapt_cmd, analyze_cmd, eval_cmd, train_cmd
 from duluan.cli.watchlists import watchlist_app
 from duluan.core.logging import get_logger
 from duluan.core.settings import Settings
@@ -43,6 +43,7 @@ app.command("demo")(demo_cmd)
 app.command("analyze")(analyze_cmd)
 app.command("train")(train_cmd)
 app.command("eval")(eval_cmd)
+app.command("adapt")(adapt_cmd)
 app.command("alerts")(alerts_cmd)
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(watchlist_app, name="watchlist")

@@ -1,4 +1,4 @@
-"""`duluan analyze | train | eval`: the NLP library from the command line.
+"""`duluan analyze | train | eval | adapt`: the NLP library from the command line.
 
 `analyze` streams: it reads a batch of lines, writes one JSON object per input line in order,
 and never stops on a bad line (that line gets an "error" field instead).
@@ -180,3 +180,79 @@ def eval_cmd(
         )
         cross_domain = False
     typer.echo(format_table(evaluate(data_dir, model_dir, cross_domain)))
+
+
+def adapt_cmd(
+    labelled: list[Path] = typer.Option(
+        ...,
+        "--labelled",
+        help="your labelled sample of one deployment's posts (repeatable; ≥ 100 rows with a "
+        "sentiment, 300 or more recommended): sentiment<TAB>toxic<TAB>topic<TAB>text lines",
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="where to write the offsets; default DATA_DIR/sentiment_adaptation.json"
+    ),
+    model_dir: Path | None = typer.Option(None, "--model-dir", help="default nlp/models"),
+    margin: float = typer.Option(
+        0.005,
+        "--margin",
+        help="adopt only if the cross-validated macro-F1 gain exceeds this",
+    ),
+) -> None:
+    """Fit sentiment class offsets to your own labelled posts; kept only when 5-fold
+    cross-validation on them says they help (docs/nlp.md, "Adapting to your sources")."""
+    import numpy as np
+
+    from duluan.cli.common import cli_settings
+    from nlp.adaptation import adapt
+    from nlp.artifacts import ClassicalModel, default_model_dir
+    from nlp.datasets import default_data_dir
+    from nlp.evaluation import labelled_sentiment
+    from nlp.training import Corpus
+
+    for path in labelled:
+        if not path.is_file():
+            typer.echo(f"no such file: {path}", err=True)
+            raise typer.Exit(2)
+    model = ClassicalModel.load(model_dir or default_model_dir())
+    corpus = Corpus(default_data_dir())
+    probas: list[np.ndarray] = []
+    gold: list[str] = []
+    try:
+        for path in labelled:
+            p, g = labelled_sentiment(model, corpus, path)
+            probas.append(p)
+            gold += g
+        result = adapt(
+            np.vstack(probas),
+            gold,
+            str(model.meta.get("version", "unknown")),
+            source=", ".join(p.name for p in labelled),
+            margin=margin,
+        )
+    except (ValueError, KeyError) as exc:
+        typer.echo(
+            f"cannot adapt: {exc}. Each line must be sentiment<TAB>toxic<TAB>topic<TAB>text, "
+            "sentiment one of neg/neu/pos/- (docs/labelling.md)",
+            err=True,
+        )
+        raise typer.Exit(2) from exc
+    shares = " | ".join(
+        f"{c}: labelled {result.shares_labelled[c]:.0%}, model {result.shares_before[c]:.0%}"
+        + (f", adapted {result.shares_after[c]:.0%}" if result.adopted else "")
+        for c in result.offsets
+    )
+    typer.echo(f"{result.labelled} labelled posts; {shares}")
+    folds = ", ".join(f"{g:+.3f}" for g in result.fold_gains)
+    typer.echo(f"cross-validated macro-F1 gain {result.cv_gain:+.3f} (folds: {folds})")
+    if not result.adopted:
+        typer.echo(
+            f"not adopted: the gain is not above {margin:+.3f}, so the model's own decisions "
+            "serve this sample as well; nothing written"
+        )
+        return
+    target = out or cli_settings().data_dir / "sentiment_adaptation.json"
+    result.save(target)
+    offsets = ", ".join(f"{c} {v:+.2f}" for c, v in result.offsets.items())
+    typer.echo(f"adopted: offsets {offsets}; written to {target}")
+    typer.echo(f"use them: DULUAN_NLP_SENTIMENT_ADAPTATION={target} (then restart the NLP worker)")

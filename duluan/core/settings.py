@@ -182,6 +182,11 @@ class Settings(BaseSettings):
     )
     nlp_model_dir: Path | None = Field(None, description="classical models; default nlp/models")
     nlp_topic_rules: Path | None = Field(None, description="YAML of user-defined topic rules")
+    nlp_sentiment_adaptation: Path | None = Field(
+        None,
+        description="sentiment class offsets fitted on your own labelled sample (`duluan adapt`);"
+        " none: the model's own decisions",
+    )
     nlp_pos_tags: bool = Field(
         True,
         description="tag words with underthesea's POS model for noun-phrase keywords"

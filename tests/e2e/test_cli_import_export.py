@@ -122,6 +122,7 @@ def test_every_command_has_help(tmp_path: Path) -> None:
         ["export", "--help"],
         ["train", "--help"],
         ["eval", "--help"],
+        ["adapt", "--help"],
         ["delete", "author", "--help"],
     ):
         r = duluan(cmd, tmp_path / "var")
