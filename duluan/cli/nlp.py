@@ -194,7 +194,7 @@ def adapt_cmd(
     ),
     model_dir: Path | None = typer.Option(None, "--model-dir", help="default nlp/models"),
     margin: float = typer.Option(
-        0.005,
+        0.005,  # nlp.adaptation.DEFAULT_MARGIN (the CLI module does not import nlp at load)
         "--margin",
         help="adopt only if the cross-validated macro-F1 gain exceeds this",
     ),

@@ -173,3 +173,11 @@ def test_cli_leaves_a_fitting_model_alone_and_rejects_bad_input(tmp_path: Path) 
     bad = tmp_path / "bad.tsv"
     bad.write_text("great\t0\t-\tMáy đẹp\n" * 150, encoding="utf-8")
     assert CliRunner().invoke(app, ["adapt", "--labelled", str(bad)]).exit_code == 2
+
+
+def test_cli_default_margin_is_the_library_default() -> None:
+    import inspect
+
+    from nlp.adaptation import DEFAULT_MARGIN
+
+    assert inspect.signature(adapt_cmd).parameters["margin"].default.default == DEFAULT_MARGIN
