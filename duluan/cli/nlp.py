@@ -114,6 +114,24 @@ def analyze_cmd(
         run_analyze(stdin, sys.stdout, format, settings)
 
 
+LABELLED_LINES = (
+    "each line must be sentiment<TAB>toxic<TAB>topic<TAB>text, sentiment one of neg/neu/pos/-"
+    " (docs/labelling.md)"
+)
+
+
+def _require_files(paths: list[Path]) -> None:
+    for path in paths:
+        if not path.is_file():
+            typer.echo(f"no such file: {path}", err=True)
+            raise typer.Exit(2)
+
+
+def _bad_labelled(what: str) -> typer.Exit:
+    typer.echo(f"{what}: {LABELLED_LINES}", err=True)
+    return typer.Exit(2)
+
+
 def train_cmd(
     data: Path | None = typer.Option(
         None, "--data", help="dataset root; default ../shared/data/nlp"
@@ -158,19 +176,11 @@ def eval_cmd(
     from nlp.evaluation import evaluate, evaluate_labelled, format_table
 
     if labelled:
-        for path in labelled:
-            if not path.is_file():
-                typer.echo(f"no such file: {path}", err=True)
-                raise typer.Exit(2)
+        _require_files(labelled)
         try:
             rows = evaluate_labelled(labelled, model_dir)
         except (ValueError, KeyError) as exc:
-            typer.echo(
-                f"could not read a labelled file ({exc!r}): each line must be "
-                "sentiment<TAB>toxic<TAB>topic<TAB>text, sentiment one of neg/neu/pos/-",
-                err=True,
-            )
-            raise typer.Exit(2) from exc
+            raise _bad_labelled(f"could not read a labelled file ({exc!r})") from exc
         typer.echo(format_table(rows))
         return
     data_dir = data or default_data_dir()
@@ -210,10 +220,7 @@ def adapt_cmd(
     from nlp.evaluation import labelled_sentiment
     from nlp.training import Corpus
 
-    for path in labelled:
-        if not path.is_file():
-            typer.echo(f"no such file: {path}", err=True)
-            raise typer.Exit(2)
+    _require_files(labelled)
     model = ClassicalModel.load(model_dir or default_model_dir())
     corpus = Corpus(default_data_dir())
     probas: list[np.ndarray] = []
@@ -231,12 +238,7 @@ def adapt_cmd(
             margin=margin,
         )
     except (ValueError, KeyError) as exc:
-        typer.echo(
-            f"cannot adapt: {exc}. Each line must be sentiment<TAB>toxic<TAB>topic<TAB>text, "
-            "sentiment one of neg/neu/pos/- (docs/labelling.md)",
-            err=True,
-        )
-        raise typer.Exit(2) from exc
+        raise _bad_labelled(f"cannot adapt ({exc})") from exc
     shares = " | ".join(
         f"{c}: labelled {result.shares_labelled[c]:.0%}, model {result.shares_before[c]:.0%}"
         + (f", adapted {result.shares_after[c]:.0%}" if result.adopted else "")
