@@ -18,7 +18,10 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.metrics import f1_score
 
+from duluan.core.logging import get_logger
 from duluan.core.models import SENTIMENT_LABELS
+
+log = get_logger(__name__)
 
 FORMAT = "duluan-sentiment-adaptation-1"
 MIN_LABELLED = 100
@@ -77,6 +80,25 @@ class SentimentAdaptation:
             raise ValueError(f"{path}: offsets must be sentiment labels within ±{MAX_OFFSET}")
         data["offsets"] = offsets
         return cls(**data)
+
+
+def load_adaptation(
+    path: Path, model_version: str, backend: str | None = None
+) -> SentimentAdaptation | None:
+    """The deployment's sentiment offsets, or None (logged) when they cannot apply: offsets
+    belong to the model they were fitted on, so a retrained model or another backend drops them."""
+    adaptation = SentimentAdaptation.load(path)  # a missing or foreign file is a setup error
+    reason = ""
+    if backend is not None:
+        reason = f"fitted on the classical model, sentiment comes from {backend}"
+    elif adaptation.model != model_version:
+        reason = f"fitted on {adaptation.model}, the model is {model_version}: rerun duluan adapt"
+    elif not adaptation.adopted:
+        reason = "cross-validation did not adopt these offsets"
+    if reason:
+        log.warning("nlp.adaptation_ignored", path=str(path), reason=reason)
+        return None
+    return adaptation
 
 
 def shift(proba: np.ndarray, offsets: np.ndarray) -> np.ndarray:

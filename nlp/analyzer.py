@@ -25,7 +25,7 @@ from duluan.core.models import (
     SentimentLabel,
     Toxicity,
 )
-from nlp.adaptation import SentimentAdaptation
+from nlp.adaptation import SentimentAdaptation, load_adaptation
 from nlp.artifacts import default_model_dir
 from nlp.backends.base import Backend
 from nlp.backends.classical import ClassicalBackend
@@ -56,25 +56,6 @@ def _underthesea_version() -> str:
         return version("underthesea")
     except PackageNotFoundError:  # pragma: no cover
         return "unknown"
-
-
-def _load_adaptation(
-    path: Path, model_version: str, backend: Backend | None
-) -> SentimentAdaptation | None:
-    """The deployment's sentiment offsets, or None (logged) when they cannot apply: offsets
-    belong to the model they were fitted on, so a retrained model or another backend drops them."""
-    adaptation = SentimentAdaptation.load(path)  # a missing or foreign file is a setup error
-    reason = ""
-    if backend is not None:
-        reason = f"fitted on the classical model, sentiment comes from {backend.name}"
-    elif adaptation.model != model_version:
-        reason = f"fitted on {adaptation.model}, the model is {model_version}: rerun duluan adapt"
-    elif not adaptation.adopted:
-        reason = "cross-validation did not adopt these offsets"
-    if reason:
-        log.warning("nlp.adaptation_ignored", path=str(path), reason=reason)
-        return None
-    return adaptation
 
 
 class Analyzer:
@@ -142,10 +123,10 @@ class Analyzer:
             backend = TransformersBackend.load(settings.nlp_transformers_model)
         adaptation = None
         if settings is not None and settings.nlp_sentiment_adaptation is not None:
-            adaptation = _load_adaptation(
+            adaptation = load_adaptation(
                 settings.nlp_sentiment_adaptation,
                 classical.versions().get("classical", ""),
-                backend,
+                backend.name if backend else None,
             )
         analyzer = cls(
             classical,

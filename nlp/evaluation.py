@@ -20,7 +20,7 @@ from sklearn.metrics import accuracy_score, f1_score, recall_score
 
 from duluan.core.models import SENTIMENT_LABELS
 from nlp import datasets as ds
-from nlp.adaptation import simulate
+from nlp.adaptation import SentimentAdaptation, load_adaptation, simulate
 from nlp.analyzer import MODEL_LANGS
 from nlp.artifacts import ClassicalModel, default_model_dir
 from nlp.features import syllables
@@ -401,7 +401,12 @@ def labelled_sentiment(
     return model.heads["sentiment"].proba(x[keep]), [labels[i] for i in keep]
 
 
-def labelled_file_rows(model: ClassicalModel, corpus: Corpus, path: Path) -> list[Row]:
+def labelled_file_rows(
+    model: ClassicalModel,
+    corpus: Corpus,
+    path: Path,
+    adaptation: SentimentAdaptation | None = None,
+) -> list[Row]:
     """A user's own labelled sample (docs/labelling.md): how the shipped models read *their*
     sources. Sentiment rows add the predicted against the true share of each class, the
     error a dashboard would show on that sample."""
@@ -418,6 +423,18 @@ def labelled_file_rows(model: ClassicalModel, corpus: Corpus, path: Path) -> lis
             for c in SENTIMENT_LABELS
         )
         rows.append(sentiment_row(path.name, proba, gold, f"share % predicted/true: {shares}"))
+        if adaptation is not None:
+            adapted = adaptation.apply(proba)
+            rows.append(
+                sentiment_row(
+                    path.name,
+                    adapted,
+                    gold,
+                    f"with the offsets of {adaptation.source or 'duluan adapt'} "
+                    f"({adaptation.tag}); judge them on posts they were not fitted on",
+                    task="sentiment adapted",
+                )
+            )
     toxic = toxic_labels(model, x, docs)
     for note, f1_pos in (("F1 of toxic class", "toxic"), ("macro-F1", None)):
         rows.append(
@@ -431,11 +448,21 @@ def labelled_file_rows(model: ClassicalModel, corpus: Corpus, path: Path) -> lis
     return rows
 
 
-def evaluate_labelled(paths: Sequence[Path], model_dir: Path | None = None) -> list[Row]:
-    """Figures on the user's labelled files only (no research data needed)."""
+def evaluate_labelled(
+    paths: Sequence[Path],
+    model_dir: Path | None = None,
+    adaptation_file: Path | None = None,
+) -> list[Row]:
+    """Figures on the user's labelled files only (no research data needed); with the
+    deployment's sentiment offsets (`duluan adapt`) as well, when they fit this model."""
     corpus = Corpus(ds.default_data_dir())
     model = ClassicalModel.load(model_dir or default_model_dir())
-    return [row for path in paths for row in labelled_file_rows(model, corpus, path)]
+    adaptation = (
+        load_adaptation(adaptation_file, str(model.meta.get("version", "")))
+        if adaptation_file is not None
+        else None
+    )
+    return [row for path in paths for row in labelled_file_rows(model, corpus, path, adaptation)]
 
 
 def _topical(text: str) -> bool:

@@ -172,13 +172,23 @@ def eval_cmd(
 ) -> None:
     """Print accuracy and macro-F1 on every labelled test split, and cross-domain sentiment;
     with --labelled, on your own labelled samples only."""
+    from duluan.core.settings import get_settings
     from nlp.datasets import default_data_dir
     from nlp.evaluation import evaluate, evaluate_labelled, format_table
 
     if labelled:
         _require_files(labelled)
+        adaptation = get_settings().nlp_sentiment_adaptation
+        if adaptation is not None:
+            from nlp.adaptation import SentimentAdaptation
+
+            try:
+                SentimentAdaptation.load(adaptation)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                typer.echo(f"bad nlp_sentiment_adaptation file {adaptation}: {exc}", err=True)
+                raise typer.Exit(2) from exc
         try:
-            rows = evaluate_labelled(labelled, model_dir)
+            rows = evaluate_labelled(labelled, model_dir, adaptation)
         except (ValueError, KeyError) as exc:
             raise _bad_labelled(f"could not read a labelled file ({exc!r})") from exc
         typer.echo(format_table(rows))

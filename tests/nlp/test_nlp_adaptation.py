@@ -22,10 +22,10 @@ from nlp.adaptation import (
     adapt,
     fit_offsets,
     label_index,
+    load_adaptation,
     shift,
     simulate,
 )
-from nlp.analyzer import _load_adaptation
 
 REPO = Path(__file__).resolve().parents[2]
 PRODUCTS = REPO / "nlp" / "eval" / "products_challenge.tsv"
@@ -119,9 +119,9 @@ def test_analyzer_applies_offsets_for_its_own_model(analyzer: Analyzer) -> None:
 def test_offsets_for_another_model_are_ignored(tmp_path: Path, analyzer: Analyzer) -> None:
     path = tmp_path / "a.json"
     _neutralising("classical-1999.01.01-a").save(path)
-    assert _load_adaptation(path, analyzer.model_versions["classical"], None) is None
+    assert load_adaptation(path, analyzer.model_versions["classical"]) is None
     _neutralising(analyzer.model_versions["classical"]).save(path)
-    assert _load_adaptation(path, analyzer.model_versions["classical"], None) is not None
+    assert load_adaptation(path, analyzer.model_versions["classical"]) is not None
     settings = Settings(data_dir=tmp_path, nlp_sentiment_adaptation=path, nlp_pos_tags=False)
     loaded = Analyzer.load(settings)
     assert loaded.analyze(["Máy dùng ổn"])[0].sentiment.label == "neutral"
@@ -181,3 +181,34 @@ def test_cli_default_margin_is_the_library_default() -> None:
     from nlp.adaptation import DEFAULT_MARGIN
 
     assert inspect.signature(adapt_cmd).parameters["margin"].default.default == DEFAULT_MARGIN
+
+
+def test_eval_labelled_scores_with_the_deployments_offsets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, analyzer: Analyzer
+) -> None:
+    """With DULUAN_NLP_SENTIMENT_ADAPTATION set, `duluan eval --labelled` adds a row scored
+    with the offsets; a file that is not ours exits 2."""
+    from duluan.cli.nlp import eval_cmd
+    from duluan.core.settings import get_settings
+
+    evaluating = typer.Typer()
+    evaluating.command("eval")(eval_cmd)
+    evaluating.command("noop")(_noop)
+    path = tmp_path / "a.json"
+    _neutralising(analyzer.model_versions["classical"]).save(path)
+    monkeypatch.setenv("DULUAN_NLP_SENTIMENT_ADAPTATION", str(path))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(evaluating, ["eval", "--labelled", str(PRODUCTS)])
+        assert result.exit_code == 0, result.output
+        rows = [line for line in result.output.splitlines() if line.startswith("sentiment")]
+        expected = [["sentiment", "products_challenge.tsv"], ["sentiment", "adapted"]]
+        assert [r.split()[0:2] for r in rows] == expected
+        # columns: task (one or two words), dataset, n, acc, macro-F1
+        plain, adapted = (float(r.split()[5 if r.startswith("sentiment ad") else 4]) for r in rows)
+        assert adapted < plain  # offsets that call praise neutral cost this balanced set
+        path.write_text("{}", encoding="utf-8")
+        bad = CliRunner().invoke(evaluating, ["eval", "--labelled", str(PRODUCTS)])
+        assert bad.exit_code == 2 and "nlp_sentiment_adaptation" in bad.output
+    finally:
+        get_settings.cache_clear()
