@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from duluan.core.models import Analysis
@@ -140,13 +138,6 @@ def test_aspects_for_product_talk(analyzer: Analyzer) -> None:
 
 def test_module_level_analyze() -> None:
     assert analyze(["tốt"])[0].language == "vi"
-
-
-def test_model_load_time() -> None:
-    Analyzer.load()  # warm imports and file cache
-    t0 = time.perf_counter()
-    Analyzer.load()
-    assert time.perf_counter() - t0 < 2.0
 
 
 def test_fillers_and_time_words_are_not_keywords(analyzer: Analyzer) -> None:
