@@ -35,6 +35,10 @@ RIDGE = 1e-3
 """Keeps the offsets finite when the sample lacks a class."""
 
 
+class AdaptationFileError(ValueError):
+    """The offsets file named by `nlp_sentiment_adaptation` is missing or not one of ours."""
+
+
 @dataclass
 class SentimentAdaptation:
     """Log-offsets added to the sentiment head's log-probabilities (negative fixed at 0)."""
@@ -69,17 +73,24 @@ class SentimentAdaptation:
 
     @classmethod
     def load(cls, path: Path) -> SentimentAdaptation:
-        """Raises ValueError for a file that is not one of ours."""
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-        if data.pop("format", None) != FORMAT:
-            raise ValueError(f"{path} is not a {FORMAT} file")
-        offsets = {str(k): float(v) for k, v in data["offsets"].items()}
-        if set(offsets) - set(SENTIMENT_LABELS) or not all(
-            abs(v) <= MAX_OFFSET for v in offsets.values()
-        ):
-            raise ValueError(f"{path}: offsets must be sentiment labels within ±{MAX_OFFSET}")
-        data["offsets"] = offsets
-        return cls(**data)
+        """Raises AdaptationFileError for a missing, unreadable or foreign file."""
+        try:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            if data.pop("format", None) != FORMAT:
+                raise AdaptationFileError(f"{path} is not a {FORMAT} file")
+            offsets = {str(k): float(v) for k, v in data["offsets"].items()}
+            if set(offsets) - set(SENTIMENT_LABELS) or not all(
+                abs(v) <= MAX_OFFSET for v in offsets.values()
+            ):
+                raise AdaptationFileError(
+                    f"{path}: offsets must be sentiment labels within ±{MAX_OFFSET}"
+                )
+            data["offsets"] = offsets
+            return cls(**data)
+        except AdaptationFileError:
+            raise
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise AdaptationFileError(f"cannot read {path}: {exc}") from exc
 
 
 def load_adaptation(
@@ -101,12 +112,19 @@ def load_adaptation(
     return adaptation
 
 
-def shift(proba: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    z = np.log(np.clip(proba, 1e-12, 1.0)) + offsets
-    z -= z.max(axis=1, keepdims=True)
-    e = np.exp(z)
+def _log(proba: np.ndarray) -> np.ndarray:
+    out: np.ndarray = np.log(np.clip(proba, 1e-12, 1.0))
+    return out
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=1, keepdims=True))
     out: np.ndarray = e / e.sum(axis=1, keepdims=True)
     return out
+
+
+def shift(proba: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    return _softmax(_log(proba) + offsets)
 
 
 def label_index(gold: Sequence[str]) -> np.ndarray:
@@ -116,15 +134,11 @@ def label_index(gold: Sequence[str]) -> np.ndarray:
 
 def fit_offsets(proba: np.ndarray, gold: np.ndarray) -> np.ndarray:
     """The offsets that maximise the labelled posts' likelihood (convex in the offsets)."""
-    logp = np.log(np.clip(proba, 1e-12, 1.0))
+    logp = _log(proba)
     rows = np.arange(len(gold))
 
     def loss(free: np.ndarray) -> tuple[float, np.ndarray]:
-        o = np.concatenate([[0.0], free])
-        z = logp + o
-        z -= z.max(axis=1, keepdims=True)
-        e = np.exp(z)
-        p = e / e.sum(axis=1, keepdims=True)
+        p = _softmax(logp + np.concatenate([[0.0], free]))
         nll = -float(np.log(p[rows, gold]).mean())
         onehot = np.zeros_like(p)
         onehot[rows, gold] = 1.0
@@ -161,9 +175,14 @@ def fold_gains(
     return out
 
 
-def _shares(pred: np.ndarray, k: int) -> dict[str, float]:
-    counts = np.bincount(pred, minlength=k) / max(1, len(pred))
-    return {c: round(float(counts[i]), 4) for i, c in enumerate(SENTIMENT_LABELS)}
+def _fractions(labels: np.ndarray, k: int) -> np.ndarray:
+    out: np.ndarray = np.bincount(labels, minlength=k) / max(1, len(labels))
+    return out
+
+
+def _shares(labels: np.ndarray, k: int) -> dict[str, float]:
+    f = _fractions(labels, k)
+    return {c: round(float(f[i]), 4) for i, c in enumerate(SENTIMENT_LABELS)}
 
 
 def adapt(
@@ -221,11 +240,10 @@ def simulate(
         a = adapt(proba[sample], [SENTIMENT_LABELS[i] for i in y[sample]], "simulated")
         adopted += a.adopted
         after = a.apply(proba[rest])
-        truth = np.bincount(y[rest], minlength=k) / len(rest)
+        truth = _fractions(y[rest], k)
         for p, fs, es in ((proba[rest], f0, e0), (after, f1, e1)):
             fs.append(macro_f1(y[rest], p))
-            share = np.bincount(p.argmax(1), minlength=k) / len(rest)
-            es.append(float(np.abs(share - truth).mean()) * 100)
+            es.append(float(np.abs(_fractions(p.argmax(1), k) - truth).mean()) * 100)
     return (
         float(np.mean(f0)),
         float(np.mean(f1)),

@@ -177,18 +177,15 @@ def eval_cmd(
     from nlp.evaluation import evaluate, evaluate_labelled, format_table
 
     if labelled:
+        from nlp.adaptation import AdaptationFileError
+
         _require_files(labelled)
         adaptation = get_settings().nlp_sentiment_adaptation
-        if adaptation is not None:
-            from nlp.adaptation import SentimentAdaptation
-
-            try:
-                SentimentAdaptation.load(adaptation)
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                typer.echo(f"bad nlp_sentiment_adaptation file {adaptation}: {exc}", err=True)
-                raise typer.Exit(2) from exc
         try:
             rows = evaluate_labelled(labelled, model_dir, adaptation)
+        except AdaptationFileError as exc:
+            typer.echo(f"bad nlp_sentiment_adaptation file: {exc}", err=True)
+            raise typer.Exit(2) from exc
         except (ValueError, KeyError) as exc:
             raise _bad_labelled(f"could not read a labelled file ({exc!r})") from exc
         typer.echo(format_table(rows))
