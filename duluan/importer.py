@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from duluan.core.admission import PostLimits, admit
-from duluan.core.models import Analysis, Post
+from duluan.core.models import AnalyzeFn, Post
 from duluan.core.settings import get_settings
 from duluan.core.text import clean_control
 from duluan.storage.base import Store
@@ -80,7 +80,7 @@ def row_to_post(row: dict[str, Any], limits: PostLimits | None = None) -> Post:
 def import_file(
     path: Path,
     store: Store,
-    analyze: Callable[[Sequence[str]], list[Analysis]],
+    analyze: AnalyzeFn,
     *,
     fmt: str = "auto",
     batch_size: int = 256,
@@ -95,7 +95,9 @@ def import_file(
     def flush() -> None:
         if not batch:
             return
-        analyses = analyze([" ".join(x for x in (p.title, p.text) if x) for p in batch])
+        analyses = analyze(
+            [" ".join(x for x in (p.title, p.text) if x) for p in batch], [p.source for p in batch]
+        )
         store.upsert(
             [
                 p.model_copy(update={"analysis": apply_context(a, p)})

@@ -14,7 +14,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import REGISTRY
@@ -23,7 +23,7 @@ from prometheus_client.registry import Collector
 
 from duluan.core.health import STAGES, HealthRegistry
 from duluan.core.logging import configure_logging, get_logger
-from duluan.core.models import Analysis
+from duluan.core.models import AnalyzeFn
 from duluan.core.settings import Settings
 from duluan.storage.base import Store
 from duluan.storage.factory import make_store
@@ -254,7 +254,7 @@ class Pipeline:
         self,
         settings: Settings,
         *,
-        analyze: Callable[[Sequence[str]], list[Analysis]] | None = None,
+        analyze: AnalyzeFn | None = None,
         store: Store | None = None,
         health: HealthRegistry | None = None,
     ) -> None:

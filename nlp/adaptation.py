@@ -3,7 +3,9 @@ own labelled sample and kept only when cross-validation on that sample says it h
 
 A model trained elsewhere reads a new source with the wrong class balance (our held-out forum:
 52 % called neutral, 34 % true). Three numbers fix most of that, and a few hundred labels pin
-them down; where the model already fits, the cross-validation turns the offsets down.
+them down; where the model already fits, the cross-validation turns the offsets down. Sources
+err differently (a forum over-reads neutral where Facebook does not), so one file holds offsets
+per source and, for every other source, a default.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ from duluan.core.models import SENTIMENT_LABELS
 
 log = get_logger(__name__)
 
-FORMAT = "duluan-sentiment-adaptation-1"
+FORMAT = "duluan-sentiment-adaptation-2"
+"""One file per deployment: a default entry and one per source."""
+FORMAT_ONE = "duluan-sentiment-adaptation-1"
+"""Session 13's file: one entry for every source; still read, as the default."""
 MIN_LABELLED = 100
 """Fewer labelled posts than this give offsets that swing with the sample; refused."""
 FOLDS = 5
@@ -49,7 +54,8 @@ class SentimentAdaptation:
     fold_gains: list[float]
     adopted: bool
     model: str
-    source: str = ""
+    fitted_on: str = ""
+    """The labelled files the offsets were fitted on."""
     shares_labelled: dict[str, float] = field(default_factory=dict)
     shares_before: dict[str, float] = field(default_factory=dict)
     shares_after: dict[str, float] = field(default_factory=dict)
@@ -66,50 +72,135 @@ class SentimentAdaptation:
         """Names the offsets in each analysis's `model_versions`."""
         return ",".join(f"{c[:3]}{self.offsets.get(c, 0.0):+.2f}" for c in SENTIMENT_LABELS)
 
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        data = {"format": FORMAT, **asdict(self)}
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-
     @classmethod
-    def load(cls, path: Path) -> SentimentAdaptation:
-        """Raises AdaptationFileError for a missing, unreadable or foreign file."""
+    def from_dict(cls, data: dict[str, Any], where: str) -> SentimentAdaptation:
+        """Raises AdaptationFileError for offsets that are not sentiment labels within range."""
         try:
-            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-            if data.pop("format", None) != FORMAT:
-                raise AdaptationFileError(f"{path} is not a {FORMAT} file")
+            data = dict(data)
+            if "source" in data:  # session 13's name for fitted_on
+                data["fitted_on"] = data.pop("source")
             offsets = {str(k): float(v) for k, v in data["offsets"].items()}
             if set(offsets) - set(SENTIMENT_LABELS) or not all(
                 abs(v) <= MAX_OFFSET for v in offsets.values()
             ):
                 raise AdaptationFileError(
-                    f"{path}: offsets must be sentiment labels within ±{MAX_OFFSET}"
+                    f"{where}: offsets must be sentiment labels within ±{MAX_OFFSET}"
                 )
             data["offsets"] = offsets
             return cls(**data)
         except AdaptationFileError:
             raise
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise AdaptationFileError(f"cannot read {where}: {exc!r}") from exc
+
+
+@dataclass
+class AdaptationSet:
+    """A deployment's offsets: one entry per source, and a default for every other source
+    (either may be missing). Posts of a source with neither keep the model's decisions."""
+
+    default: SentimentAdaptation | None = None
+    sources: dict[str, SentimentAdaptation] = field(default_factory=dict)
+
+    def entry(self, source: str | None) -> SentimentAdaptation | None:
+        if source is not None and source in self.sources:
+            return self.sources[source]
+        return self.default
+
+    def __bool__(self) -> bool:
+        return self.default is not None or bool(self.sources)
+
+    def apply(self, proba: np.ndarray, sources: Sequence[str | None] | None = None) -> np.ndarray:
+        """Each row shifted by its source's offsets (or the default's), renormalised."""
+        if sources is None:
+            return self.default.apply(proba) if self.default is not None else proba
+        rows = np.zeros(proba.shape)
+        for i, source in enumerate(sources):
+            e = self.entry(source)
+            if e is not None:
+                rows[i] = e.vector()
+        return shift(proba, rows)
+
+    def tag(self, source: str | None) -> str | None:
+        e = self.entry(source)
+        return None if e is None else e.tag
+
+    def with_entry(self, source: str | None, entry: SentimentAdaptation) -> AdaptationSet:
+        """A copy with `entry` for `source` (None: the default)."""
+        if source is None:
+            return AdaptationSet(entry, dict(self.sources))
+        return AdaptationSet(self.default, {**self.sources, source: entry})
+
+    def without(self, source: str | None) -> AdaptationSet:
+        """A copy without the entry for `source` (None: the default)."""
+        if source is None:
+            return AdaptationSet(None, dict(self.sources))
+        return AdaptationSet(self.default, {k: v for k, v in self.sources.items() if k != source})
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "format": FORMAT,
+            "default": asdict(self.default) if self.default is not None else None,
+            "sources": {k: asdict(v) for k, v in sorted(self.sources.items())},
+        }
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> AdaptationSet:
+        """Raises AdaptationFileError for a missing, unreadable or foreign file; a session-13
+        file (one entry) becomes the default."""
+        try:
+            data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
             raise AdaptationFileError(f"cannot read {path}: {exc}") from exc
+        if not isinstance(data, dict):
+            raise AdaptationFileError(f"{path} is not a {FORMAT} file")
+        fmt = data.pop("format", None)
+        if fmt == FORMAT_ONE:
+            return cls(SentimentAdaptation.from_dict(data, str(path)))
+        if fmt != FORMAT:
+            raise AdaptationFileError(f"{path} is not a {FORMAT} file")
+        default, sources = data.get("default"), data.get("sources") or {}
+        if not isinstance(sources, dict) or not (default is None or isinstance(default, dict)):
+            raise AdaptationFileError(
+                f"{path}: 'default' must be an entry or null, 'sources' a map"
+            )
+        return cls(
+            SentimentAdaptation.from_dict(default, f"{path} (default)") if default else None,
+            {str(k): SentimentAdaptation.from_dict(v, f"{path} ({k})") for k, v in sources.items()},
+        )
 
 
 def load_adaptation(
     path: Path, model_version: str, backend: str | None = None
-) -> SentimentAdaptation | None:
-    """The deployment's sentiment offsets, or None (logged) when they cannot apply: offsets
-    belong to the model they were fitted on, so a retrained model or another backend drops them."""
-    adaptation = SentimentAdaptation.load(path)  # a missing or foreign file is a setup error
-    reason = ""
-    if backend is not None:
-        reason = f"fitted on the classical model, sentiment comes from {backend}"
-    elif adaptation.model != model_version:
-        reason = f"fitted on {adaptation.model}, the model is {model_version}: rerun duluan adapt"
-    elif not adaptation.adopted:
-        reason = "cross-validation did not adopt these offsets"
-    if reason:
-        log.warning("nlp.adaptation_ignored", path=str(path), reason=reason)
-        return None
-    return adaptation
+) -> AdaptationSet | None:
+    """The deployment's usable sentiment offsets, or None: an entry fitted on another model, one
+    that cross-validation did not adopt, or any under another backend is dropped (logged)."""
+    found = AdaptationSet.load(path)  # a missing or foreign file is a setup error
+    kept = AdaptationSet()
+    named: list[tuple[str | None, SentimentAdaptation]] = (
+        [(None, found.default)] if found.default else []
+    )
+    named += list(found.sources.items())
+    for source, entry in named:
+        reason = ""
+        if backend is not None:
+            reason = f"fitted on the classical model, sentiment comes from {backend}"
+        elif entry.model != model_version:
+            reason = f"fitted on {entry.model}, the model is {model_version}: rerun duluan adapt"
+        elif not entry.adopted:
+            reason = "cross-validation did not adopt these offsets"
+        if reason:
+            log.warning(
+                "nlp.adaptation_ignored",
+                path=str(path),
+                source=source or "(default)",
+                reason=reason,
+            )
+        else:
+            kept = kept.with_entry(source, entry)
+    return kept or None
 
 
 def _log(proba: np.ndarray) -> np.ndarray:
@@ -189,7 +280,7 @@ def adapt(
     proba: np.ndarray,
     gold: Sequence[str],
     model: str,
-    source: str = "",
+    fitted_on: str = "",
     margin: float = DEFAULT_MARGIN,
 ) -> SentimentAdaptation:
     """Fit offsets on every labelled post; `adopted` when the mean cross-validated macro-F1
@@ -209,7 +300,7 @@ def adapt(
         fold_gains=[round(g, 4) for g in gains],
         adopted=adopted,
         model=model,
-        source=source,
+        fitted_on=fitted_on,
         shares_labelled=_shares(y, k),
         shares_before=_shares(proba.argmax(1), k),
         shares_after=_shares((shift(proba, o) if adopted else proba).argmax(1), k),

@@ -25,7 +25,7 @@ from duluan.core.models import (
     SentimentLabel,
     Toxicity,
 )
-from nlp.adaptation import SentimentAdaptation, load_adaptation
+from nlp.adaptation import AdaptationSet, load_adaptation
 from nlp.artifacts import default_model_dir
 from nlp.backends.base import Backend
 from nlp.backends.classical import ClassicalBackend
@@ -68,10 +68,10 @@ class Analyzer:
         rules: RuleSet | None = None,
         segmenter: Segmenter | None = None,
         pos_tags: bool = True,
-        adaptation: SentimentAdaptation | None = None,
+        adaptation: AdaptationSet | None = None,
     ) -> None:
         """`pos_tags`: tag words with underthesea's POS model for keyword noun phrases;
-        `adaptation`: sentiment offsets for this deployment (`duluan adapt`)."""
+        `adaptation`: sentiment offsets for this deployment's sources (`duluan adapt`)."""
         self.classical = classical
         self.backend = backend
         self.adaptation = adaptation
@@ -100,8 +100,6 @@ class Analyzer:
             **classical.versions(),
             **(backend.versions() if backend else {}),
         }
-        if adaptation is not None:
-            self.model_versions["sentiment_adaptation"] = adaptation.tag
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Analyzer:
@@ -153,19 +151,26 @@ class Analyzer:
                 self._weights[word] = v
         return v
 
-    def analyze(self, texts: Sequence[str]) -> list[Analysis]:
-        """One Analysis per input text, in order; odd input gets a neutral, low-confidence one."""
+    def analyze(
+        self, texts: Sequence[str], sources: Sequence[str | None] | None = None
+    ) -> list[Analysis]:
+        """One Analysis per input text, in order; odd input gets a neutral, low-confidence one.
+        `sources` (one per text) pick each post's sentiment offsets (`duluan adapt --source`)."""
         out: list[Analysis] = []
         items = list(texts)
+        origins: list[str | None] = list(sources) if sources is not None else [None] * len(items)
+        if len(origins) != len(items):
+            raise ValueError(f"{len(items)} texts but {len(origins)} sources")
         for start in range(0, len(items), BATCH):
             chunk = items[start : start + BATCH]
+            chunk_sources = origins[start : start + BATCH]
             try:
-                out.extend(self._analyze_batch(chunk))
+                out.extend(self._analyze_batch(chunk, chunk_sources))
             except Exception as exc:  # one bad post must not sink the batch: retry one by one
                 log.warning("nlp.batch_failed", error=repr(exc)[:300], size=len(chunk))
-                for text in chunk:
+                for text, source in zip(chunk, chunk_sources, strict=True):
                     try:
-                        out.extend(self._analyze_batch([text]))
+                        out.extend(self._analyze_batch([text], [source]))
                     except Exception as exc1:
                         log.warning("nlp.post_failed", error=repr(exc1)[:300])
                         out.append(
@@ -177,7 +182,7 @@ class Analyzer:
                         )
         return out
 
-    def _analyze_batch(self, texts: list[str]) -> list[Analysis]:
+    def _analyze_batch(self, texts: list[str], sources: list[str | None]) -> list[Analysis]:
         texts = [t if isinstance(t, str) else ("" if t is None else str(t)) for t in texts]
         prepared = prepare(texts, self.segmenter)
         tags = self.pos.tag_many([p.words for p in prepared]) if self.pos else [None] * len(texts)
@@ -187,23 +192,31 @@ class Analyzer:
             for i, (p, (lang, _)) in enumerate(zip(prepared, langs, strict=True))
             if lang in MODEL_LANGS and (p.normalized.has_letters or p.normalized.features)
         ]
-        probs = self._predict([texts[i] for i in run], [prepared[i] for i in run])
+        probs = self._predict(
+            [texts[i] for i in run], [prepared[i] for i in run], [sources[i] for i in run]
+        )
         row = {i: r for r, i in enumerate(run)}
         results: list[Analysis] = []
         for i, p in enumerate(prepared):
             lang, lang_score = langs[i]
             r = row.get(i)
-            results.append(self._assemble(p, lang, lang_score, probs, r, tags[i]))
+            analysis = self._assemble(p, lang, lang_score, probs, r, tags[i])
+            tag = self.adaptation.tag(sources[i]) if self.adaptation is not None else None
+            if tag is not None and r is not None:
+                analysis.model_versions["sentiment_adaptation"] = tag
+            results.append(analysis)
         return results
 
-    def _predict(self, texts: list[str], prepared: list[Prepared]) -> dict[str, np.ndarray]:
+    def _predict(
+        self, texts: list[str], prepared: list[Prepared], sources: list[str | None]
+    ) -> dict[str, np.ndarray]:
         if not prepared:
             return {}
         probs = self.classical.predict(texts, prepared)
         if self.backend is not None:
             probs.update(self.backend.predict(texts, prepared))
         if self.adaptation is not None and "sentiment" in probs:
-            probs["sentiment"] = self.adaptation.apply(probs["sentiment"])
+            probs["sentiment"] = self.adaptation.apply(probs["sentiment"], sources)
         return probs
 
     def _assemble(

@@ -189,7 +189,7 @@ def challenge_file(name: str = CHALLENGE) -> Path:
 
 def read_tsv(path: Path) -> Split:
     """sentiment<TAB>toxic<TAB>topic<TAB>text rows; `#` lines are comments; topic `-` = none,
-    sentiment `-` = a row that trains the other tasks only."""
+    sentiment or toxic `-` = not labelled for that task."""
     out = Split(labels={"sentiment": [], "toxic": [], "topic": []})
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -198,7 +198,8 @@ def read_tsv(path: Path) -> Split:
         out.texts.append(text.strip())
         sentiment = sentiment.strip()
         out.labels["sentiment"].append("-" if sentiment == "-" else _SHORT[sentiment])
-        out.labels["toxic"].append("toxic" if toxic.strip() == "1" else "clean")
+        toxic = toxic.strip()
+        out.labels["toxic"].append("-" if toxic == "-" else "toxic" if toxic == "1" else "clean")
         out.labels["topic"].append(topic.strip())
     return out
 

@@ -89,7 +89,7 @@ def _row(
     f1_pos: str | None = None,
 ) -> Row:
     if f1_pos is not None:
-        f1 = float(f1_score(y, pred, pos_label=f1_pos, average="binary"))
+        f1 = float(f1_score(y, pred, pos_label=f1_pos, average="binary", zero_division=0))
     else:
         f1 = float(f1_score(y, pred, average="macro"))
     return Row(task, dataset, split, len(y), float(accuracy_score(y, pred)), f1, note)
@@ -430,16 +430,17 @@ def labelled_file_rows(
                     path.name,
                     adapted,
                     gold,
-                    f"with the offsets of {adaptation.source or 'duluan adapt'} "
+                    f"with the offsets fitted on {adaptation.fitted_on or 'your labels'} "
                     f"({adaptation.tag}); judge them on posts they were not fitted on",
                     task="sentiment adapted",
                 )
             )
-    toxic = toxic_labels(model, x, docs)
-    for note, f1_pos in (("F1 of toxic class", "toxic"), ("macro-F1", None)):
-        rows.append(
-            _row("toxicity", path.name, "test", split.labels["toxic"], toxic, note, f1_pos=f1_pos)
-        )
+    judged = [i for i, t in enumerate(split.labels["toxic"]) if t != "-"]
+    if judged:
+        toxic = toxic_labels(model, x[judged], [docs[i] for i in judged])
+        gold_toxic = [split.labels["toxic"][i] for i in judged]
+        for note, f1_pos in (("F1 of toxic class", "toxic"), ("macro-F1", None)):
+            rows.append(_row("toxicity", path.name, "test", gold_toxic, toxic, note, f1_pos=f1_pos))
     topical = [i for i, t in enumerate(split.labels["topic"]) if t != "-"]
     if topical:
         topic = np.array(TOPIC_IDS)[model.heads["topic"].proba(x[topical]).argmax(1)]
@@ -452,16 +453,19 @@ def evaluate_labelled(
     paths: Sequence[Path],
     model_dir: Path | None = None,
     adaptation_file: Path | None = None,
+    source: str | None = None,
 ) -> list[Row]:
     """Figures on the user's labelled files only (no research data needed); with the
-    deployment's sentiment offsets (`duluan adapt`) as well, when they fit this model."""
+    deployment's sentiment offsets (`duluan adapt`) as well, when they fit this model: those of
+    `source`, else the default entry."""
     corpus = Corpus(ds.default_data_dir())
     model = ClassicalModel.load(model_dir or default_model_dir())
-    adaptation = (
+    found = (
         load_adaptation(adaptation_file, str(model.meta.get("version", "")))
         if adaptation_file is not None
         else None
     )
+    adaptation = found.entry(source) if found is not None else None
     return [row for path in paths for row in labelled_file_rows(model, corpus, path, adaptation)]
 
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
 
 from duluan.core.admission import PostLimits
 from duluan.core.logging import get_logger
-from duluan.core.models import Analysis
+from duluan.core.models import Analysis, AnalyzeFn
 from duluan.core.retry import RetryPolicy
 from duluan.core.settings import Settings
 from nlp.sections import apply_context
@@ -17,7 +16,6 @@ from streaming.worker import Worker
 
 log = get_logger(__name__)
 
-AnalyzeFn = Callable[[Sequence[str]], list[Analysis]]
 MAX_ANALYZED_CHARS = 20_000
 
 
@@ -49,14 +47,15 @@ class NlpWorker(Worker):
         if not good:
             return dead
         texts = [" ".join(x for x in (p.title, p.text) if x)[:MAX_ANALYZED_CHARS] for _, p in good]
+        sources = [p.source for _, p in good]
         try:
-            analyses = self.analyze(texts)
+            analyses = self.analyze(texts, sources)
         except Exception as exc:  # analyze should never raise; isolate the culprit if it does
             log.error("nlp.batch_failed", error=str(exc))
             analyses = []
-            for (message, _), text in zip(good, texts, strict=True):
+            for (message, post), text in zip(good, texts, strict=True):
                 try:
-                    analyses.append(self.analyze([text])[0])
+                    analyses.append(self.analyze([text], [post.source])[0])
                 except Exception as one:
                     dead.append((message, f"AnalysisError: {type(one).__name__}: {one}"))
                     analyses.append(Analysis(language="unknown"))

@@ -248,6 +248,100 @@ def export(
         out.close()
 
 
+@app.command()
+def sample(
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="the sheet to write; with --per-source, a folder"
+    ),
+    size: int = typer.Option(300, "--size", min=1, help="posts per sheet (300 recommended)"),
+    query: str = typer.Option(None, "--query", "-q", help="query language text"),
+    source: list[str] = typer.Option([], "--source", help="only these sources"),
+    since: str | None = typer.Option(None, "--since", help="ISO date/time"),
+    until: str | None = typer.Option(None, "--until", help="ISO date/time"),
+    language: list[str] = typer.Option(
+        ["vi", "unknown"],
+        "--language",
+        help="detected languages to draw from (default: those the sentiment model reads)",
+    ),
+    per_source: bool = typer.Option(
+        False, "--per-source", help="one sheet per source, OUTPUT/<source>.tsv"
+    ),
+    seed: int = typer.Option(0, "--seed", help="another seed draws another sample"),
+    force: bool = typer.Option(False, "--force", help="overwrite existing sheets"),
+) -> None:
+    """Draw stored posts at random into a sheet to label (docs/labelling.md), for
+    `duluan eval --labelled` and `duluan adapt`."""
+    from pydantic import ValidationError
+
+    from duluan.core.label_sample import draw, write_sheet
+    from duluan.core.query import QuerySyntaxError, SearchQuery
+    from duluan.storage.factory import make_store
+
+    settings = cli_settings()
+    try:
+        q = SearchQuery.model_validate(
+            {
+                "q": query,
+                "sources": source,
+                "since": since,
+                "until": until,
+                "languages": language,
+                "sort": "oldest",
+            }
+        )
+    except (ValidationError, QuerySyntaxError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    with make_store(settings) as store:
+        pool = draw(
+            store.iter_posts(q),
+            size,
+            seed,
+            key=(lambda p: p.source) if per_source else None,
+            progress=lambda n: log.info("sample.progress", read=n),
+        )
+    if not pool.kept:
+        _err("no stored post with text matches; nothing written")
+        raise typer.Exit(1)
+    described = ", ".join(
+        f"{k} {v}"
+        for k, v in (
+            ("query", query),
+            ("sources", ",".join(source)),
+            ("since", since),
+            ("until", until),
+            ("languages", ",".join(language)),
+        )
+        if v
+    )
+    sheets: dict[Path, str] = {}
+    for k in sorted(pool.kept):
+        path, n = (output / f"{_safe_name(k)}.tsv" if per_source else output), 2
+        while path in sheets:  # two sources that clean up to one file name
+            path, n = output / f"{_safe_name(k)}-{n}.tsv", n + 1
+        sheets[path] = k
+    clobbered = [str(path) for path in sheets if path.exists()]
+    if clobbered and not force:
+        _err(
+            f"would overwrite {', '.join(clobbered)} (labels typed there would be lost); "
+            "use --force or another --output"
+        )
+        raise typer.Exit(2)
+    for path, key in sheets.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        scope = (
+            f"source {key}" + (f", {described}" if described else "") if per_source else described
+        )
+        with path.open("w", encoding="utf-8") as fh:
+            write_sheet(fh, pool.kept[key], pool.seen[key], scope or "every post", seed)
+        _err(f"{path}: {len(pool.kept[key])} of {pool.seen[key]} posts")
+
+
+def _safe_name(source: str) -> str:
+    """A source name as a file name (sources are free text)."""
+    cleaned = "".join(c if c.isalnum() or c in "-_." else "_" for c in source).strip("._")
+    return cleaned or "source"
+
+
 @delete_app.command("post")
 def delete_post(post_id: str = typer.Argument(..., help="e.g. vnexpress:comment:123")) -> None:
     """Delete one post."""

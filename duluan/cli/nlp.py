@@ -59,7 +59,9 @@ def _parse(line: str, fmt: str) -> tuple[str | None, dict[str, Any], str | None]
     if not isinstance(obj, dict):
         return None, {}, "JSON line is not an object"
     text = obj.get("text")
-    echo = {"id": obj["id"]} if "id" in obj else {}
+    echo = {k: obj[k] for k in ("id", "source") if k in obj}
+    if "source" in echo and not isinstance(echo["source"], str):
+        return None, echo, "field 'source' must be a string"
     if not isinstance(text, str):
         return None, echo, "missing string field 'text'"
     return text, echo, None
@@ -73,8 +75,8 @@ def run_analyze(lines: Iterable[str], out: IO[str], fmt: str = "text", settings:
     written = 0
     for chunk in _batches(lines, BATCH_LINES):
         parsed = [_parse(line, fmt) for line in chunk]
-        texts = [t for t, _, err in parsed if err is None and t is not None]
-        results = iter(analyzer.analyze(texts))
+        ok = [(t, echo) for t, echo, err in parsed if err is None and t is not None]
+        results = iter(analyzer.analyze([t for t, _ in ok], [e.get("source") for _, e in ok]))
         for text, echo, err in parsed:
             if err is not None or text is None:
                 rec: dict[str, Any] = {**echo, "text": None, "error": err}
@@ -169,6 +171,12 @@ def eval_cmd(
         help="your own labelled sample instead (repeatable): sentiment<TAB>toxic<TAB>topic<TAB>"
         "text lines, labels as in docs/labelling.md",
     ),
+    source: str | None = typer.Option(
+        None,
+        "--source",
+        help="with --labelled: the source the sample comes from, so its sentiment offsets "
+        "(duluan adapt --source) are the ones scored",
+    ),
 ) -> None:
     """Print accuracy and macro-F1 on every labelled test split, and cross-domain sentiment;
     with --labelled, on your own labelled samples only."""
@@ -182,7 +190,7 @@ def eval_cmd(
         _require_files(labelled)
         adaptation = get_settings().nlp_sentiment_adaptation
         try:
-            rows = evaluate_labelled(labelled, model_dir, adaptation)
+            rows = evaluate_labelled(labelled, model_dir, adaptation, source)
         except AdaptationFileError as exc:
             typer.echo(f"bad nlp_sentiment_adaptation file: {exc}", err=True)
             raise typer.Exit(2) from exc
@@ -201,13 +209,22 @@ def eval_cmd(
 
 def adapt_cmd(
     labelled: list[Path] = typer.Option(
-        ...,
+        [],
         "--labelled",
         help="your labelled sample of one deployment's posts (repeatable; ≥ 100 rows with a "
         "sentiment, 300 or more recommended): sentiment<TAB>toxic<TAB>topic<TAB>text lines",
     ),
+    source: str | None = typer.Option(
+        None,
+        "--source",
+        help="the source the sample comes from (a post's `source`, e.g. voz): the offsets apply "
+        "to its posts only; without it they apply to every source that has none of its own",
+    ),
     out: Path | None = typer.Option(
-        None, "--out", help="where to write the offsets; default DATA_DIR/sentiment_adaptation.json"
+        None,
+        "--out",
+        help="the deployment's offsets file, updated in place (other sources' entries are kept); "
+        "default DATA_DIR/sentiment_adaptation.json",
     ),
     model_dir: Path | None = typer.Option(None, "--model-dir", help="default nlp/models"),
     margin: float = typer.Option(
@@ -215,19 +232,38 @@ def adapt_cmd(
         "--margin",
         help="adopt only if the cross-validated macro-F1 gain exceeds this",
     ),
+    remove: bool = typer.Option(
+        False,
+        "--remove",
+        help="drop the offsets of --source (or the default ones) from the file instead",
+    ),
 ) -> None:
     """Fit sentiment class offsets to your own labelled posts; kept only when 5-fold
     cross-validation on them says they help (docs/nlp.md, "Adapting to your sources")."""
     import numpy as np
 
     from duluan.cli.common import cli_settings
-    from nlp.adaptation import adapt
+    from nlp.adaptation import AdaptationFileError, AdaptationSet, adapt
     from nlp.artifacts import ClassicalModel, default_model_dir
     from nlp.datasets import default_data_dir
     from nlp.evaluation import labelled_sentiment
     from nlp.training import Corpus
 
+    if not labelled and not remove:
+        typer.echo("name a labelled sample with --labelled (or use --remove)", err=True)
+        raise typer.Exit(2)
     _require_files(labelled)
+    target = out or cli_settings().data_dir / "sentiment_adaptation.json"
+    try:
+        current = AdaptationSet.load(target) if target.exists() else AdaptationSet()
+    except AdaptationFileError as exc:
+        typer.echo(f"{exc}; move it aside or name another --out", err=True)
+        raise typer.Exit(2) from exc
+    scope = f"source {source!r}" if source else "every source without its own offsets"
+    if remove:
+        current.without(source).save(target)
+        typer.echo(f"removed the offsets for {scope} from {target}")
+        return
     model = ClassicalModel.load(model_dir or default_model_dir())
     corpus = Corpus(default_data_dir())
     probas: list[np.ndarray] = []
@@ -241,7 +277,7 @@ def adapt_cmd(
             np.vstack(probas),
             gold,
             str(model.meta.get("version", "unknown")),
-            source=", ".join(p.name for p in labelled),
+            fitted_on=", ".join(p.name for p in labelled),
             margin=margin,
         )
     except (ValueError, KeyError) as exc:
@@ -255,13 +291,14 @@ def adapt_cmd(
     folds = ", ".join(f"{g:+.3f}" for g in result.fold_gains)
     typer.echo(f"cross-validated macro-F1 gain {result.cv_gain:+.3f} (folds: {folds})")
     if not result.adopted:
+        kept = current.sources.get(source) if source else current.default
         typer.echo(
-            f"not adopted: the gain is not above {margin:+.3f}, so the model's own decisions "
-            "serve this sample as well; nothing written"
+            f"not adopted for {scope}: the gain is not above {margin:+.3f}, so the model's own "
+            "decisions serve this sample as well; nothing written"
+            + (f" ({target} keeps its earlier offsets {kept.tag} for it)" if kept else "")
         )
         return
-    target = out or cli_settings().data_dir / "sentiment_adaptation.json"
-    result.save(target)
+    current.with_entry(source, result).save(target)
     offsets = ", ".join(f"{c} {v:+.2f}" for c, v in result.offsets.items())
-    typer.echo(f"adopted: offsets {offsets}; written to {target}")
+    typer.echo(f"adopted for {scope}: offsets {offsets}; written to {target}")
     typer.echo(f"use them: DULUAN_NLP_SENTIMENT_ADAPTATION={target} (then restart the NLP worker)")

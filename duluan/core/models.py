@@ -5,9 +5,10 @@ JSON (pydantic's) is the wire format on the bus; every stage uses these classes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import (
     BaseModel,
@@ -95,6 +96,15 @@ class Analysis(BaseModel):
         return [best.label] + [
             t.label for t in self.topics if t is not best and t.score >= threshold
         ]
+
+
+class AnalyzeFn(Protocol):
+    """What the NLP worker, the importer and the pipeline call: one Analysis per text, in
+    order; `sources` (one per text) lets per-source sentiment offsets apply (nlp.Analyzer)."""
+
+    def __call__(
+        self, texts: Sequence[str], sources: Sequence[str | None] | None = None
+    ) -> list[Analysis]: ...
 
 
 _CLEANED_FIELDS = (

@@ -184,8 +184,8 @@ class Settings(BaseSettings):
     nlp_topic_rules: Path | None = Field(None, description="YAML of user-defined topic rules")
     nlp_sentiment_adaptation: Path | None = Field(
         None,
-        description="sentiment class offsets fitted on your own labelled sample (`duluan adapt`);"
-        " none: the model's own decisions",
+        description="sentiment class offsets fitted on your own labelled samples (`duluan adapt`),"
+        " per source and a default; none: the model's own decisions",
     )
     nlp_pos_tags: bool = Field(
         True,

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,26 +109,30 @@ def test_export_rejects_a_bad_query(tmp_path: Path) -> None:
     assert "unclosed quote" in r.stderr
 
 
-def test_every_command_has_help(tmp_path: Path) -> None:
-    for cmd in (
-        ["--help"],
-        ["demo", "--help"],
-        ["run", "--help"],
-        ["crawl", "--help"],
-        ["worker", "nlp", "--help"],
-        ["worker", "index", "--help"],
-        ["api", "--help"],
-        ["analyze", "--help"],
-        ["import", "--help"],
-        ["export", "--help"],
-        ["train", "--help"],
-        ["eval", "--help"],
-        ["adapt", "--help"],
-        ["delete", "author", "--help"],
-    ):
-        r = duluan(cmd, tmp_path / "var")
-        assert r.returncode == 0, (cmd, r.stderr)
-        assert "Usage" in r.stdout
+def _command_paths(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    for name, cmd in group.commands.items():  # typer's groups carry click's `commands` map
+        out.append((*prefix, name))
+        if hasattr(cmd, "commands"):
+            out += _command_paths(cmd, (*prefix, name))
+    return out
+
+
+def test_every_command_has_help(tmp_path: Path, restore_logging: None) -> None:
+    """Every registered command and sub-command, found by walking the CLI, answers --help."""
+    import typer
+    from typer.testing import CliRunner
+
+    from duluan.cli.main import app
+
+    r = duluan(["--help"], tmp_path / "var")
+    assert r.returncode == 0 and "Usage" in r.stdout, r.stderr
+    paths = _command_paths(typer.main.get_command(app))
+    assert {("sample",), ("adapt",), ("delete", "author"), ("worker", "nlp")} <= set(paths)
+    for path in paths:
+        result = CliRunner().invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Usage" in result.output, path
 
 
 def test_api_serves_from_several_processes(tmp_path: Path, posts_file: Path) -> None:

@@ -4,7 +4,9 @@ by the Analyzer only to the model they were fitted on."""
 
 from __future__ import annotations
 
+import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +15,16 @@ import typer
 from typer.testing import CliRunner
 
 from duluan.cli.nlp import adapt_cmd
-from duluan.core.models import SENTIMENT_LABELS
+from duluan.core.models import SENTIMENT_LABELS, Post
 from duluan.core.settings import Settings
+from duluan.importer import import_file
+from duluan.storage.sqlite.store import SQLiteStore
 from nlp import Analyzer
 from nlp.adaptation import (
+    FORMAT_ONE,
     MIN_LABELLED,
+    AdaptationFileError,
+    AdaptationSet,
     SentimentAdaptation,
     adapt,
     fit_offsets,
@@ -26,6 +33,9 @@ from nlp.adaptation import (
     shift,
     simulate,
 )
+from streaming.embedded_bus import EmbeddedBus
+from streaming.indexer import Indexer
+from streaming.nlp_worker import NlpWorker
 
 REPO = Path(__file__).resolve().parents[2]
 PRODUCTS = REPO / "nlp" / "eval" / "products_challenge.tsv"
@@ -49,7 +59,7 @@ def test_fitted_offsets_undo_a_known_bias() -> None:
 
 def test_biased_model_is_adapted_and_its_shares_move_to_the_labels() -> None:
     proba, gold = _synthetic(600, seed=1)
-    a = adapt(proba, gold, "m1", source="synthetic")
+    a = adapt(proba, gold, "m1", fitted_on="synthetic")
     assert a.adopted and a.cv_gain > 0.01
     np.testing.assert_allclose(a.vector(), -BIAS, atol=0.35)
     before = sum(abs(a.shares_before[c] - a.shares_labelled[c]) for c in SENTIMENT_LABELS)
@@ -83,16 +93,39 @@ def test_simulation_reports_gain_on_held_out_posts() -> None:
 def test_save_load_round_trip_and_bad_files(tmp_path: Path) -> None:
     proba, gold = _synthetic(400, seed=4)
     a = adapt(proba, gold, "m1")
+    b = adapt(*_synthetic(400, seed=5), "m1")
     path = tmp_path / "a.json"
-    a.save(path)
-    assert SentimentAdaptation.load(path) == a
+    AdaptationSet(a, {"voz": b}).save(path)
+    assert AdaptationSet.load(path) == AdaptationSet(a, {"voz": b})
     data = json.loads(path.read_text(encoding="utf-8"))
-    path.write_text(json.dumps({**data, "format": "other"}), encoding="utf-8")
-    with pytest.raises(ValueError, match="not a"):
-        SentimentAdaptation.load(path)
-    path.write_text(json.dumps({**data, "offsets": {"neutral": 40.0}}), encoding="utf-8")
-    with pytest.raises(ValueError, match="within"):
-        SentimentAdaptation.load(path)
+    for bad, match in (
+        ({**data, "format": "other"}, "not a"),
+        (
+            {**data, "sources": {"voz": {**data["sources"]["voz"], "offsets": {"neutral": 40.0}}}},
+            "within",
+        ),
+        ({**data, "sources": ["voz"]}, "map"),
+        ({**data, "default": {"offsets": {}}}, "cannot read"),
+        ([1, 2], "not a"),
+    ):
+        path.write_text(json.dumps(bad), encoding="utf-8")
+        with pytest.raises(AdaptationFileError, match=match):
+            AdaptationSet.load(path)
+    path.write_text("{", encoding="utf-8")
+    with pytest.raises(AdaptationFileError, match="cannot read"):
+        AdaptationSet.load(path)
+
+
+def test_session_13_file_is_read_as_the_default(tmp_path: Path) -> None:
+    """A file written before offsets were kept per source still applies, to every source."""
+    a = _neutralising("m1")
+    old = {"format": FORMAT_ONE, **{k: v for k, v in a.__dict__.items() if k != "fitted_on"}}
+    old["source"] = "forum.tsv"
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(old), encoding="utf-8")
+    loaded = AdaptationSet.load(path)
+    assert loaded.sources == {} and loaded.default is not None
+    assert loaded.default.fitted_on == "forum.tsv" and loaded.default.offsets == a.offsets
 
 
 def _neutralising(model: str) -> SentimentAdaptation:
@@ -110,18 +143,59 @@ def test_analyzer_applies_offsets_for_its_own_model(analyzer: Analyzer) -> None:
     text = "Máy dùng ổn"
     assert analyzer.analyze([text])[0].sentiment.label == "positive"
     version = analyzer.model_versions["classical"]
-    adapted = Analyzer(analyzer.classical, adaptation=_neutralising(version), pos_tags=False)
+    adaptation = AdaptationSet(_neutralising(version))
+    adapted = Analyzer(analyzer.classical, adaptation=adaptation, pos_tags=False)
     result = adapted.analyze([text])[0]
     assert result.sentiment.label == "neutral"
     assert result.model_versions["sentiment_adaptation"] == "neg+0.00,neu+3.00,pos-3.00"
 
 
+def test_offsets_apply_to_their_own_source_only(analyzer: Analyzer) -> None:
+    """Per-source offsets move that source's posts; others keep the model's decisions (and no
+    adaptation tag); a default entry covers every source without one of its own."""
+    text = "Máy dùng ổn"
+    version = analyzer.model_versions["classical"]
+    per_source = AdaptationSet(sources={"voz": _neutralising(version)})
+    adapted = Analyzer(analyzer.classical, adaptation=per_source, pos_tags=False)
+    out = adapted.analyze([text] * 3, ["voz", "tinhte", None])
+    assert [a.sentiment.label for a in out] == ["neutral", "positive", "positive"]
+    assert [a.model_versions.get("sentiment_adaptation") for a in out] == [
+        "neg+0.00,neu+3.00,pos-3.00",
+        None,
+        None,
+    ]
+    mild = SentimentAdaptation(
+        offsets={"negative": 0.0, "neutral": 0.0, "positive": 0.0},
+        labelled=300,
+        cv_gain=0.01,
+        fold_gains=[0.01] * 5,
+        adopted=True,
+        model=version,
+    )
+    both = Analyzer(
+        analyzer.classical,
+        adaptation=AdaptationSet(_neutralising(version), {"tinhte": mild}),
+        pos_tags=False,
+    )
+    out = both.analyze([text] * 3, ["voz", "tinhte", None])
+    assert [a.sentiment.label for a in out] == ["neutral", "positive", "neutral"]
+    with pytest.raises(ValueError, match="sources"):
+        both.analyze([text], ["voz", "tinhte"])
+
+
 def test_offsets_for_another_model_are_ignored(tmp_path: Path, analyzer: Analyzer) -> None:
     path = tmp_path / "a.json"
-    _neutralising("classical-1999.01.01-a").save(path)
-    assert load_adaptation(path, analyzer.model_versions["classical"]) is None
-    _neutralising(analyzer.model_versions["classical"]).save(path)
-    assert load_adaptation(path, analyzer.model_versions["classical"]) is not None
+    version = analyzer.model_versions["classical"]
+    AdaptationSet(_neutralising("classical-1999.01.01-a")).save(path)
+    assert load_adaptation(path, version) is None
+    AdaptationSet(_neutralising("classical-1999.01.01-a"), {"voz": _neutralising(version)}).save(
+        path
+    )
+    kept = load_adaptation(path, version)
+    assert kept is not None and kept.default is None and list(kept.sources) == ["voz"]
+    assert load_adaptation(path, version, backend="transformers") is None
+    AdaptationSet(_neutralising(version)).save(path)
+    assert load_adaptation(path, version) is not None
     settings = Settings(data_dir=tmp_path, nlp_sentiment_adaptation=path, nlp_pos_tags=False)
     loaded = Analyzer.load(settings)
     assert loaded.analyze(["Máy dùng ổn"])[0].sentiment.label == "neutral"
@@ -153,8 +227,41 @@ def test_cli_adapts_to_a_team_that_counts_praise_as_neutral(tmp_path: Path) -> N
     result = CliRunner().invoke(app, ["adapt", "--labelled", str(shifted), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "adopted" in result.output and "DULUAN_NLP_SENTIMENT_ADAPTATION" in result.output
-    saved = SentimentAdaptation.load(out)
-    assert saved.offsets["neutral"] > 0.5 > -0.5 > saved.offsets["positive"]
+    saved = AdaptationSet.load(out)
+    assert saved.default is not None and not saved.sources
+    assert saved.default.offsets["neutral"] > 0.5 > -0.5 > saved.default.offsets["positive"]
+    # a second source's sample adds its own entry and keeps the default
+    result = CliRunner().invoke(
+        app, ["adapt", "--labelled", str(shifted), "--source", "voz", "--out", str(out)]
+    )
+    assert result.exit_code == 0 and "source 'voz'" in result.output, result.output
+    saved = AdaptationSet.load(out)
+    assert saved.default is not None and list(saved.sources) == ["voz"]
+    # the unaltered file is not adopted for another source: nothing written for it
+    result = CliRunner().invoke(
+        app,
+        [
+            "adapt",
+            "--labelled",
+            str(PRODUCTS),
+            "--source",
+            "tinhte",
+            "--out",
+            str(out),
+            "--margin",
+            "0.05",
+        ],
+    )
+    assert result.exit_code == 0 and "not adopted" in result.output, result.output
+    assert list(AdaptationSet.load(out).sources) == ["voz"]
+    result = CliRunner().invoke(app, ["adapt", "--remove", "--source", "voz", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    saved = AdaptationSet.load(out)
+    assert saved.default is not None and not saved.sources
+    assert CliRunner().invoke(app, ["adapt", "--out", str(out)]).exit_code == 2
+    out.write_text("{}", encoding="utf-8")  # not ours: never overwritten
+    foreign = CliRunner().invoke(app, ["adapt", "--labelled", str(shifted), "--out", str(out)])
+    assert foreign.exit_code == 2 and out.read_text(encoding="utf-8") == "{}"
 
 
 def test_cli_leaves_a_fitting_model_alone_and_rejects_bad_input(tmp_path: Path) -> None:
@@ -195,7 +302,7 @@ def test_eval_labelled_scores_with_the_deployments_offsets(
     evaluating.command("eval")(eval_cmd)
     evaluating.command("noop")(_noop)
     path = tmp_path / "a.json"
-    _neutralising(analyzer.model_versions["classical"]).save(path)
+    AdaptationSet(_neutralising(analyzer.model_versions["classical"])).save(path)
     monkeypatch.setenv("DULUAN_NLP_SENTIMENT_ADAPTATION", str(path))
     get_settings.cache_clear()
     try:
@@ -207,8 +314,82 @@ def test_eval_labelled_scores_with_the_deployments_offsets(
         # columns: task (one or two words), dataset, n, acc, macro-F1
         plain, adapted = (float(r.split()[5 if r.startswith("sentiment ad") else 4]) for r in rows)
         assert adapted < plain  # offsets that call praise neutral cost this balanced set
+        version = analyzer.model_versions["classical"]
+        AdaptationSet(sources={"voz": _neutralising(version)}).save(path)
+        for args, n in (([], 1), (["--source", "tinhte"], 1), (["--source", "voz"], 2)):
+            result = CliRunner().invoke(evaluating, ["eval", "--labelled", str(PRODUCTS), *args])
+            assert result.exit_code == 0, result.output
+            rows = [line for line in result.output.splitlines() if line.startswith("sentiment")]
+            assert len(rows) == n, (args, result.output)
         path.write_text("{}", encoding="utf-8")
         bad = CliRunner().invoke(evaluating, ["eval", "--labelled", str(PRODUCTS)])
         assert bad.exit_code == 2 and "nlp_sentiment_adaptation" in bad.output
     finally:
         get_settings.cache_clear()
+
+
+def _forum_post(n: int, source: str) -> Post:
+    return Post(
+        id=f"{source}:comment:{n}",
+        source=source,
+        text="Máy dùng ổn",
+        created_at=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+
+
+def test_worker_and_import_pass_each_posts_source(settings: Settings, analyzer: Analyzer) -> None:
+    """The NLP worker and `duluan import` tell the Analyzer each post's source, so offsets
+    fitted for one forum change that forum's posts only."""
+    version = analyzer.model_versions["classical"]
+    adapted = Analyzer(
+        analyzer.classical,
+        adaptation=AdaptationSet(sources={"voz": _neutralising(version)}),
+        pos_tags=False,
+    )
+    bus = EmbeddedBus(settings.resolved_bus_path)
+    posts = [_forum_post(n, s) for n, s in enumerate(["voz", "tinhte"] * 3)]
+    bus.publish_many(settings.raw_topic, [(p.id, p.to_json()) for p in posts])
+    NlpWorker(bus, settings, analyze=adapted.analyze).run(max_idle=0.5)
+    store = SQLiteStore(settings.resolved_store_path)
+    Indexer(EmbeddedBus(settings.resolved_bus_path), store, settings).run(max_idle=0.5)
+    rows = [store.get(p.id) for p in posts]
+    got = {(r.source, r.analysis.sentiment.label) for r in rows if r and r.analysis}
+    assert got == {("voz", "neutral"), ("tinhte", "positive")}
+
+    path = settings.data_dir / "import.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({**p.model_dump(mode="json"), "id": p.id.replace("comment", "imp")}) + "\n"
+            for p in posts
+        ),
+        encoding="utf-8",
+    )
+    stats = import_file(path, store, adapted.analyze)
+    assert stats.imported == 6
+    for p in posts:
+        r = store.get(p.id.replace("comment", "imp"))
+        assert r is not None and r.analysis is not None
+        assert r.analysis.sentiment.label == ("neutral" if p.source == "voz" else "positive")
+
+
+def test_analyze_jsonl_reads_a_source_field(tmp_path: Path, analyzer: Analyzer) -> None:
+    from duluan.cli.nlp import run_analyze
+
+    path = tmp_path / "a.json"
+    AdaptationSet(sources={"voz": _neutralising(analyzer.model_versions["classical"])}).save(path)
+    settings = Settings(data_dir=tmp_path, nlp_sentiment_adaptation=path, nlp_pos_tags=False)
+    lines = [
+        json.dumps({"id": "1", "source": "voz", "text": "Máy dùng ổn"}),
+        json.dumps({"id": "2", "source": "tinhte", "text": "Máy dùng ổn"}),
+        json.dumps({"id": "3", "text": "Máy dùng ổn"}),
+        json.dumps({"id": "4", "source": 7, "text": "Máy dùng ổn"}),
+    ]
+    out = io.StringIO()
+    assert run_analyze(lines, out, "jsonl", settings) == 4
+    recs = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert [r.get("sentiment", {}).get("label") for r in recs[:3]] == [
+        "neutral",
+        "positive",
+        "positive",
+    ]
+    assert recs[0]["source"] == "voz" and "error" in recs[3] and recs[3]["id"] == "4"

@@ -37,7 +37,7 @@ def service(name: str, action: str, timeout: float = 240) -> None:
         raise RuntimeError(f"{name}.sh {action} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
 
 
-def analyze(texts: Sequence[str]) -> list[Analysis]:
+def analyze(texts: Sequence[str], sources: Sequence[str | None] | None = None) -> list[Analysis]:
     """A deterministic stand-in for the NLP models: one keyword, neutral sentiment."""
     delay = float(os.environ.get("SCALEOUT_ANALYZE_DELAY", "0"))
     if delay:

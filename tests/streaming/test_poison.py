@@ -23,7 +23,9 @@ T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 MB5 = "Giá xăng tăng. " * (5 * 2**20 // 18)
 
 
-def quick_analyzer(texts: Sequence[str]) -> list[Analysis]:
+def quick_analyzer(
+    texts: Sequence[str], sources: Sequence[str | None] | None = None
+) -> list[Analysis]:
     """The worker mechanics are under test, not the models."""
     return [Analysis(language="vi", keywords=t.split()[:2]) for t in texts]
 

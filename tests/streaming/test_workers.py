@@ -18,7 +18,9 @@ from streaming.indexer import Indexer
 from streaming.nlp_worker import NlpWorker
 
 
-def length_analyzer(texts: Sequence[str]) -> list[Analysis]:
+def length_analyzer(
+    texts: Sequence[str], sources: Sequence[str | None] | None = None
+) -> list[Analysis]:
     """Worker mechanics only: a deterministic analysis whose output depends on the text."""
     return [
         Analysis(
