@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -124,6 +125,20 @@ class SentimentResponse(BaseModel):
     )
 
 
+class SentimentOffsets(BaseModel):
+    """How the deployment's own labels adjust this source's sentiment (`duluan adapt`)."""
+
+    scope: Literal["source", "default"] = Field(
+        description="fitted on this source's sample, or the default entry for sources without one"
+    )
+    offsets: dict[str, float] = Field(description="log-offset per sentiment class")
+    labelled: int = Field(description="labelled posts they were fitted on")
+    cv_gain: float = Field(description="cross-validated macro-F1 gain on that sample")
+    shares_labelled: dict[str, float] = Field(description="class shares of the labelled sample")
+    shares_model: dict[str, float] = Field(description="the model's shares on it, unadjusted")
+    shares_adapted: dict[str, float] = Field(description="the model's shares on it, adjusted")
+
+
 class SourceHealth(BaseModel):
     source: str = Field(description="source name")
     last_run_at: datetime | None = Field(description="end of the last crawl run")
@@ -134,6 +149,9 @@ class SourceHealth(BaseModel):
     posts_last_hour: int = Field(description="posts created in the last hour")
     posts_last_day: int = Field(description="posts created in the last 24 h")
     status: str = Field(description="ok, failing, or silent (no items in the last day)")
+    sentiment_offsets: SentimentOffsets | None = Field(
+        None, description="the sentiment offsets applied to this source's posts, if any"
+    )
 
 
 class Health(BaseModel):

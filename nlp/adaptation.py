@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
-from sklearn.metrics import f1_score
 
 from duluan.core.logging import get_logger
 from duluan.core.models import SENTIMENT_LABELS
@@ -225,6 +223,8 @@ def label_index(gold: Sequence[str]) -> np.ndarray:
 
 def fit_offsets(proba: np.ndarray, gold: np.ndarray) -> np.ndarray:
     """The offsets that maximise the labelled posts' likelihood (convex in the offsets)."""
+    from scipy.optimize import minimize  # here: the API reads offsets files without scipy
+
     logp = _log(proba)
     rows = np.arange(len(gold))
 
@@ -248,6 +248,8 @@ def fit_offsets(proba: np.ndarray, gold: np.ndarray) -> np.ndarray:
 
 
 def macro_f1(gold: np.ndarray, proba: np.ndarray) -> float:
+    from sklearn.metrics import f1_score
+
     labels = list(range(proba.shape[1]))
     return float(f1_score(gold, proba.argmax(1), labels=labels, average="macro", zero_division=0))
 

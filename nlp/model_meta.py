@@ -1,7 +1,8 @@
 """The shipped model's metadata (classical.json) without loading its arrays or scikit-learn.
 
 The API, briefings and alerts need only the held-out sentiment confusion matrix to correct
-the shares they show; reading it must stay cheap (JSON only, cached by file mtime).
+the shares they show, and the deployment's sentiment offsets to say which sources they adapt;
+reading them must stay cheap (JSON only, cached by file mtime).
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from duluan.core.logging import get_logger
 from duluan.core.models import SENTIMENT_LABELS
+from nlp.adaptation import AdaptationFileError, AdaptationSet, load_adaptation
 
 if TYPE_CHECKING:
     from duluan.core.settings import Settings
+
+log = get_logger(__name__)
 
 META_FILE = "classical.json"
 
@@ -69,3 +74,29 @@ def confusion_for(settings: Settings | None) -> np.ndarray | None:
     if settings is not None and settings.nlp_backend == "transformers":
         return None
     return sentiment_confusion(settings.nlp_model_dir if settings is not None else None)
+
+
+@lru_cache(maxsize=8)
+def _adaptation(
+    path: str, mtime_ns: int, version: str, backend: str | None
+) -> AdaptationSet | None:
+    try:
+        return load_adaptation(Path(path), version, backend)
+    except AdaptationFileError as exc:  # the NLP worker refuses to start on it; views go on
+        log.warning("nlp.adaptation_unreadable", path=path, error=str(exc))
+        return None
+
+
+def adaptation_for(settings: Settings) -> AdaptationSet | None:
+    """The sentiment offsets the NLP stage applies (`nlp_sentiment_adaptation`, only entries it
+    would use), or None; read from JSON and cached by file mtime."""
+    path = settings.nlp_sentiment_adaptation
+    if path is None:
+        return None
+    try:
+        mtime = path.stat().st_mtime_ns
+    except OSError:
+        return _adaptation(str(path), -1, "", None)
+    version = str(read_meta(settings.nlp_model_dir).get("version", ""))
+    backend = settings.nlp_backend if settings.nlp_backend != "classical" else None
+    return _adaptation(str(path), mtime, version, backend)

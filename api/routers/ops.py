@@ -9,13 +9,16 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from api.deps import get_store, search_query
-from api.schemas import Health, SourceHealth
+from api.deps import get_settings, get_store, search_query
+from api.schemas import Health, SentimentOffsets, SourceHealth
 from api.security import READ
 from duluan.core.health import STAGES, StageHealth
 from duluan.core.query import And, FieldMatch, Node, Or, SearchQuery
+from duluan.core.settings import Settings
 from duluan.meta.source_runs import SourceRunRepository
 from duluan.storage.base import Store
+from nlp import model_meta
+from nlp.adaptation import AdaptationSet
 
 
 def get_source_runs(request: Request) -> SourceRunRepository:
@@ -29,6 +32,22 @@ router = APIRouter(tags=["ops"])
 StoreDep = Annotated[Store, Depends(get_store)]
 QueryDep = Annotated[SearchQuery, Depends(search_query)]
 RunsDep = Annotated[SourceRunRepository, Depends(get_source_runs)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _offsets(adaptation: AdaptationSet | None, source: str) -> SentimentOffsets | None:
+    entry = adaptation.entry(source) if adaptation is not None else None
+    if adaptation is None or entry is None:
+        return None
+    return SentimentOffsets(
+        scope="source" if source in adaptation.sources else "default",
+        offsets=entry.offsets,
+        labelled=entry.labelled,
+        cv_gain=entry.cv_gain,
+        shares_labelled=entry.shares_labelled,
+        shares_model=entry.shares_before,
+        shares_adapted=entry.shares_after,
+    )
 
 
 @router.get("/healthz", response_model=Health, summary="The process is up")
@@ -94,16 +113,20 @@ def metrics() -> Response:
     dependencies=READ,
     summary="Health of every source",
 )
-def sources(store: StoreDep, runs: RunsDep, query: QueryDep) -> list[SourceHealth]:
+def sources(
+    store: StoreDep, runs: RunsDep, query: QueryDep, settings: SettingsDep
+) -> list[SourceHealth]:
     """Last success, recent items and errors per source: spot a crawler that went silent.
 
     Crawl runs come from the metadata database, so every API replica sees the runs of every
     crawler replica. With a query, filters or `watchlist` (a dashboard view), only the sources
     of that view are listed: those with matching posts plus those it names (`source:` terms,
     `source=`), so a silent source the view depends on still shows. The health figures stay
-    per source.
+    per source. `sentiment_offsets` says which of the deployment's sentiment offsets (`duluan
+    adapt`) the NLP stage applies to a source's posts, and what they did on its labelled sample.
     """
     now = datetime.now(UTC)
+    adaptation = model_meta.adaptation_for(settings)
     day_ago, hour_ago = now - timedelta(days=1), now - timedelta(hours=1)
     summaries = {s.source: s for s in runs.summaries(day_ago)}
     if _is_view(query):
@@ -133,6 +156,7 @@ def sources(store: StoreDep, runs: RunsDep, query: QueryDep) -> list[SourceHealt
                 posts_last_hour=posts_hour,
                 posts_last_day=posts_day,
                 status=status,
+                sentiment_offsets=_offsets(adaptation, name),
             )
         )
     return out

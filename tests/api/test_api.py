@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -262,3 +263,57 @@ def test_ops_endpoints(client: TestClient) -> None:
     assert "duluan_http_request_seconds" in client.get("/metrics").text
     schema = client.get("/openapi.json").json()
     assert "/v1/search" in schema["paths"] and "/v1/timeline" in schema["paths"]
+
+
+def test_source_health_says_which_sentiment_offsets_apply(tmp_path: Path) -> None:
+    """With `nlp_sentiment_adaptation` set, each source lists the offsets the NLP stage applies
+    to it (its own, or the default) and what they did on its labelled sample; entries fitted on
+    another model are left out, as the NLP stage leaves them out."""
+    from nlp import model_meta
+    from nlp.adaptation import AdaptationSet, SentimentAdaptation
+
+    version = str(model_meta.read_meta()["version"])
+
+    def entry(model: str, neutral: float) -> SentimentAdaptation:
+        return SentimentAdaptation(
+            offsets={"negative": 0.0, "neutral": neutral, "positive": 0.2},
+            labelled=300,
+            cv_gain=0.03,
+            fold_gains=[0.03] * 5,
+            adopted=True,
+            model=model,
+            shares_labelled={"negative": 0.5, "neutral": 0.3, "positive": 0.2},
+            shares_before={"negative": 0.3, "neutral": 0.5, "positive": 0.2},
+            shares_after={"negative": 0.45, "neutral": 0.33, "positive": 0.22},
+        )
+
+    path = tmp_path / "offsets.json"
+    store = SQLiteStore(tmp_path / "api.db")
+    voz_post = p(2, "Thị trường đỏ lửa").model_copy(update={"id": "voz:comment:2", "source": "voz"})
+    store.upsert([p(1, "Xăng lại tăng"), voz_post])
+    settings = Settings(nlp_sentiment_adaptation=path)
+    stamp = iter(range(1, 10))
+
+    def save(offsets: AdaptationSet) -> None:  # a new mtime each time: the file is cached by it
+        offsets.save(path)
+        os.utime(path, ns=(next(stamp) * 10**9, next(stamp) * 10**9))
+
+    with TestClient(create_app(settings, store=store)) as client:
+        save(AdaptationSet(entry(version, -0.8), {"voz": entry(version, -1.5)}))
+        health = {s["source"]: s for s in client.get("/v1/sources").json()}
+        voz, vne = health["voz"]["sentiment_offsets"], health["vnexpress"]["sentiment_offsets"]
+        assert voz["scope"] == "source" and voz["offsets"]["neutral"] == -1.5
+        assert vne["scope"] == "default" and vne["offsets"]["neutral"] == -0.8
+        assert voz["shares_model"]["neutral"] == 0.5 and voz["shares_adapted"]["neutral"] == 0.33
+        assert voz["labelled"] == 300
+        # a retrained model makes the default stale: only voz keeps offsets
+        save(AdaptationSet(entry("classical-1999.01.01-a", -0.8), {"voz": entry(version, -1.5)}))
+        health = {s["source"]: s for s in client.get("/v1/sources").json()}
+        assert health["vnexpress"]["sentiment_offsets"] is None
+        assert health["voz"]["sentiment_offsets"]["scope"] == "source"
+        path.write_text("not json", encoding="utf-8")  # the views go on without them
+        os.utime(path, ns=(next(stamp) * 10**9, next(stamp) * 10**9))
+        r = client.get("/v1/sources")
+        assert r.status_code == 200
+        assert all(s["sentiment_offsets"] is None for s in r.json())
+    store.close()

@@ -20,6 +20,8 @@ from duluan.core.models import Analysis, Post, Scored, Sentiment
 from duluan.core.settings import Settings
 from duluan.meta.source_runs import SourceRun, SourceRunRepository
 from duluan.storage.sqlite.store import SQLiteStore
+from nlp import model_meta
+from nlp.adaptation import AdaptationSet, SentimentAdaptation
 from tests.api.conftest import background, key_headers, make_post
 from tests.conftest import CHROMIUM_ARGS, REPO_ROOT, ServerThread
 
@@ -77,7 +79,9 @@ def test_dashboard_loads_searches_draws_trends_and_live(tmp_path: Path, chromium
     repo = AlertRepository(store.path)
     sub = repo.save_subscription(Subscription(name="Giá xăng"))
     repo.record_event(make_test_event(sub))
-    settings = Settings(api_live_poll_s=0.3)
+    offsets = tmp_path / "offsets.json"
+    AdaptationSet(sources={"voz": voz_offsets()}).save(offsets)
+    settings = Settings(api_live_poll_s=0.3, nlp_sentiment_adaptation=offsets)
     app = create_app(settings, store=store)
     with ServerThread(app) as server, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
@@ -93,6 +97,10 @@ def test_dashboard_loads_searches_draws_trends_and_live(tmp_path: Path, chromium
         assert page.locator("#total").inner_text() == str(total)
         check_chart(page, total)
         check_tables_and_times(page, store)
+        voz = page.locator("#sources .source-row[data-source='voz'] .offsets")
+        assert voz.inner_text() == "cảm xúc hiệu chỉnh theo 300 nhãn"
+        assert "nhãn 50% / 30% / 20%; mô hình 30% / 50% / 20%" in (voz.get_attribute("title") or "")
+        assert page.locator("#sources .source-row[data-source='vnexpress'] .offsets").count() == 0
         page.wait_for_selector("#trends details.trend")
         assert "ngập" in page.locator("#trends").inner_text()
         assert page.locator(".alert-row").first.inner_text().startswith("Giá xăng")
@@ -194,6 +202,21 @@ def check_chart(page: Any, total: int) -> None:
     assert chart_js(page, "c.options.scales.x.title.text").startswith("Giờ")
     assert chart_js(page, "c.data.labels.length") == 72
     page.select_option("#interval", "day")
+
+
+def voz_offsets() -> SentimentAdaptation:
+    """Sentiment offsets fitted on 300 labelled voz posts, for the shipped model."""
+    return SentimentAdaptation(
+        offsets={"negative": 0.0, "neutral": -1.0, "positive": 0.0},
+        labelled=300,
+        cv_gain=0.03,
+        fold_gains=[0.03] * 5,
+        adopted=True,
+        model=str(model_meta.read_meta()["version"]),
+        shares_labelled={"negative": 0.5, "neutral": 0.3, "positive": 0.2},
+        shares_before={"negative": 0.3, "neutral": 0.5, "positive": 0.2},
+        shares_after={"negative": 0.46, "neutral": 0.33, "positive": 0.21},
+    )
 
 
 def check_tables_and_times(page: Any, store: SQLiteStore) -> None:
