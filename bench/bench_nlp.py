@@ -19,6 +19,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -56,6 +57,19 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def bench_offsets(model: str) -> Any:
+    """A default entry and three per-source ones, fitted-looking, for `model`."""
+    from nlp.adaptation import AdaptationSet, SentimentAdaptation
+
+    def entry(neutral: float) -> SentimentAdaptation:
+        offsets = {"negative": 0.0, "neutral": neutral, "positive": 0.1}
+        return SentimentAdaptation(offsets, 300, 0.02, [0.02] * 5, True, model)
+
+    return AdaptationSet(
+        entry(0.2), {"voz": entry(-0.8), "vnexpress": entry(0.3), "youtube": entry(-0.2)}
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -76,6 +90,13 @@ def main() -> None:
         default="on",
         help="POS tags for keyword noun phrases (nlp.crf_pos; Settings.nlp_pos_tags)",
     )
+    parser.add_argument(
+        "--offsets",
+        choices=["none", "per-source"],
+        default="none",
+        help="per-source: sentiment offsets (duluan adapt) for three sources and a default, "
+        "each post tagged with one of four sources, as the NLP worker passes them",
+    )
     args = parser.parse_args()
 
     rss_start = peak_rss_mb()
@@ -89,6 +110,10 @@ def main() -> None:
     if args.pos == "off":
         analyzer.pos = None
     load_s = time.perf_counter() - t1
+    sources: list[str | None] | None = None
+    if args.offsets == "per-source":
+        analyzer.adaptation = bench_offsets(analyzer.model_versions["classical"])
+        sources = ["voz", "vnexpress", "youtube", "reddit"]
     if args.engine != analyzer.segmenter.engine:
         analyzer.segmenter = Segmenter(fast=args.engine == "python")
 
@@ -109,8 +134,9 @@ def main() -> None:
 
     rates: list[float] = []
     for batch in slices:
+        tags = [sources[i % len(sources)] for i in range(len(batch))] if sources else None
         t = time.perf_counter()
-        results = analyzer.analyze(batch)
+        results = analyzer.analyze(batch, tags)
         rates.append(len(batch) / (time.perf_counter() - t))
         assert len(results) == len(batch)
 
@@ -136,6 +162,7 @@ def main() -> None:
         "distinct_posts_per_repeat": fresh,
         "segmenter": analyzer.segmenter.engine,
         "pos_tags": analyzer.pos is not None,
+        "sentiment_offsets": args.offsets,
         "mean_chars": round(statistics.mean(len(x) for x in texts), 1),
         "posts_per_s_median": round(statistics.median(rates)),
         "posts_per_s_all": [round(r) for r in rates],

@@ -20,6 +20,7 @@ from duluan.core.settings import Settings, get_settings
 from duluan.feedback.repository import CampaignRepository
 from duluan.feedback.service import FeedbackConfig, FeedbackService
 from duluan.meta.database import MetaDB, meta_db_path, sqlite_url
+from duluan.meta.sentiment_offsets import SentimentOffsetsRepository
 from duluan.meta.source_runs import SourceRunRepository
 from duluan.storage.base import Store
 from duluan.storage.factory import make_store
@@ -134,6 +135,11 @@ class Container:
             ),
         )
 
+    @property
+    def sentiment_offsets(self) -> SentimentOffsetsRepository:
+        """The deployment's sentiment offsets (`duluan adapt`), read by NLP workers and the API."""
+        return self._get("sentiment_offsets", lambda: SentimentOffsetsRepository(self.meta))
+
     # -- services ------------------------------------------------------------------------------
 
     @property
@@ -208,6 +214,7 @@ _PARTS = (
     "schedules",
     "campaigns",
     "source_runs",
+    "sentiment_offsets",
     "delivery_config",
     "feedback",
     "briefing_scheduler",

@@ -173,9 +173,16 @@ class AdaptationSet:
 def load_adaptation(
     path: Path, model_version: str, backend: str | None = None
 ) -> AdaptationSet | None:
-    """The deployment's usable sentiment offsets, or None: an entry fitted on another model, one
-    that cross-validation did not adopt, or any under another backend is dropped (logged)."""
+    """The deployment's usable sentiment offsets from a file, or None (see `usable`)."""
     found = AdaptationSet.load(path)  # a missing or foreign file is a setup error
+    return usable(found, model_version, backend, str(path))
+
+
+def usable(
+    found: AdaptationSet, model_version: str, backend: str | None = None, where: str = ""
+) -> AdaptationSet | None:
+    """The entries that apply, or None: an entry fitted on another model, one that
+    cross-validation did not adopt, or any under another backend is dropped (logged)."""
     kept = AdaptationSet()
     named: list[tuple[str | None, SentimentAdaptation]] = (
         [(None, found.default)] if found.default else []
@@ -191,10 +198,7 @@ def load_adaptation(
             reason = "cross-validation did not adopt these offsets"
         if reason:
             log.warning(
-                "nlp.adaptation_ignored",
-                path=str(path),
-                source=source or "(default)",
-                reason=reason,
+                "nlp.adaptation_ignored", path=where, source=source or "(default)", reason=reason
             )
         else:
             kept = kept.with_entry(source, entry)

@@ -20,7 +20,7 @@ from sklearn.metrics import accuracy_score, f1_score, recall_score
 
 from duluan.core.models import SENTIMENT_LABELS
 from nlp import datasets as ds
-from nlp.adaptation import SentimentAdaptation, load_adaptation, simulate
+from nlp.adaptation import AdaptationSet, SentimentAdaptation, simulate, usable
 from nlp.analyzer import MODEL_LANGS
 from nlp.artifacts import ClassicalModel, default_model_dir
 from nlp.features import syllables
@@ -452,7 +452,7 @@ def labelled_file_rows(
 def evaluate_labelled(
     paths: Sequence[Path],
     model_dir: Path | None = None,
-    adaptation_file: Path | None = None,
+    offsets: AdaptationSet | None = None,
     source: str | None = None,
 ) -> list[Row]:
     """Figures on the user's labelled files only (no research data needed); with the
@@ -461,8 +461,8 @@ def evaluate_labelled(
     corpus = Corpus(ds.default_data_dir())
     model = ClassicalModel.load(model_dir or default_model_dir())
     found = (
-        load_adaptation(adaptation_file, str(model.meta.get("version", "")))
-        if adaptation_file is not None
+        usable(offsets, str(model.meta.get("version", "")), None, "your offsets")
+        if offsets is not None
         else None
     )
     adaptation = found.entry(source) if found is not None else None

@@ -3,20 +3,58 @@
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from duluan.core.admission import PostLimits
 from duluan.core.logging import get_logger
 from duluan.core.models import Analysis, AnalyzeFn
 from duluan.core.retry import RetryPolicy
 from duluan.core.settings import Settings
+from duluan.meta.database import meta_url
+from duluan.meta.sentiment_offsets import SentimentOffsetsRepository, effective_offsets
 from nlp.sections import apply_context
 from streaming.bus import Bus, Message
 from streaming.decode import decode_posts
 from streaming.worker import Worker
 
+if TYPE_CHECKING:
+    from nlp.analyzer import Analyzer
+
 log = get_logger(__name__)
 
 MAX_ANALYZED_CHARS = 20_000
+
+
+class OffsetsWatch:
+    """Keeps the Analyzer's sentiment offsets equal to the metadata database's (`duluan adapt`
+    writes them there), rereading them at most every `nlp_offsets_refresh_s`: a new fit reaches
+    every worker replica without a restart."""
+
+    def __init__(self, settings: Settings, analyzer: Analyzer) -> None:
+        self.settings = settings
+        self.analyzer = analyzer
+        self.repo: SentimentOffsetsRepository | None = None
+        self.next_at = 0.0
+
+    def poll(self) -> None:
+        now = time.monotonic()
+        if now < self.next_at:
+            return
+        self.next_at = now + self.settings.nlp_offsets_refresh_s
+        try:
+            if self.repo is None:
+                self.repo = SentimentOffsetsRepository(meta_url(self.settings))
+            found = effective_offsets(self.settings, self.repo)
+        except Exception as exc:  # the database is away: keep the offsets already applied
+            log.warning("nlp.offsets_unavailable", error=str(exc)[:300])
+            return
+        if found != self.analyzer.adaptation:
+            self.analyzer.adaptation = found
+            log.info(
+                "nlp.offsets_loaded",
+                default=found.default.tag if found and found.default else None,
+                sources={k: v.tag for k, v in found.sources.items()} if found else {},
+            )
 
 
 class NlpWorker(Worker):
@@ -36,13 +74,19 @@ class NlpWorker(Worker):
         )
         self.out_topic = settings.enriched_topic
         self.limits = PostLimits.from_settings(settings)
+        self.offsets: OffsetsWatch | None = None
         if analyze is None:
             from nlp import Analyzer
 
-            analyze = Analyzer.load(settings).analyze
+            analyzer = Analyzer.load(settings)
+            analyze = analyzer.analyze
+            if settings.nlp_sentiment_adaptation is None:  # a file, when set, was read at load
+                self.offsets = OffsetsWatch(settings, analyzer)
         self.analyze = analyze
 
     def process(self, messages: list[Message]) -> list[tuple[Message, str]]:
+        if self.offsets is not None:
+            self.offsets.poll()
         good, dead = decode_posts(messages, self.limits)
         if not good:
             return dead

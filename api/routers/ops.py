@@ -13,11 +13,12 @@ from api.deps import get_settings, get_store, search_query
 from api.schemas import Health, SentimentOffsets, SourceHealth
 from api.security import READ
 from duluan.core.health import STAGES, StageHealth
+from duluan.core.logging import get_logger
 from duluan.core.query import And, FieldMatch, Node, Or, SearchQuery
 from duluan.core.settings import Settings
+from duluan.meta.sentiment_offsets import effective_offsets
 from duluan.meta.source_runs import SourceRunRepository
 from duluan.storage.base import Store
-from nlp import model_meta
 from nlp.adaptation import AdaptationSet
 
 
@@ -28,11 +29,22 @@ def get_source_runs(request: Request) -> SourceRunRepository:
     return runs
 
 
+log = get_logger(__name__)
 router = APIRouter(tags=["ops"])
 StoreDep = Annotated[Store, Depends(get_store)]
 QueryDep = Annotated[SearchQuery, Depends(search_query)]
 RunsDep = Annotated[SourceRunRepository, Depends(get_source_runs)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _applied_offsets(request: Request, settings: Settings) -> AdaptationSet | None:
+    """The offsets NLP workers apply (file, else metadata database); None if unreadable: source
+    health must answer even then."""
+    try:
+        return effective_offsets(settings, request.app.state.container.sentiment_offsets)
+    except Exception as exc:
+        log.warning("api.offsets_unavailable", error=str(exc)[:300])
+        return None
 
 
 def _offsets(adaptation: AdaptationSet | None, source: str) -> SentimentOffsets | None:
@@ -114,7 +126,7 @@ def metrics() -> Response:
     summary="Health of every source",
 )
 def sources(
-    store: StoreDep, runs: RunsDep, query: QueryDep, settings: SettingsDep
+    request: Request, store: StoreDep, runs: RunsDep, query: QueryDep, settings: SettingsDep
 ) -> list[SourceHealth]:
     """Last success, recent items and errors per source: spot a crawler that went silent.
 
@@ -126,7 +138,7 @@ def sources(
     adapt`) the NLP stage applies to a source's posts, and what they did on its labelled sample.
     """
     now = datetime.now(UTC)
-    adaptation = model_meta.adaptation_for(settings)
+    adaptation = _applied_offsets(request, settings)
     day_ago, hour_ago = now - timedelta(days=1), now - timedelta(hours=1)
     summaries = {s.source: s for s in runs.summaries(day_ago)}
     if _is_view(query):

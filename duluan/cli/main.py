@@ -191,6 +191,12 @@ def import_(
         raise typer.BadParameter("format must be auto, jsonl or csv")
     analyzer = Analyzer.load(settings)
     with make_store(settings) as store:
+        if settings.nlp_sentiment_adaptation is None:  # else the file, read at load
+            from duluan.meta.database import meta_url
+            from duluan.meta.sentiment_offsets import SentimentOffsetsRepository, effective_offsets
+
+            with SentimentOffsetsRepository(meta_url(settings, store)) as offsets:
+                analyzer.adaptation = effective_offsets(settings, offsets)
         stats = import_file(
             file,
             store,

@@ -188,12 +188,16 @@ def eval_cmd(
         from nlp.adaptation import AdaptationFileError
 
         _require_files(labelled)
-        adaptation = get_settings().nlp_sentiment_adaptation
         try:
-            rows = evaluate_labelled(labelled, model_dir, adaptation, source)
+            offsets = _deployment_offsets(get_settings())
         except AdaptationFileError as exc:
             typer.echo(f"bad nlp_sentiment_adaptation file: {exc}", err=True)
             raise typer.Exit(2) from exc
+        except Exception as exc:  # the metadata database is away: score the model alone
+            typer.echo(f"sentiment offsets unavailable, scoring without them: {exc}", err=True)
+            offsets = None
+        try:
+            rows = evaluate_labelled(labelled, model_dir, offsets, source)
         except (ValueError, KeyError) as exc:
             raise _bad_labelled(f"could not read a labelled file ({exc!r})") from exc
         typer.echo(format_table(rows))
@@ -205,6 +209,21 @@ def eval_cmd(
         )
         cross_domain = False
     typer.echo(format_table(evaluate(data_dir, model_dir, cross_domain)))
+
+
+def _deployment_offsets(settings: Any) -> Any:
+    """Every offsets entry the deployment keeps (file setting, else the metadata database when
+    it exists); raises AdaptationFileError for a bad file."""
+    from duluan.meta.database import meta_db_path, meta_url
+    from duluan.meta.sentiment_offsets import SentimentOffsetsRepository
+    from nlp.adaptation import AdaptationSet
+
+    if settings.nlp_sentiment_adaptation is not None:
+        return AdaptationSet.load(settings.nlp_sentiment_adaptation)
+    if not settings.meta_url and not meta_db_path(settings).exists():
+        return None  # nothing adapted yet; do not create a database to find that out
+    with SentimentOffsetsRepository(meta_url(settings)) as repo:
+        return repo.load() or None
 
 
 def adapt_cmd(
@@ -243,7 +262,7 @@ def adapt_cmd(
     import numpy as np
 
     from duluan.cli.common import cli_settings
-    from nlp.adaptation import AdaptationFileError, AdaptationSet, adapt
+    from nlp.adaptation import adapt
     from nlp.artifacts import ClassicalModel, default_model_dir
     from nlp.datasets import default_data_dir
     from nlp.evaluation import labelled_sentiment
@@ -253,16 +272,12 @@ def adapt_cmd(
         typer.echo("name a labelled sample with --labelled (or use --remove)", err=True)
         raise typer.Exit(2)
     _require_files(labelled)
-    target = out or cli_settings().data_dir / "sentiment_adaptation.json"
-    try:
-        current = AdaptationSet.load(target) if target.exists() else AdaptationSet()
-    except AdaptationFileError as exc:
-        typer.echo(f"{exc}; move it aside or name another --out", err=True)
-        raise typer.Exit(2) from exc
+    settings = cli_settings()
     scope = f"source {source!r}" if source else "every source without its own offsets"
     if remove:
-        current.without(source).save(target)
-        typer.echo(f"removed the offsets for {scope} from {target}")
+        target = OffsetsTarget.open(out or settings.nlp_sentiment_adaptation, settings)
+        target.remove(source)
+        typer.echo(f"removed the offsets for {scope} from {target.where}")
         return
     model = ClassicalModel.load(model_dir or default_model_dir())
     corpus = Corpus(default_data_dir())
@@ -290,15 +305,74 @@ def adapt_cmd(
     typer.echo(f"{result.labelled} labelled posts; {shares}")
     folds = ", ".join(f"{g:+.3f}" for g in result.fold_gains)
     typer.echo(f"cross-validated macro-F1 gain {result.cv_gain:+.3f} (folds: {folds})")
+    target = OffsetsTarget.open(out or settings.nlp_sentiment_adaptation, settings)
     if not result.adopted:
-        kept = current.sources.get(source) if source else current.default
+        kept = target.current.sources.get(source) if source else target.current.default
         typer.echo(
             f"not adopted for {scope}: the gain is not above {margin:+.3f}, so the model's own "
             "decisions serve this sample as well; nothing written"
-            + (f" ({target} keeps its earlier offsets {kept.tag} for it)" if kept else "")
+            + (f" ({target.where} keeps its earlier offsets {kept.tag} for it)" if kept else "")
         )
         return
-    current.with_entry(source, result).save(target)
+    target.save(source, result)
     offsets = ", ".join(f"{c} {v:+.2f}" for c, v in result.offsets.items())
-    typer.echo(f"adopted for {scope}: offsets {offsets}; written to {target}")
-    typer.echo(f"use them: DULUAN_NLP_SENTIMENT_ADAPTATION={target} (then restart the NLP worker)")
+    typer.echo(f"adopted for {scope}: offsets {offsets}; written to {target.where}")
+    typer.echo(target.next_step)
+
+
+class OffsetsTarget:
+    """Where `duluan adapt` keeps offsets: a file (`--out`, or the one the deployment's
+    `nlp_sentiment_adaptation` names), else the metadata database every worker rereads."""
+
+    def __init__(self, where: str, current: Any, file: Path | None, settings: Any) -> None:
+        self.where, self.current, self.file, self.settings = where, current, file, settings
+
+    @classmethod
+    def open(cls, file: Path | None, settings: Any) -> OffsetsTarget:
+        from duluan.meta.database import meta_url, redact
+        from duluan.meta.sentiment_offsets import SentimentOffsetsRepository
+        from nlp.adaptation import AdaptationFileError, AdaptationSet
+
+        if file is None:
+            url = meta_url(settings)
+            with SentimentOffsetsRepository(url) as repo:
+                return cls(f"the metadata database ({redact(url)})", repo.load(), None, settings)
+        try:
+            current = AdaptationSet.load(file) if file.exists() else AdaptationSet()
+        except AdaptationFileError as exc:
+            typer.echo(f"{exc}; move it aside or name another --out", err=True)
+            raise typer.Exit(2) from exc
+        return cls(str(file), current, file, settings)
+
+    def save(self, source: str | None, entry: Any) -> None:
+        if self.file is not None:
+            self.current.with_entry(source, entry).save(self.file)
+            return
+        with self._repo() as repo:
+            repo.save(source, entry)
+
+    def remove(self, source: str | None) -> None:
+        if self.file is not None:
+            self.current.without(source).save(self.file)
+            return
+        with self._repo() as repo:
+            repo.remove(source)
+
+    def _repo(self) -> Any:
+        from duluan.meta.database import meta_url
+        from duluan.meta.sentiment_offsets import SentimentOffsetsRepository
+
+        return SentimentOffsetsRepository(meta_url(self.settings))
+
+    @property
+    def next_step(self) -> str:
+        if self.file is None:
+            return (
+                "NLP workers apply them within nlp_offsets_refresh_s "
+                f"({self.settings.nlp_offsets_refresh_s:g} s), no restart needed"
+            )
+        if self.settings.nlp_sentiment_adaptation == self.file:
+            return "the deployment reads this file: restart the NLP worker to apply them"
+        return (
+            f"use them: DULUAN_NLP_SENTIMENT_ADAPTATION={self.file} (then restart the NLP worker)"
+        )

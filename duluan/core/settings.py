@@ -187,6 +187,12 @@ class Settings(BaseSettings):
         description="sentiment class offsets fitted on your own labelled samples (`duluan adapt`),"
         " per source and a default; none: the model's own decisions",
     )
+    nlp_offsets_refresh_s: float = Field(
+        30.0,
+        gt=0,
+        description="how often an NLP worker rereads the sentiment offsets `duluan adapt` keeps"
+        " in the metadata database (unused when nlp_sentiment_adaptation names a file)",
+    )
     nlp_pos_tags: bool = Field(
         True,
         description="tag words with underthesea's POS model for noun-phrase keywords"

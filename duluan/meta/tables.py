@@ -168,3 +168,13 @@ source_runs = sa.Table(
     sa.Index("source_runs_source", "source", "finished_at"),
     sa.Index("source_runs_finished", "finished_at"),
 )
+
+# -- revision 0004: sentiment offsets per source (`duluan adapt`) -------------------------------
+
+sentiment_offsets = sa.Table(
+    "sentiment_offsets",
+    metadata,
+    sa.Column("scope", sa.Text, primary_key=True),  # a source name, or "*" for the default
+    sa.Column("body", sa.Text, nullable=False),  # the entry as JSON (nlp.adaptation)
+    sa.Column("updated_at", sa.Float, nullable=False),
+)

@@ -317,3 +317,29 @@ def test_source_health_says_which_sentiment_offsets_apply(tmp_path: Path) -> Non
         assert r.status_code == 200
         assert all(s["sentiment_offsets"] is None for s in r.json())
     store.close()
+
+
+def test_source_health_reads_offsets_from_the_metadata_database(tmp_path: Path) -> None:
+    """Without a file setting, the offsets `duluan adapt` wrote to the metadata database are
+    the ones listed, as every NLP worker reads them there."""
+    from nlp import model_meta
+    from nlp.adaptation import SentimentAdaptation
+
+    store = SQLiteStore(tmp_path / "api.db")
+    store.upsert([p(1, "Xăng lại tăng")])
+    with TestClient(create_app(Settings(), store=store)) as client:
+        assert client.get("/v1/sources").json()[0]["sentiment_offsets"] is None
+        client.app.state.container.sentiment_offsets.save(  # type: ignore[attr-defined]
+            "vnexpress",
+            SentimentAdaptation(
+                offsets={"negative": 0.0, "neutral": 0.4, "positive": 0.0},
+                labelled=250,
+                cv_gain=0.02,
+                fold_gains=[0.02] * 5,
+                adopted=True,
+                model=str(model_meta.read_meta()["version"]),
+            ),
+        )
+        got = client.get("/v1/sources").json()[0]["sentiment_offsets"]
+        assert got["scope"] == "source" and got["labelled"] == 250
+    store.close()

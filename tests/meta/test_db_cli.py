@@ -37,7 +37,7 @@ def test_db_current_and_upgrade(pg_database: str, tmp_path: Path) -> None:
     assert "duluan db upgrade" in behind.stdout
     up = duluan("db", "upgrade", env=env)
     assert up.returncode == 0, up.stderr
-    assert "none -> 0003" in up.stdout  # the newest revision
+    assert "none -> 0004" in up.stdout  # the newest revision
     again = duluan("db", "current", env=env)
     assert again.returncode == 0 and "up to date" in again.stdout
 

@@ -26,9 +26,11 @@ from duluan.feedback.models import Campaign
 from duluan.feedback.repository import CampaignRepository, SlugTaken
 from duluan.meta.database import MetaDB, SchemaBehind
 from duluan.meta.leases import Lease
+from duluan.meta.sentiment_offsets import SentimentOffsetsRepository
 from duluan.meta.source_runs import SourceRun, SourceRunRepository
 from duluan.watchlists.models import Watchlist
 from duluan.watchlists.repository import DuplicateName, WatchlistRepository
+from nlp.adaptation import AdaptationSet, SentimentAdaptation
 
 KEY = "a-long-random-server-key-for-the-meta-contract"
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
@@ -52,7 +54,7 @@ def test_a_fresh_database_is_migrated_to_head(db: MetaDB) -> None:
     db.check()
     tables = set(sa.inspect(db.engine).get_table_names())
     assert {"api_keys", "alert_subscriptions", "watchlists", "crawl_seen", "leases"} <= tables
-    assert "source_runs" in tables
+    assert "source_runs" in tables and "sentiment_offsets" in tables
     assert db.upgrade() == (db.head(), db.head())  # again: nothing to do
 
 
@@ -320,3 +322,41 @@ def test_source_runs_past_the_retention_are_pruned(db: MetaDB) -> None:
     repo.record(SourceRun("reddit", now, now, 3, 0, True))  # prunes every source
     assert [r.items for r in repo.recent()] == [3]
     assert SourceRunRepository(db).retention_days == 90
+
+
+def _offsets(neutral: float, model: str = "classical-test") -> SentimentAdaptation:
+    return SentimentAdaptation(
+        offsets={"negative": 0.0, "neutral": neutral, "positive": -0.25},
+        labelled=300,
+        cv_gain=0.02,
+        fold_gains=[0.02] * 5,
+        adopted=True,
+        model=model,
+        fitted_on="voz.tsv",
+        shares_labelled={"negative": 0.5, "neutral": 0.3, "positive": 0.2},
+    )
+
+
+def test_sentiment_offsets_written_once_are_read_by_every_replica(db: MetaDB) -> None:
+    """`duluan adapt` on any machine writes the offsets once; every NLP worker and API replica
+    reads the same entries (a default and one per source)."""
+    adapt = SentimentOffsetsRepository(db)
+    adapt.save(None, _offsets(0.5))
+    adapt.save("voz", _offsets(-1.0))
+    worker = SentimentOffsetsRepository(db.url.render_as_string(hide_password=False))
+    try:
+        assert worker.load() == AdaptationSet(_offsets(0.5), {"voz": _offsets(-1.0)})
+        adapt.save("voz", _offsets(-2.0))  # a new fit replaces the old
+        adapt.save("tinhte", _offsets(0.1))
+        found = worker.load()
+        assert found.sources["voz"].offsets["neutral"] == -2.0 and set(found.sources) == {
+            "voz",
+            "tinhte",
+        }
+        assert adapt.remove(None) and not adapt.remove(None)
+        assert worker.load().default is None
+        with db.write() as conn:  # a row this code cannot read is skipped, not fatal
+            conn.execute(sa.text("UPDATE sentiment_offsets SET body = '{}' WHERE scope = 'tinhte'"))
+        assert set(worker.load().sources) == {"voz"}
+    finally:
+        worker.close()

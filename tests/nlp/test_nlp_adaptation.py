@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -210,9 +211,8 @@ def _noop() -> None:  # a second command keeps typer from collapsing to a single
     pass
 
 
-def test_cli_adapts_to_a_team_that_counts_praise_as_neutral(tmp_path: Path) -> None:
-    """Our invented product comments relabelled with every positive one called neutral: the
-    model's decisions no longer fit, so offsets are adopted and written."""
+def _praise_as_neutral(tmp_path: Path) -> Path:
+    """Our invented product comments, labelled by a team that calls every positive one neutral."""
     rows = [line.split("\t") for line in PRODUCTS.read_text(encoding="utf-8").splitlines()]
     shifted = tmp_path / "team.tsv"
     shifted.write_text(
@@ -223,6 +223,13 @@ def test_cli_adapts_to_a_team_that_counts_praise_as_neutral(tmp_path: Path) -> N
         ),
         encoding="utf-8",
     )
+    return shifted
+
+
+def test_cli_adapts_to_a_team_that_counts_praise_as_neutral(tmp_path: Path) -> None:
+    """Our invented product comments relabelled with every positive one called neutral: the
+    model's decisions no longer fit, so offsets are adopted and written."""
+    shifted = _praise_as_neutral(tmp_path)
     out = tmp_path / "adapt.json"
     result = CliRunner().invoke(app, ["adapt", "--labelled", str(shifted), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -393,3 +400,87 @@ def test_analyze_jsonl_reads_a_source_field(tmp_path: Path, analyzer: Analyzer) 
         "positive",
     ]
     assert recs[0]["source"] == "voz" and "error" in recs[3] and recs[3]["id"] == "4"
+
+
+def test_workers_pick_up_offsets_from_the_metadata_database(
+    settings: Settings, analyzer: Analyzer
+) -> None:
+    """`duluan adapt` writes to the metadata database; a running NLP worker applies a new fit,
+    or drops a removed one, within nlp_offsets_refresh_s, without a restart."""
+    from duluan.meta.database import meta_url
+    from duluan.meta.sentiment_offsets import SentimentOffsetsRepository
+
+    s = settings.model_copy(update={"nlp_offsets_refresh_s": 0.2, "nlp_pos_tags": False})
+    bus = EmbeddedBus(s.resolved_bus_path)
+    worker = NlpWorker(bus, s)  # loads its own Analyzer, as `duluan worker nlp` does
+    assert worker.offsets is not None
+    store = SQLiteStore(s.resolved_store_path)
+    indexer = Indexer(EmbeddedBus(s.resolved_bus_path), store, s)
+
+    def labels(first: int) -> dict[str, str]:
+        posts = [_forum_post(first + n, src) for n, src in enumerate(["voz", "tinhte"])]
+        bus.publish_many(s.raw_topic, [(p.id, p.to_json()) for p in posts])
+        worker.run(max_idle=0.3)
+        indexer.run(max_idle=0.3)
+        got = {p.source: store.get(p.id) for p in posts}
+        return {k: v.analysis.sentiment.label for k, v in got.items() if v and v.analysis}
+
+    assert labels(0) == {"voz": "positive", "tinhte": "positive"}
+    with SentimentOffsetsRepository(meta_url(s)) as repo:
+        repo.save("voz", _neutralising(analyzer.model_versions["classical"]))
+        time.sleep(0.3)
+        assert labels(10) == {"voz": "neutral", "tinhte": "positive"}
+        repo.remove("voz")
+        time.sleep(0.3)
+        assert labels(20) == {"voz": "positive", "tinhte": "positive"}
+    store.close()
+
+
+def test_cli_adapt_writes_the_metadata_database_and_import_applies_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, restore_logging: None
+) -> None:
+    """Without --out or a file setting, `duluan adapt` keeps the offsets in the metadata
+    database; `duluan import` applies them to that source's posts."""
+    from duluan.cli.main import app as duluan_app
+    from duluan.core.settings import get_settings
+    from duluan.meta.database import meta_url
+    from duluan.meta.sentiment_offsets import SentimentOffsetsRepository
+
+    monkeypatch.setenv("DULUAN_DATA_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    try:
+        team = _praise_as_neutral(tmp_path)
+        r = CliRunner().invoke(duluan_app, ["adapt", "--labelled", str(team), "--source", "voz"])
+        assert r.exit_code == 0 and "metadata database" in r.output, r.output
+        assert "no restart" in r.output
+        with SentimentOffsetsRepository(meta_url(get_settings())) as repo:
+            assert list(repo.load().sources) == ["voz"]
+        posts = tmp_path / "posts.jsonl"
+        posts.write_text(
+            "".join(
+                json.dumps(_forum_post(n, src).model_dump(mode="json"), ensure_ascii=False) + "\n"
+                for n, src in enumerate(["voz", "tinhte"])
+            ),
+            encoding="utf-8",
+        )
+        r = CliRunner().invoke(duluan_app, ["import", str(posts)])
+        assert r.exit_code == 0, r.output
+        with SQLiteStore(get_settings().resolved_store_path) as store:
+            voz, tinhte = store.get("voz:comment:0"), store.get("tinhte:comment:1")
+        assert voz is not None and voz.analysis is not None
+        assert tinhte is not None and tinhte.analysis is not None
+        assert (voz.analysis.sentiment.label, tinhte.analysis.sentiment.label) == (
+            "neutral",
+            "positive",
+        )
+        scored = CliRunner().invoke(
+            duluan_app, ["eval", "--labelled", str(PRODUCTS), "--source", "voz"]
+        )
+        assert scored.exit_code == 0, scored.output
+        assert "sentiment adapted" in scored.output  # the database's voz offsets are scored
+        r = CliRunner().invoke(duluan_app, ["adapt", "--remove", "--source", "voz"])
+        assert r.exit_code == 0, r.output
+        with SentimentOffsetsRepository(meta_url(get_settings())) as repo:
+            assert not repo.load()
+    finally:
+        get_settings.cache_clear()
