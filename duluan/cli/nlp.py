@@ -242,8 +242,9 @@ def adapt_cmd(
     out: Path | None = typer.Option(
         None,
         "--out",
-        help="the deployment's offsets file, updated in place (other sources' entries are kept); "
-        "default DATA_DIR/sentiment_adaptation.json",
+        help="keep the offsets in this file instead of the metadata database (updated in "
+        "place, other sources' entries kept); default: the file nlp_sentiment_adaptation "
+        "names, else the metadata database, which every NLP worker rereads",
     ),
     model_dir: Path | None = typer.Option(None, "--model-dir", help="default nlp/models"),
     margin: float = typer.Option(

@@ -8,6 +8,7 @@ A file named by `nlp_sentiment_adaptation` still wins when set (session 13's way
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -84,4 +85,15 @@ def effective_offsets(
         return None
     version = str(read_meta(settings.nlp_model_dir).get("version", ""))
     backend = settings.nlp_backend if settings.nlp_backend != "classical" else None
-    return usable(repo.load(), version, backend, "metadata database")
+    raw = repo.load()
+    key = repr((raw, version, backend))
+    with _lock:
+        if key not in _judged:  # judged (and a stale entry logged) once, not on every read
+            if len(_judged) > 16:
+                _judged.clear()
+            _judged[key] = usable(raw, version, backend, "metadata database")
+        return _judged[key]
+
+
+_judged: dict[str, AdaptationSet | None] = {}
+_lock = threading.Lock()
