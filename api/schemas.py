@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from duluan.core.models import Post
 
@@ -158,6 +158,13 @@ class Health(BaseModel):
     status: str = Field(description="ok or unavailable")
     posts: int | None = Field(None, description="posts in the store (readyz)")
     detail: str | None = Field(None, description="why not ready")
+
+
+class SentimentCorrectionRequest(BaseModel):
+    """An analyst's reading of a post's sentiment."""
+
+    model_config = ConfigDict(extra="forbid")
+    label: Literal["negative", "neutral", "positive"] = Field(description="the right sentiment")
 
 
 class DeleteResponse(BaseModel):

@@ -20,6 +20,7 @@ from duluan.core.settings import Settings, get_settings
 from duluan.feedback.repository import CampaignRepository
 from duluan.feedback.service import FeedbackConfig, FeedbackService
 from duluan.meta.database import MetaDB, meta_db_path, sqlite_url
+from duluan.meta.sentiment_corrections import SentimentCorrectionRepository
 from duluan.meta.sentiment_offsets import SentimentOffsetsRepository
 from duluan.meta.source_runs import SourceRunRepository
 from duluan.storage.base import Store
@@ -140,6 +141,11 @@ class Container:
         """The deployment's sentiment offsets (`duluan adapt`), read by NLP workers and the API."""
         return self._get("sentiment_offsets", lambda: SentimentOffsetsRepository(self.meta))
 
+    @property
+    def sentiment_corrections(self) -> SentimentCorrectionRepository:
+        """Analysts' sentiment corrections by post id (API writes, indexer applies)."""
+        return self._get("sentiment_corrections", lambda: SentimentCorrectionRepository(self.meta))
+
     # -- services ------------------------------------------------------------------------------
 
     @property
@@ -215,6 +221,7 @@ _PARTS = (
     "campaigns",
     "source_runs",
     "sentiment_offsets",
+    "sentiment_corrections",
     "delivery_config",
     "feedback",
     "briefing_scheduler",

@@ -15,6 +15,7 @@ from duluan.core.admission import PostLimits, admit
 from duluan.core.models import AnalyzeFn, Post
 from duluan.core.settings import get_settings
 from duluan.core.text import clean_control
+from duluan.meta.sentiment_corrections import SentimentCorrectionRepository, apply_corrections
 from duluan.storage.base import Store
 from nlp.sections import apply_context
 
@@ -86,7 +87,9 @@ def import_file(
     batch_size: int = 256,
     progress: Callable[[ImportStats], None] | None = None,
     limits: PostLimits | None = None,
+    corrections: SentimentCorrectionRepository | None = None,
 ) -> ImportStats:
+    """`corrections`: analysts' sentiment corrections to apply to posts already corrected."""
     limits = limits or PostLimits.from_settings(get_settings())
     stats = ImportStats(rejects_path=path.with_name(path.name + ".rejected.jsonl"))
     rejects = None
@@ -98,12 +101,13 @@ def import_file(
         analyses = analyze(
             [" ".join(x for x in (p.title, p.text) if x) for p in batch], [p.source for p in batch]
         )
-        store.upsert(
-            [
-                p.model_copy(update={"analysis": apply_context(a, p)})
-                for p, a in zip(batch, analyses, strict=True)
-            ]
-        )
+        posts = [
+            p.model_copy(update={"analysis": apply_context(a, p)})
+            for p, a in zip(batch, analyses, strict=True)
+        ]
+        if corrections is not None:
+            posts = apply_corrections(posts, corrections.for_posts(p.id for p in posts))
+        store.upsert(posts)
         stats.imported += len(batch)
         batch.clear()
         if progress:

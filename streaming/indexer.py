@@ -7,14 +7,19 @@ import time
 from duluan.core.admission import PostLimits
 from duluan.core.logging import get_logger
 from duluan.core.metrics import PUBLISH_TO_INDEX
+from duluan.core.models import Post
 from duluan.core.retry import RetryPolicy
 from duluan.core.settings import Settings
+from duluan.meta.database import meta_url
+from duluan.meta.sentiment_corrections import SentimentCorrectionRepository, apply_corrections
 from duluan.storage.base import RejectedPosts, Store
 from streaming.bus import Bus, Message
 from streaming.decode import decode_posts
 from streaming.worker import Worker
 
 log = get_logger(__name__)
+CORRECTIONS_RETRY_S = 30.0
+"""After the metadata database failed, index without corrections this long before asking again."""
 
 
 class Indexer(Worker):
@@ -32,12 +37,33 @@ class Indexer(Worker):
         )
         self.store = store
         self.limits = PostLimits.from_settings(settings)
+        self.settings = settings
+        self._corrections: SentimentCorrectionRepository | None = None
+        self._retry_at = 0.0
+
+    def corrected(self, posts: list[Post]) -> list[Post]:
+        """The batch with analysts' sentiment corrections applied (one lookup a batch). If the
+        metadata database is away the batch is indexed as the model read it, and logged: a
+        correction is a refinement, not worth stalling the stream."""
+        if time.monotonic() < self._retry_at:
+            return posts
+        try:
+            if self._corrections is None:
+                self._corrections = SentimentCorrectionRepository(
+                    meta_url(self.settings, self.store)
+                )
+            found = self._corrections.for_posts(p.id for p in posts)
+        except Exception as exc:
+            log.warning("index.corrections_unavailable", error=str(exc)[:300], posts=len(posts))
+            self._retry_at = time.monotonic() + CORRECTIONS_RETRY_S
+            return posts
+        return apply_corrections(posts, found) if found else posts
 
     def process(self, messages: list[Message]) -> list[tuple[Message, str]]:
         good, dead = decode_posts(messages, self.limits)
         if good:
             try:
-                self.store.upsert([p for _, p in good])
+                self.store.upsert(self.corrected([p for _, p in good]))
             except RejectedPosts as exc:
                 by_id = {p.id: m for m, p in good}
                 dead.extend(

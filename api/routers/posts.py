@@ -4,17 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from api.deps import get_store
-from api.schemas import DeleteResponse, PostDetail
+from api.schemas import DeleteResponse, PostDetail, SentimentCorrectionRequest
 from api.security import READ, AdminKey, ReadKey, is_admin
+from duluan.core.models import Post
 from duluan.core.query import SearchQuery
 from duluan.feedback.models import without_private
+from duluan.meta.sentiment_corrections import (
+    SentimentCorrectionRepository,
+    apply_corrections,
+    undo_correction,
+)
 from duluan.storage.base import Store
 
 router = APIRouter(prefix="/v1", tags=["posts"])
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def get_corrections(request: Request) -> SentimentCorrectionRepository:
+    repo: SentimentCorrectionRepository = request.app.state.container.sentiment_corrections
+    return repo
+
+
+CorrectionsDep = Annotated[SentimentCorrectionRepository, Depends(get_corrections)]
 
 
 @router.get(
@@ -42,10 +56,59 @@ def get_post(post_id: str, store: StoreDep, key: ReadKey) -> PostDetail:
 @router.delete(
     "/posts/{post_id}", response_model=DeleteResponse, summary="Delete a post (admin; audited)"
 )
-def delete_post(post_id: str, store: StoreDep, key: AdminKey) -> DeleteResponse:
+def delete_post(
+    post_id: str, store: StoreDep, key: AdminKey, corrections: CorrectionsDep
+) -> DeleteResponse:
     if not store.delete(post_id, actor=f"api:{key.name}"):
         raise HTTPException(status_code=404, detail=f"no post with id {post_id!r}")
+    corrections.remove(post_id)  # nothing of a deleted post stays behind
     return DeleteResponse(deleted=1)
+
+
+@router.put(
+    "/posts/{post_id}/sentiment",
+    response_model=Post,
+    summary="Correct a post's sentiment (admin)",
+)
+def correct_sentiment(
+    post_id: str,
+    body: SentimentCorrectionRequest,
+    store: StoreDep,
+    key: AdminKey,
+    corrections: CorrectionsDep,
+) -> Post:
+    """The analyst's label replaces the model's in every count, share and alert from now on,
+    and survives the post being analysed and indexed again; the model's own reading stays in
+    `analysis.sentiment_correction`."""
+    post = store.get(post_id)
+    if post is None:
+        raise HTTPException(status_code=404, detail=f"no post with id {post_id!r}")
+    if post.analysis is None:
+        raise HTTPException(status_code=409, detail="the post has not been analysed yet")
+    correction = corrections.save(post_id, body.label, f"api:{key.name}")
+    fixed = apply_corrections([post], {post_id: correction})[0]
+    store.upsert([fixed])
+    return fixed
+
+
+@router.delete(
+    "/posts/{post_id}/sentiment",
+    response_model=Post,
+    summary="Withdraw a sentiment correction (admin)",
+)
+def undo_sentiment(
+    post_id: str, store: StoreDep, key: AdminKey, corrections: CorrectionsDep
+) -> Post:
+    """The model's own reading comes back."""
+    post = store.get(post_id)
+    if post is None:
+        raise HTTPException(status_code=404, detail=f"no post with id {post_id!r}")
+    removed = corrections.remove(post_id)
+    if not removed and (post.analysis is None or post.analysis.sentiment_correction is None):
+        raise HTTPException(status_code=404, detail=f"post {post_id!r} has no correction")
+    restored = undo_correction(post)
+    store.upsert([restored])
+    return restored
 
 
 @router.delete(

@@ -183,6 +183,9 @@ def import_(
 ) -> None:
     """Load posts (id, source, text, created_at at least) through NLP into the store."""
     from duluan.importer import import_file
+    from duluan.meta.database import meta_url
+    from duluan.meta.sentiment_corrections import SentimentCorrectionRepository
+    from duluan.meta.sentiment_offsets import SentimentOffsetsRepository, effective_offsets
     from duluan.storage.factory import make_store
     from nlp import Analyzer
 
@@ -190,13 +193,13 @@ def import_(
     if format not in ("auto", "jsonl", "csv"):
         raise typer.BadParameter("format must be auto, jsonl or csv")
     analyzer = Analyzer.load(settings)
-    with make_store(settings) as store:
+    with (
+        make_store(settings) as store,
+        SentimentCorrectionRepository(meta_url(settings, store)) as corrections,
+    ):
         if settings.nlp_sentiment_adaptation is None:  # else the file, read at load
-            from duluan.meta.database import meta_url
-            from duluan.meta.sentiment_offsets import SentimentOffsetsRepository, effective_offsets
-
-            with SentimentOffsetsRepository(meta_url(settings, store)) as offsets:
-                analyzer.adaptation = effective_offsets(settings, offsets)
+            offsets = SentimentOffsetsRepository(corrections.db)  # the same database
+            analyzer.adaptation = effective_offsets(settings, offsets)
         stats = import_file(
             file,
             store,
@@ -207,6 +210,7 @@ def import_(
                 if s.imported % 5000 < 256
                 else None
             ),
+            corrections=corrections,
         )
     _err(f"imported {stats.imported}, rejected {stats.rejected} of {stats.read} rows")
     if stats.rejects_path:
@@ -350,11 +354,17 @@ def _safe_name(source: str) -> str:
 
 @delete_app.command("post")
 def delete_post(post_id: str = typer.Argument(..., help="e.g. vnexpress:comment:123")) -> None:
-    """Delete one post."""
+    """Delete one post (and an analyst's sentiment correction of it)."""
+    from duluan.meta.database import meta_url
+    from duluan.meta.sentiment_corrections import SentimentCorrectionRepository
     from duluan.storage.factory import make_store
 
-    with make_store(cli_settings()) as store:
+    settings = cli_settings()
+    with make_store(settings) as store:
         ok = store.delete(post_id, actor=os.environ.get("USER", "cli"))
+        if ok:
+            with SentimentCorrectionRepository(meta_url(settings, store)) as corrections:
+                corrections.remove(post_id)
     _err("deleted" if ok else f"no post with id {post_id!r}")
     if not ok:
         raise typer.Exit(1)

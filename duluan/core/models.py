@@ -48,6 +48,21 @@ class Sentiment(BaseModel):
     score: float = Field(default=0.0, ge=0.0, le=1.0, description="calibrated confidence")
 
 
+class SentimentCorrection(BaseModel):
+    """An analyst's correction of a post's sentiment: `Analysis.sentiment` then holds the
+    analyst's label (score 1.0); the model's own reading is kept here."""
+
+    model_label: SentimentLabel = Field(description="what the model said")
+    model_score: float = Field(ge=0.0, le=1.0, description="the model's confidence")
+    by: str = Field(description="who corrected it (e.g. 'api:<key name>')")
+    at: datetime = Field(description="when")
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        return _aware(value)
+
+
 class Toxicity(BaseModel):
     """Toxic: vulgar words (also as a mere intensifier, "hay vl"), insults, slurs or threats;
     strong criticism without them is clean (docs/nlp.md, "Toxicity: what counts")."""
@@ -75,6 +90,9 @@ class Analysis(BaseModel):
     normalized_text: str = ""
     tokens: list[str] = Field(default_factory=list, description="word-segmented tokens")
     sentiment: Sentiment = Field(default_factory=Sentiment)
+    sentiment_correction: SentimentCorrection | None = Field(
+        default=None, description="set when an analyst corrected `sentiment` (the model's kept)"
+    )
     topics: list[Scored] = Field(default_factory=list, description="news taxonomy, best first")
     topic_source: Literal["section", "thread", "text"] | None = Field(
         default=None,

@@ -169,7 +169,7 @@ source_runs = sa.Table(
     sa.Index("source_runs_finished", "finished_at"),
 )
 
-# -- revision 0004: sentiment offsets per source (`duluan adapt`) -------------------------------
+# -- revision 0004: sentiment offsets per source (`duluan adapt`), analysts' corrections --------
 
 sentiment_offsets = sa.Table(
     "sentiment_offsets",
@@ -177,4 +177,13 @@ sentiment_offsets = sa.Table(
     sa.Column("scope", sa.Text, primary_key=True),  # a source name, or "*" for the default
     sa.Column("body", sa.Text, nullable=False),  # the entry as JSON (nlp.adaptation)
     sa.Column("updated_at", sa.Float, nullable=False),
+)
+
+sentiment_corrections = sa.Table(
+    "sentiment_corrections",
+    metadata,
+    sa.Column("post_id", sa.Text, primary_key=True),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("by", sa.Text, nullable=False),
+    sa.Column("at", sa.Float, nullable=False),
 )

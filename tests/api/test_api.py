@@ -343,3 +343,73 @@ def test_source_health_reads_offsets_from_the_metadata_database(tmp_path: Path) 
         got = client.get("/v1/sources").json()[0]["sentiment_offsets"]
         assert got["scope"] == "source" and got["labelled"] == 250
     store.close()
+
+
+def test_an_analyst_corrects_a_posts_sentiment(client: TestClient, tmp_path: Path) -> None:
+    """PUT /v1/posts/{id}/sentiment: the analyst's label counts from then on, keeps the model's
+    reading beside it, and survives the post being indexed again from the stream; DELETE
+    brings the model's reading back."""
+    from streaming.embedded_bus import EmbeddedBus
+    from streaming.indexer import Indexer
+
+    admin = key_headers(client.app)
+    reader = key_headers(client.app, "read", name="reader")
+    pid = "vnexpress:comment:100"  # the model read it as neutral
+
+    def counts() -> dict[str, int]:
+        r = client.get("/v1/sentiment", params={"q": "xang"}, headers=reader)
+        return dict(r.json()["counts"])
+
+    assert counts() == {"negative": 1, "neutral": 31, "positive": 0}
+    url = f"/v1/posts/{pid}/sentiment"
+    assert client.put(url, json={"label": "negative"}, headers=reader).status_code == 403
+    assert client.put(url, json={"label": "angry"}, headers=admin).status_code == 422
+    assert client.put(url, json={"label": "negative", "x": 1}, headers=admin).status_code == 422
+    missing = client.put(
+        "/v1/posts/vnexpress:comment:9999/sentiment", json={"label": "negative"}, headers=admin
+    )
+    assert missing.status_code == 404
+    r = client.put(url, json={"label": "negative"}, headers=admin)
+    assert r.status_code == 200, r.text
+    a = r.json()["analysis"]
+    assert a["sentiment"] == {"label": "negative", "score": 1.0}
+    assert a["sentiment_correction"]["model_label"] == "neutral"
+    assert a["sentiment_correction"]["by"] == "api:test"
+    assert counts() == {"negative": 2, "neutral": 30, "positive": 0}
+
+    # the post comes through the stream again, read by the model as neutral: still negative
+    store = client.app.state.container.store  # type: ignore[attr-defined]
+    settings = Settings(data_dir=tmp_path / "var")
+    again = store.get(pid)
+    assert again is not None and again.analysis is not None
+    model_read = again.model_copy(
+        update={
+            "analysis": again.analysis.model_copy(
+                update={
+                    "sentiment": Sentiment(label="neutral", score=0.8),
+                    "sentiment_correction": None,
+                }
+            )
+        }
+    )
+    bus = EmbeddedBus(settings.resolved_bus_path)
+    bus.publish(settings.enriched_topic, model_read.to_json(), key=pid)
+    bus.flush()
+    Indexer(EmbeddedBus(settings.resolved_bus_path), store, settings).run(max_idle=0.5)
+    stored = store.get(pid)
+    assert stored is not None and stored.analysis is not None
+    assert stored.analysis.sentiment.label == "negative"
+    assert stored.analysis.sentiment_correction is not None
+    assert stored.analysis.sentiment_correction.model_score == 0.8
+    assert counts() == {"negative": 2, "neutral": 30, "positive": 0}
+
+    r = client.delete(url, headers=admin)
+    assert r.status_code == 200 and r.json()["analysis"]["sentiment"]["label"] == "neutral"
+    assert r.json()["analysis"]["sentiment_correction"] is None
+    assert counts() == {"negative": 1, "neutral": 31, "positive": 0}
+    assert client.delete(url, headers=admin).status_code == 404  # nothing left to withdraw
+    # deleting a post deletes its correction too
+    assert client.put(url, json={"label": "positive"}, headers=admin).status_code == 200
+    assert client.delete(f"/v1/posts/{pid}", headers=admin).status_code == 200
+    repo = client.app.state.container.sentiment_corrections  # type: ignore[attr-defined]
+    assert repo.for_posts([pid]) == {}

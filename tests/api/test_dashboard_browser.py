@@ -18,6 +18,7 @@ from duluan.alerts.models import Subscription
 from duluan.alerts.repository import AlertRepository
 from duluan.core.models import Analysis, Post, Scored, Sentiment
 from duluan.core.settings import Settings
+from duluan.meta.sentiment_corrections import Correction, apply_corrections
 from duluan.meta.source_runs import SourceRun, SourceRunRepository
 from duluan.storage.sqlite.store import SQLiteStore
 from nlp import model_meta
@@ -73,9 +74,14 @@ def test_dashboard_loads_searches_draws_trends_and_live(tmp_path: Path, chromium
     from playwright.sync_api import sync_playwright
 
     store = SQLiteStore(tmp_path / "dash.db")
-    store.upsert(corpus())
+    base = corpus()
+    store.upsert(base)
     now = datetime.now(UTC)
-    store.upsert(trending(now))
+    burst = trending(now)
+    store.upsert(burst)
+    newest = max(base + burst, key=lambda x: x.created_at)  # the first hit; an analyst fixed it
+    fix = Correction(newest.id, "positive", "api:lan", now)
+    store.upsert(apply_corrections([newest], {newest.id: fix}))
     repo = AlertRepository(store.path)
     sub = repo.save_subscription(Subscription(name="Giá xăng"))
     repo.record_event(make_test_event(sub))
@@ -97,6 +103,9 @@ def test_dashboard_loads_searches_draws_trends_and_live(tmp_path: Path, chromium
         assert page.locator("#total").inner_text() == str(total)
         check_chart(page, total)
         check_tables_and_times(page, store)
+        first = page.locator("#hits .hit .tag").first
+        assert first.inner_text() == "Tích cực ✎"
+        assert "Người phân tích đã sửa (api:lan)" in (first.get_attribute("title") or "")
         voz = page.locator("#sources .source-row[data-source='voz'] .offsets")
         assert voz.inner_text() == "cảm xúc hiệu chỉnh theo 300 nhãn"
         assert "nhãn 50% / 30% / 20%; mô hình 30% / 50% / 20%" in (voz.get_attribute("title") or "")

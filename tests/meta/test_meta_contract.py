@@ -26,6 +26,7 @@ from duluan.feedback.models import Campaign
 from duluan.feedback.repository import CampaignRepository, SlugTaken
 from duluan.meta.database import MetaDB, SchemaBehind
 from duluan.meta.leases import Lease
+from duluan.meta.sentiment_corrections import SentimentCorrectionRepository
 from duluan.meta.sentiment_offsets import SentimentOffsetsRepository
 from duluan.meta.source_runs import SourceRun, SourceRunRepository
 from duluan.watchlists.models import Watchlist
@@ -360,3 +361,27 @@ def test_sentiment_offsets_written_once_are_read_by_every_replica(db: MetaDB) ->
         assert set(worker.load().sources) == {"voz"}
     finally:
         worker.close()
+
+
+def test_sentiment_corrections_by_post_id(db: MetaDB) -> None:
+    """An analyst's correction saved through one replica's API is what every indexer applies."""
+    api = SentimentCorrectionRepository(db)
+    api.save("voz:post:1", "negative", "api:lan")
+    api.save("voz:post:2", "neutral", "api:lan")
+    api.save("voz:post:1", "positive", "api:minh")  # corrected again: the latest counts
+    with pytest.raises(ValueError, match="sentiment must be"):
+        api.save("voz:post:3", "angry", "api:lan")
+    indexer = SentimentCorrectionRepository(db.url.render_as_string(hide_password=False))
+    try:
+        ids = [f"voz:post:{n}" for n in range(1, 1200)]  # more than one lookup's worth
+        found = indexer.for_posts(ids)
+        assert {k: (c.label, c.by) for k, c in found.items()} == {
+            "voz:post:1": ("positive", "api:minh"),
+            "voz:post:2": ("neutral", "api:lan"),
+        }
+        assert found["voz:post:1"].at.tzinfo is not None
+        assert indexer.count() == 2
+        assert api.remove("voz:post:2") and not api.remove("voz:post:2")
+        assert set(indexer.for_posts(ids)) == {"voz:post:1"}
+    finally:
+        indexer.close()

@@ -1,5 +1,5 @@
-"""Sentiment offsets (`duluan adapt`) in the metadata database, so every NLP worker and API
-replica reads the same ones.
+"""Sentiment offsets (`duluan adapt`) and analysts' sentiment corrections in the metadata
+database, so every NLP worker, indexer and API replica reads the same ones.
 
 Revision ID: 0004
 Revises: 0003
@@ -24,7 +24,15 @@ def upgrade() -> None:
         sa.Column("body", sa.Text, nullable=False),
         sa.Column("updated_at", sa.Float, nullable=False),
     )
+    op.create_table(
+        "sentiment_corrections",
+        sa.Column("post_id", sa.Text, primary_key=True),
+        sa.Column("label", sa.Text, nullable=False),
+        sa.Column("by", sa.Text, nullable=False),
+        sa.Column("at", sa.Float, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("sentiment_corrections")
     op.drop_table("sentiment_offsets")
