@@ -167,5 +167,12 @@ class SentimentCorrectionRequest(BaseModel):
     label: Literal["negative", "neutral", "positive"] = Field(description="the right sentiment")
 
 
+class CorrectionOut(BaseModel):
+    post_id: str = Field(description="the corrected post")
+    label: Literal["negative", "neutral", "positive"] = Field(description="the analyst's label")
+    by: str = Field(description="who corrected it (the API key's name, or the CLI user)")
+    at: datetime = Field(description="when")
+
+
 class DeleteResponse(BaseModel):
     deleted: int = Field(description="posts deleted")

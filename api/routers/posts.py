@@ -7,16 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from api.deps import get_store
-from api.schemas import DeleteResponse, PostDetail, SentimentCorrectionRequest
+from api.schemas import CorrectionOut, DeleteResponse, PostDetail, SentimentCorrectionRequest
 from api.security import READ, AdminKey, ReadKey, is_admin
 from duluan.core.models import Post
 from duluan.core.query import SearchQuery
+from duluan.corrections import NotAnalysed, correct, withdraw
 from duluan.feedback.models import without_private
-from duluan.meta.sentiment_corrections import (
-    SentimentCorrectionRepository,
-    apply_corrections,
-    undo_correction,
-)
+from duluan.meta.sentiment_corrections import SentimentCorrectionRepository
 from duluan.storage.base import Store
 
 router = APIRouter(prefix="/v1", tags=["posts"])
@@ -80,15 +77,12 @@ def correct_sentiment(
     """The analyst's label replaces the model's in every count, share and alert from now on,
     and survives the post being analysed and indexed again; the model's own reading stays in
     `analysis.sentiment_correction`."""
-    post = store.get(post_id)
-    if post is None:
-        raise HTTPException(status_code=404, detail=f"no post with id {post_id!r}")
-    if post.analysis is None:
-        raise HTTPException(status_code=409, detail="the post has not been analysed yet")
-    correction = corrections.save(post_id, body.label, f"api:{key.name}")
-    fixed = apply_corrections([post], {post_id: correction})[0]
-    store.upsert([fixed])
-    return fixed
+    try:
+        return correct(store, corrections, post_id, body.label, f"api:{key.name}")
+    except LookupError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    except NotAnalysed as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from exc
 
 
 @router.delete(
@@ -100,15 +94,27 @@ def undo_sentiment(
     post_id: str, store: StoreDep, key: AdminKey, corrections: CorrectionsDep
 ) -> Post:
     """The model's own reading comes back."""
-    post = store.get(post_id)
-    if post is None:
-        raise HTTPException(status_code=404, detail=f"no post with id {post_id!r}")
-    removed = corrections.remove(post_id)
-    if not removed and (post.analysis is None or post.analysis.sentiment_correction is None):
-        raise HTTPException(status_code=404, detail=f"post {post_id!r} has no correction")
-    restored = undo_correction(post)
-    store.upsert([restored])
-    return restored
+    try:
+        return withdraw(store, corrections, post_id)
+    except LookupError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+
+
+@router.get(
+    "/corrections",
+    response_model=list[CorrectionOut],
+    summary="Analysts' sentiment corrections, newest first (admin)",
+)
+def list_corrections(
+    corrections: CorrectionsDep,
+    key: AdminKey,
+    limit: Annotated[int, Query(ge=1, le=1000, description="how many")] = 100,
+) -> list[CorrectionOut]:
+    """Who changed which post's sentiment to what, and when: the audit trail of manual edits."""
+    return [
+        CorrectionOut(post_id=c.post_id, label=c.label, by=c.by, at=c.at)
+        for c in corrections.recent(limit)
+    ]
 
 
 @router.delete(

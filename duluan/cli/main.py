@@ -14,6 +14,7 @@ from duluan.cli.alerts import alerts_cmd
 from duluan.cli.apikeys import apikey_app
 from duluan.cli.briefings import brief_cmd, briefing_app
 from duluan.cli.common import cli_settings
+from duluan.cli.corrections import correction_app
 from duluan.cli.crawl import crawl_cmd
 from duluan.cli.db import db_app
 from duluan.cli.demo import demo_cmd
@@ -50,6 +51,7 @@ app.add_typer(watchlist_app, name="watchlist")
 app.add_typer(feedback_app, name="feedback")
 app.add_typer(briefing_app, name="briefing")
 app.add_typer(db_app, name="db")
+app.add_typer(correction_app, name="correction")
 app.command("brief")(brief_cmd)
 
 log = get_logger("duluan.cli")

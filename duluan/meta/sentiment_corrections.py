@@ -73,6 +73,14 @@ class SentimentCorrectionRepository(MetaRepository):
                 )
         return out
 
+    def recent(self, limit: int = 100) -> list[Correction]:
+        """The newest corrections first."""
+        stmt = sa.select(_T).order_by(_T.c.at.desc(), _T.c.post_id).limit(limit)
+        return [
+            Correction(r.post_id, r.label, r.by, datetime.fromtimestamp(r.at, UTC))
+            for r in self.db.rows(stmt)
+        ]
+
     def count(self) -> int:
         return int(self.db.rows(sa.select(sa.func.count()).select_from(_T))[0][0])
 

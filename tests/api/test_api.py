@@ -376,6 +376,9 @@ def test_an_analyst_corrects_a_posts_sentiment(client: TestClient, tmp_path: Pat
     assert a["sentiment_correction"]["model_label"] == "neutral"
     assert a["sentiment_correction"]["by"] == "api:test"
     assert counts() == {"negative": 2, "neutral": 30, "positive": 0}
+    audit = client.get("/v1/corrections", headers=admin).json()
+    assert [(c["post_id"], c["label"], c["by"]) for c in audit] == [(pid, "negative", "api:test")]
+    assert client.get("/v1/corrections", headers=reader).status_code == 403
 
     # the post comes through the stream again, read by the model as neutral: still negative
     store = client.app.state.container.store  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("duluan.trends",),
     ("duluan.alerts", "duluan.feedback"),
     ("duluan.briefings",),
-    ("duluan.container", "duluan.pipeline", "duluan.importer"),
+    ("duluan.container", "duluan.pipeline", "duluan.importer", "duluan.corrections"),
     ("api",),
     ("duluan.cli",),
 ]

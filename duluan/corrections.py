@@ -1,0 +1,46 @@
+"""Correct a stored post's sentiment, or withdraw the correction: what `PUT/DELETE
+/v1/posts/{id}/sentiment` and `duluan correction` both do, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+from duluan.core.models import Post
+from duluan.meta.sentiment_corrections import (
+    SentimentCorrectionRepository,
+    apply_corrections,
+    undo_correction,
+)
+from duluan.storage.base import Store
+
+
+class NotAnalysed(ValueError):
+    """The post has no analysis yet, so there is no model reading to keep beside a correction."""
+
+
+def correct(
+    store: Store, repo: SentimentCorrectionRepository, post_id: str, label: str, by: str
+) -> Post:
+    """Save the analyst's label and rewrite the stored post with it. Raises LookupError for an
+    unknown post, NotAnalysed, or ValueError for a label that is not a sentiment."""
+    post = store.get(post_id)
+    if post is None:
+        raise LookupError(f"no post with id {post_id!r}")
+    if post.analysis is None:
+        raise NotAnalysed("the post has not been analysed yet")
+    correction = repo.save(post_id, label, by)
+    fixed = apply_corrections([post], {post_id: correction})[0]
+    store.upsert([fixed])
+    return fixed
+
+
+def withdraw(store: Store, repo: SentimentCorrectionRepository, post_id: str) -> Post:
+    """Drop the correction and put the model's reading back. Raises LookupError for an unknown
+    post or one without a correction."""
+    post = store.get(post_id)
+    if post is None:
+        raise LookupError(f"no post with id {post_id!r}")
+    removed = repo.remove(post_id)
+    if not removed and (post.analysis is None or post.analysis.sentiment_correction is None):
+        raise LookupError(f"post {post_id!r} has no correction")
+    restored = undo_correction(post)
+    store.upsert([restored])
+    return restored
