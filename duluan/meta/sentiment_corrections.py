@@ -11,12 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 
 from duluan.core.models import SENTIMENT_LABELS, Post, Sentiment, SentimentCorrection
-from duluan.meta.database import MetaDB, MetaRepository
+from duluan.meta.database import MetaRepository
 from duluan.meta.tables import sentiment_corrections as _T
 
 __all__ = ["Correction", "SentimentCorrectionRepository", "apply_corrections", "undo_correction"]
@@ -35,15 +34,6 @@ class Correction:
 
 class SentimentCorrectionRepository(MetaRepository):
     """`save` or `remove` a post's correction; `for_posts` looks a batch of ids up at once."""
-
-    def __init__(self, db: MetaDB | Path | str) -> None:
-        super().__init__(db)
-
-    def __enter__(self) -> SentimentCorrectionRepository:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def save(self, post_id: str, label: str, by: str) -> Correction:
         if label not in SENTIMENT_LABELS:

@@ -11,14 +11,13 @@ import json
 import threading
 import time
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
 from duluan.core.logging import get_logger
 from duluan.core.settings import Settings
-from duluan.meta.database import MetaDB, MetaRepository
+from duluan.meta.database import MetaRepository
 from duluan.meta.tables import sentiment_offsets as _T
 from nlp.adaptation import AdaptationFileError, AdaptationSet, SentimentAdaptation, usable
 from nlp.model_meta import adaptation_for, read_meta
@@ -36,15 +35,6 @@ def _scope(source: str | None) -> str:
 
 class SentimentOffsetsRepository(MetaRepository):
     """`save` or `remove` one source's entry (None: the default); `load` them all."""
-
-    def __init__(self, db: MetaDB | Path | str) -> None:
-        super().__init__(db)
-
-    def __enter__(self) -> SentimentOffsetsRepository:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def save(self, source: str | None, entry: SentimentAdaptation) -> None:
         body = json.dumps(asdict(entry), ensure_ascii=False, sort_keys=True)

@@ -164,9 +164,3 @@ class SourceRunRepository(MetaRepository):
         if self.retention_days <= 0:
             return None
         return time.time() - self.retention_days * _DAY_S
-
-    def __enter__(self) -> SourceRunRepository:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
