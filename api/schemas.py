@@ -134,6 +134,9 @@ class SentimentOffsets(BaseModel):
     offsets: dict[str, float] = Field(description="log-offset per sentiment class")
     labelled: int = Field(description="labelled posts they were fitted on")
     cv_gain: float = Field(description="cross-validated macro-F1 gain on that sample")
+    cv_share_gain: float = Field(
+        description="cross-validated share error removed on that sample, points"
+    )
     shares_labelled: dict[str, float] = Field(description="class shares of the labelled sample")
     shares_model: dict[str, float] = Field(description="the model's shares on it, unadjusted")
     shares_adapted: dict[str, float] = Field(description="the model's shares on it, adjusted")

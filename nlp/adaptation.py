@@ -30,9 +30,12 @@ FORMAT_ONE = "duluan-sentiment-adaptation-1"
 MIN_LABELLED = 100
 """Fewer labelled posts than this give offsets that swing with the sample; refused."""
 FOLDS = 5
-DEFAULT_MARGIN = 0.005
-"""Cross-validated macro-F1 gain needed to adopt: at 0 the offsets were adopted on 3 of 10
-draws of held-out Facebook comments, whose model already fits, and cost 0.007 there."""
+DEFAULT_MARGIN = 1.0
+"""Cross-validated fall in the share error (mean absolute, points) needed to adopt. A dashboard
+reads shares; judged on macro-F1 instead (session 13), student feedback's 5 % neutral was too
+rare to show a gain and its 16-point share error was mostly left in place (docs/nlp.md)."""
+F1_TOLERANCE = 0.01
+"""Nor may the offsets cost more cross-validated macro-F1 than this."""
 MAX_OFFSET = 3.0
 RIDGE = 1e-3
 """Keeps the offsets finite when the sample lacks a class."""
@@ -57,6 +60,9 @@ class SentimentAdaptation:
     shares_labelled: dict[str, float] = field(default_factory=dict)
     shares_before: dict[str, float] = field(default_factory=dict)
     shares_after: dict[str, float] = field(default_factory=dict)
+    cv_share_gain: float = 0.0
+    """Points of mean absolute share error the offsets removed, cross-validated."""
+    fold_share_gains: list[float] = field(default_factory=list)
 
     def vector(self) -> np.ndarray:
         return np.array([self.offsets.get(c, 0.0) for c in SENTIMENT_LABELS])
@@ -258,18 +264,27 @@ def macro_f1(gold: np.ndarray, proba: np.ndarray) -> float:
     return float(f1_score(gold, proba.argmax(1), labels=labels, average="macro", zero_division=0))
 
 
+def share_error(gold: np.ndarray, proba: np.ndarray) -> float:
+    """Mean absolute difference between predicted and true class shares, in points."""
+    k = proba.shape[1]
+    return float(np.abs(_fractions(proba.argmax(1), k) - _fractions(gold, k)).mean()) * 100
+
+
 def fold_gains(
     proba: np.ndarray, gold: np.ndarray, folds: int = FOLDS, seed: int = 0
-) -> list[float]:
-    """Macro-F1 with offsets fitted on the other folds minus without, per held-out fold."""
+) -> tuple[list[float], list[float]]:
+    """Per held-out fold, with offsets fitted on the other folds against without: the macro-F1
+    gained and the share error (points) removed."""
     order = np.random.default_rng(seed).permutation(len(gold))
     parts = np.array_split(order, folds)
-    out: list[float] = []
+    f1: list[float] = []
+    shares: list[float] = []
     for i, test in enumerate(parts):
         train = np.concatenate([p for j, p in enumerate(parts) if j != i])
-        o = fit_offsets(proba[train], gold[train])
-        out.append(macro_f1(gold[test], shift(proba[test], o)) - macro_f1(gold[test], proba[test]))
-    return out
+        adapted = shift(proba[test], fit_offsets(proba[train], gold[train]))
+        f1.append(macro_f1(gold[test], adapted) - macro_f1(gold[test], proba[test]))
+        shares.append(share_error(gold[test], proba[test]) - share_error(gold[test], adapted))
+    return f1, shares
 
 
 def _fractions(labels: np.ndarray, k: int) -> np.ndarray:
@@ -288,15 +303,17 @@ def adapt(
     model: str,
     fitted_on: str = "",
     margin: float = DEFAULT_MARGIN,
+    f1_tolerance: float = F1_TOLERANCE,
 ) -> SentimentAdaptation:
-    """Fit offsets on every labelled post; `adopted` when the mean cross-validated macro-F1
-    gain exceeds `margin`. Raises ValueError below MIN_LABELLED posts."""
+    """Fit offsets on every labelled post; `adopted` when, cross-validated, they cut the share
+    error by more than `margin` points and cost no more than `f1_tolerance` macro-F1. Raises
+    ValueError below MIN_LABELLED posts."""
     if len(gold) < MIN_LABELLED:
         raise ValueError(f"{len(gold)} labelled posts; adapting needs at least {MIN_LABELLED}")
     y = label_index(gold)
-    gains = fold_gains(proba, y)
-    gain = float(np.mean(gains))
-    adopted = gain > margin
+    gains, share_gains = fold_gains(proba, y)
+    gain, share_gain = float(np.mean(gains)), float(np.mean(share_gains))
+    adopted = share_gain > margin and gain > -f1_tolerance
     o = fit_offsets(proba, y) if adopted else np.zeros(proba.shape[1])
     k = proba.shape[1]
     return SentimentAdaptation(
@@ -310,6 +327,8 @@ def adapt(
         shares_labelled=_shares(y, k),
         shares_before=_shares(proba.argmax(1), k),
         shares_after=_shares((shift(proba, o) if adopted else proba).argmax(1), k),
+        cv_share_gain=round(share_gain, 2),
+        fold_share_gains=[round(g, 2) for g in share_gains],
     )
 
 
@@ -324,7 +343,6 @@ def simulate(
     before and after, mean absolute share error (points) before and after, and how often the
     cross-validation adopted the offsets."""
     y = label_index(gold)
-    k = proba.shape[1]
     rng = np.random.default_rng(seed)
     f0: list[float] = []
     f1: list[float] = []
@@ -337,10 +355,9 @@ def simulate(
         a = adapt(proba[sample], [SENTIMENT_LABELS[i] for i in y[sample]], "simulated")
         adopted += a.adopted
         after = a.apply(proba[rest])
-        truth = _fractions(y[rest], k)
         for p, fs, es in ((proba[rest], f0, e0), (after, f1, e1)):
             fs.append(macro_f1(y[rest], p))
-            es.append(float(np.abs(_fractions(p.argmax(1), k) - truth).mean()) * 100)
+            es.append(share_error(y[rest], p))
     return (
         float(np.mean(f0)),
         float(np.mean(f1)),

@@ -56,6 +56,7 @@ def _offsets(adaptation: AdaptationSet | None, source: str) -> SentimentOffsets 
         offsets=entry.offsets,
         labelled=entry.labelled,
         cv_gain=entry.cv_gain,
+        cv_share_gain=entry.cv_share_gain,
         shares_labelled=entry.shares_labelled,
         shares_model=entry.shares_before,
         shares_adapted=entry.shares_after,

@@ -248,9 +248,14 @@ def adapt_cmd(
     ),
     model_dir: Path | None = typer.Option(None, "--model-dir", help="default nlp/models"),
     margin: float = typer.Option(
-        0.005,  # nlp.adaptation.DEFAULT_MARGIN (the CLI module does not import nlp at load)
+        1.0,  # nlp.adaptation.DEFAULT_MARGIN (the CLI module does not import nlp at load)
         "--margin",
-        help="adopt only if the cross-validated macro-F1 gain exceeds this",
+        help="adopt only if, cross-validated, the share error falls by more than this (points)",
+    ),
+    f1_tolerance: float = typer.Option(
+        0.01,  # nlp.adaptation.F1_TOLERANCE
+        "--f1-tolerance",
+        help="... and macro-F1 falls by no more than this",
     ),
     remove: bool = typer.Option(
         False,
@@ -259,7 +264,7 @@ def adapt_cmd(
     ),
 ) -> None:
     """Fit sentiment class offsets to your own labelled posts; kept only when 5-fold
-    cross-validation on them says they help (docs/nlp.md, "Adapting to your sources")."""
+    cross-validation on them says they bring the shares closer (docs/nlp.md, "Adapting...")."""
     import numpy as np
 
     from duluan.cli.common import cli_settings
@@ -295,6 +300,7 @@ def adapt_cmd(
             str(model.meta.get("version", "unknown")),
             fitted_on=", ".join(p.name for p in labelled),
             margin=margin,
+            f1_tolerance=f1_tolerance,
         )
     except (ValueError, KeyError) as exc:
         raise _bad_labelled(f"cannot adapt ({exc})") from exc
@@ -304,13 +310,17 @@ def adapt_cmd(
         for c in result.offsets
     )
     typer.echo(f"{result.labelled} labelled posts; {shares}")
-    folds = ", ".join(f"{g:+.3f}" for g in result.fold_gains)
-    typer.echo(f"cross-validated macro-F1 gain {result.cv_gain:+.3f} (folds: {folds})")
+    folds = ", ".join(f"{g:+.1f}" for g in result.fold_share_gains)
+    typer.echo(
+        f"cross-validated: share error {result.cv_share_gain:+.1f} points removed (folds: "
+        f"{folds}), macro-F1 {result.cv_gain:+.3f}"
+    )
     target = OffsetsTarget.open(out or settings.nlp_sentiment_adaptation, settings)
     if not result.adopted:
         kept = target.current.sources.get(source) if source else target.current.default
         typer.echo(
-            f"not adopted for {scope}: the gain is not above {margin:+.3f}, so the model's own "
+            f"not adopted for {scope}: the share error does not fall by more than {margin:g} "
+            f"points without costing more than {f1_tolerance:g} macro-F1, so the model's own "
             "decisions serve this sample as well; nothing written"
             + (f" ({target.where} keeps its earlier offsets {kept.tag} for it)" if kept else "")
         )

@@ -61,7 +61,7 @@ def test_fitted_offsets_undo_a_known_bias() -> None:
 def test_biased_model_is_adapted_and_its_shares_move_to_the_labels() -> None:
     proba, gold = _synthetic(600, seed=1)
     a = adapt(proba, gold, "m1", fitted_on="synthetic")
-    assert a.adopted and a.cv_gain > 0.01
+    assert a.adopted and a.cv_gain > 0.01 and a.cv_share_gain > 1.0
     np.testing.assert_allclose(a.vector(), -BIAS, atol=0.35)
     before = sum(abs(a.shares_before[c] - a.shares_labelled[c]) for c in SENTIMENT_LABELS)
     after = sum(abs(a.shares_after[c] - a.shares_labelled[c]) for c in SENTIMENT_LABELS)
@@ -73,7 +73,7 @@ def test_calibrated_model_is_left_alone() -> None:
     unbiased = shift(proba, -BIAS)
     a = adapt(unbiased, gold, "m1")
     assert not a.adopted
-    assert a.cv_gain <= 0.005  # fitted offsets only add noise to a calibrated model
+    assert a.cv_share_gain <= 1.0  # fitted offsets only add noise to a calibrated model
     assert a.vector().tolist() == [0.0, 0.0, 0.0]
     assert a.shares_after == a.shares_before
 
@@ -244,7 +244,7 @@ def test_cli_adapts_to_a_team_that_counts_praise_as_neutral(tmp_path: Path) -> N
     assert result.exit_code == 0 and "source 'voz'" in result.output, result.output
     saved = AdaptationSet.load(out)
     assert saved.default is not None and list(saved.sources) == ["voz"]
-    # the unaltered file is not adopted for another source: nothing written for it
+    # not adopted for another source (a 5-point margin): nothing written for it
     result = CliRunner().invoke(
         app,
         [
@@ -256,7 +256,7 @@ def test_cli_adapts_to_a_team_that_counts_praise_as_neutral(tmp_path: Path) -> N
             "--out",
             str(out),
             "--margin",
-            "0.05",
+            "5",
         ],
     )
     assert result.exit_code == 0 and "not adopted" in result.output, result.output
@@ -271,10 +271,10 @@ def test_cli_adapts_to_a_team_that_counts_praise_as_neutral(tmp_path: Path) -> N
     assert foreign.exit_code == 2 and out.read_text(encoding="utf-8") == "{}"
 
 
-def test_cli_leaves_a_fitting_model_alone_and_rejects_bad_input(tmp_path: Path) -> None:
+def test_cli_writes_nothing_below_the_margin_and_rejects_bad_input(tmp_path: Path) -> None:
     out = tmp_path / "adapt.json"
     result = CliRunner().invoke(
-        app, ["adapt", "--labelled", str(PRODUCTS), "--out", str(out), "--margin", "0.05"]
+        app, ["adapt", "--labelled", str(PRODUCTS), "--out", str(out), "--margin", "5"]
     )
     assert result.exit_code == 0, result.output
     assert "not adopted" in result.output and not out.exists()
@@ -289,12 +289,14 @@ def test_cli_leaves_a_fitting_model_alone_and_rejects_bad_input(tmp_path: Path) 
     assert CliRunner().invoke(app, ["adapt", "--labelled", str(bad)]).exit_code == 2
 
 
-def test_cli_default_margin_is_the_library_default() -> None:
+def test_cli_defaults_are_the_library_defaults() -> None:
     import inspect
 
-    from nlp.adaptation import DEFAULT_MARGIN
+    from nlp.adaptation import DEFAULT_MARGIN, F1_TOLERANCE
 
-    assert inspect.signature(adapt_cmd).parameters["margin"].default.default == DEFAULT_MARGIN
+    params = inspect.signature(adapt_cmd).parameters
+    assert params["margin"].default.default == DEFAULT_MARGIN
+    assert params["f1_tolerance"].default.default == F1_TOLERANCE
 
 
 def test_eval_labelled_scores_with_the_deployments_offsets(
