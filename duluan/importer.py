@@ -1,4 +1,5 @@
-"""`duluan import`: posts from JSONL or CSV through NLP into the store, rejects kept aside."""
+"""`duluan import`: posts from JSONL or CSV through NLP into the store, rejects kept aside;
+`duluan reanalyze`: stored posts through NLP again."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 
 from duluan.core.admission import PostLimits, admit
 from duluan.core.models import AnalyzeFn, Post
+from duluan.core.query import SearchQuery
 from duluan.core.settings import get_settings
 from duluan.core.text import clean_control
 from duluan.meta.sentiment_corrections import SentimentCorrectionRepository, apply_corrections
@@ -78,6 +80,54 @@ def row_to_post(row: dict[str, Any], limits: PostLimits | None = None) -> Post:
     return admit(Post.model_validate(data), limits or PostLimits.from_settings(get_settings()))
 
 
+def analyse_into(
+    store: Store,
+    analyze: AnalyzeFn,
+    posts: list[Post],
+    corrections: SentimentCorrectionRepository | None = None,
+) -> None:
+    """Analyse posts as the NLP worker does (title and text, by source; section context), keep
+    analysts' corrections, and write them."""
+    analyses = analyze(
+        [" ".join(x for x in (p.title, p.text) if x) for p in posts], [p.source for p in posts]
+    )
+    done = [
+        p.model_copy(update={"analysis": apply_context(a, p)})
+        for p, a in zip(posts, analyses, strict=True)
+    ]
+    if corrections is not None:
+        done = apply_corrections(done, corrections.for_posts(p.id for p in done))
+    store.upsert(done)
+
+
+def reanalyze(
+    store: Store,
+    analyze: AnalyzeFn,
+    query: SearchQuery,
+    *,
+    batch_size: int = 256,
+    corrections: SentimentCorrectionRepository | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Every stored post matching `query` analysed again, so history reads the way new posts
+    do after `duluan adapt` or a retrained model (else a share would jump at the change, and
+    a negative-share alert could fire on it). Returns how many posts were rewritten."""
+    done = 0
+    batch: list[Post] = []
+    for post in store.iter_posts(query.model_copy(update={"sort": "oldest"})):
+        batch.append(post)
+        if len(batch) >= batch_size:
+            analyse_into(store, analyze, batch, corrections)
+            done += len(batch)
+            batch = []
+            if progress:
+                progress(done)
+    if batch:
+        analyse_into(store, analyze, batch, corrections)
+        done += len(batch)
+    return done
+
+
 def import_file(
     path: Path,
     store: Store,
@@ -98,16 +148,7 @@ def import_file(
     def flush() -> None:
         if not batch:
             return
-        analyses = analyze(
-            [" ".join(x for x in (p.title, p.text) if x) for p in batch], [p.source for p in batch]
-        )
-        posts = [
-            p.model_copy(update={"analysis": apply_context(a, p)})
-            for p, a in zip(batch, analyses, strict=True)
-        ]
-        if corrections is not None:
-            posts = apply_corrections(posts, corrections.for_posts(p.id for p in posts))
-        store.upsert(posts)
+        analyse_into(store, analyze, batch, corrections)
         stats.imported += len(batch)
         batch.clear()
         if progress:

@@ -261,6 +261,53 @@ def export(
 
 
 @app.command()
+def reanalyze(
+    query: str = typer.Option(None, "--query", "-q", help="query language text"),
+    source: list[str] = typer.Option([], "--source", help="only these sources"),
+    since: str | None = typer.Option(None, "--since", help="ISO date/time"),
+    until: str | None = typer.Option(None, "--until", help="ISO date/time"),
+) -> None:
+    """Run stored posts through NLP again (after `duluan adapt` or a new model), so past
+    shares read the way new posts do; analysts' corrections are kept."""
+    from pydantic import ValidationError
+
+    from duluan.core.query import QuerySyntaxError, SearchQuery
+    from duluan.importer import reanalyze as run_reanalysis
+    from duluan.meta.database import meta_url
+    from duluan.meta.sentiment_corrections import SentimentCorrectionRepository
+    from duluan.meta.sentiment_offsets import SentimentOffsetsRepository, effective_offsets
+    from duluan.storage.factory import make_store
+    from nlp import Analyzer
+
+    settings = cli_settings()
+    try:
+        q = SearchQuery.model_validate(
+            {"q": query, "sources": source, "since": since, "until": until}
+        )
+    except (ValidationError, QuerySyntaxError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+    analyzer = Analyzer.load(settings)
+    with (
+        make_store(settings) as store,
+        SentimentCorrectionRepository(meta_url(settings, store)) as corrections,
+    ):
+        if settings.nlp_sentiment_adaptation is None:  # else the file, read at load
+            analyzer.adaptation = effective_offsets(
+                settings, SentimentOffsetsRepository(corrections.db)
+            )
+        n = run_reanalysis(
+            store,
+            analyzer.analyze,
+            q,
+            corrections=corrections,
+            progress=lambda done: (
+                _err(f"  {done} posts analysed again") if done % 5120 == 0 else None
+            ),
+        )
+    _err(f"analysed {n} stored posts again")
+
+
+@app.command()
 def sample(
     output: Path = typer.Option(
         ..., "--output", "-o", help="the sheet to write; with --per-source, a folder"

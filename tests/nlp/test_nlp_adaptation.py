@@ -486,3 +486,42 @@ def test_cli_adapt_writes_the_metadata_database_and_import_applies_it(
             assert not repo.load()
     finally:
         get_settings.cache_clear()
+
+
+def test_cli_reanalyze_brings_history_in_line_with_a_new_fit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, restore_logging: None
+) -> None:
+    """Posts stored before `duluan adapt` keep the old reading until `duluan reanalyze`; it
+    rewrites the matching ones only, and keeps an analyst's correction."""
+    from duluan.cli.main import app as duluan_app
+    from duluan.core.settings import get_settings
+
+    monkeypatch.setenv("DULUAN_DATA_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    try:
+        posts = tmp_path / "posts.jsonl"
+        posts.write_text(
+            "".join(
+                json.dumps(_forum_post(n, src).model_dump(mode="json"), ensure_ascii=False) + "\n"
+                for n, src in enumerate(["voz", "tinhte", "voz"])
+            ),
+            encoding="utf-8",
+        )
+        run = CliRunner().invoke
+        assert run(duluan_app, ["import", str(posts)]).exit_code == 0
+        r = run(duluan_app, ["correction", "set", "voz:comment:2", "negative"])
+        assert r.exit_code == 0, r.output
+        team = _praise_as_neutral(tmp_path)
+        assert run(duluan_app, ["adapt", "--labelled", str(team), "--source", "voz"]).exit_code == 0
+
+        def labels() -> list[str]:
+            with SQLiteStore(get_settings().resolved_store_path) as store:
+                got = [store.get(i) for i in ("voz:comment:0", "tinhte:comment:1", "voz:comment:2")]
+            return [p.analysis.sentiment.label for p in got if p and p.analysis]
+
+        assert labels() == ["positive", "positive", "negative"]  # stored before the fit
+        r = run(duluan_app, ["reanalyze", "--source", "voz"])
+        assert r.exit_code == 0 and "analysed 2 stored posts again" in r.output, r.output
+        assert labels() == ["neutral", "positive", "negative"]  # the correction holds
+    finally:
+        get_settings.cache_clear()
