@@ -118,12 +118,12 @@ class AdaptationSet:
         """Each row shifted by its source's offsets (or the default's), renormalised."""
         if sources is None:
             return self.default.apply(proba) if self.default is not None else proba
-        rows = np.zeros(proba.shape)
-        for i, source in enumerate(sources):
-            e = self.entry(source)
-            if e is not None:
-                rows[i] = e.vector()
-        return shift(proba, rows)
+        vectors: dict[str | None, np.ndarray] = {}  # a batch holds few sources
+        for source in sources:
+            if source not in vectors:
+                e = self.entry(source)
+                vectors[source] = e.vector() if e is not None else np.zeros(proba.shape[1])
+        return shift(proba, np.array([vectors[s] for s in sources]).reshape(proba.shape))
 
     def tag(self, source: str | None) -> str | None:
         e = self.entry(source)

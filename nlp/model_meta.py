@@ -97,6 +97,11 @@ def adaptation_for(settings: Settings) -> AdaptationSet | None:
         mtime = path.stat().st_mtime_ns
     except OSError:
         return _adaptation(str(path), -1, "", None)
-    version = str(read_meta(settings.nlp_model_dir).get("version", ""))
+    return _adaptation(str(path), mtime, *sentiment_model(settings))
+
+
+def sentiment_model(settings: Settings) -> tuple[str, str | None]:
+    """(classical model version, other backend or None): what sentiment offsets must have been
+    fitted on to apply."""
     backend = settings.nlp_backend if settings.nlp_backend != "classical" else None
-    return _adaptation(str(path), mtime, version, backend)
+    return str(read_meta(settings.nlp_model_dir).get("version", "")), backend

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -23,6 +25,12 @@ from duluan.cli.nlp import adapt_cmd, analyze_cmd, eval_cmd, train_cmd
 from duluan.cli.watchlists import watchlist_app
 from duluan.core.logging import get_logger
 from duluan.core.settings import Settings
+
+if TYPE_CHECKING:
+    from duluan.core.query import SearchQuery
+    from duluan.meta.sentiment_corrections import SentimentCorrectionRepository
+    from duluan.storage.base import Store
+    from nlp.analyzer import Analyzer
 
 app = typer.Typer(
     name="duluan",
@@ -59,6 +67,44 @@ log = get_logger("duluan.cli")
 
 def _err(msg: str) -> None:
     typer.echo(msg, err=True)
+
+
+def _search_query(
+    query: str | None, source: list[str], since: str | None, until: str | None, **extra: Any
+) -> SearchQuery:
+    """The posts --query/--source/--since/--until name; a bad one is a usage error (exit 2)."""
+    from pydantic import ValidationError
+
+    from duluan.core.query import QuerySyntaxError, SearchQuery
+
+    fields = {"q": query, "sources": source, "since": since, "until": until, **extra}
+    try:
+        return SearchQuery.model_validate(fields)
+    except (ValidationError, QuerySyntaxError) as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+@contextmanager
+def _analysis(
+    settings: Settings,
+) -> Iterator[tuple[Analyzer, Store, SentimentCorrectionRepository]]:
+    """What `import` and `reanalyze` write with: the Analyzer with the deployment's sentiment
+    offsets, the store, and analysts' corrections (from the store's metadata database)."""
+    from duluan.meta.database import meta_url
+    from duluan.meta.sentiment_corrections import SentimentCorrectionRepository
+    from duluan.meta.sentiment_offsets import SentimentOffsetsRepository, effective_offsets
+    from duluan.storage.factory import make_store
+    from nlp import Analyzer
+
+    analyzer = Analyzer.load(settings)
+    with (
+        make_store(settings) as store,
+        SentimentCorrectionRepository(meta_url(settings, store)) as corrections,
+    ):
+        if settings.nlp_sentiment_adaptation is None:  # else the file, read at load
+            offsets = SentimentOffsetsRepository(corrections.db)  # the same database
+            analyzer.adaptation = effective_offsets(settings, offsets)
+        yield analyzer, store, corrections
 
 
 def _serve(
@@ -185,23 +231,11 @@ def import_(
 ) -> None:
     """Load posts (id, source, text, created_at at least) through NLP into the store."""
     from duluan.importer import import_file
-    from duluan.meta.database import meta_url
-    from duluan.meta.sentiment_corrections import SentimentCorrectionRepository
-    from duluan.meta.sentiment_offsets import SentimentOffsetsRepository, effective_offsets
-    from duluan.storage.factory import make_store
-    from nlp import Analyzer
 
     settings = cli_settings()
     if format not in ("auto", "jsonl", "csv"):
         raise typer.BadParameter("format must be auto, jsonl or csv")
-    analyzer = Analyzer.load(settings)
-    with (
-        make_store(settings) as store,
-        SentimentCorrectionRepository(meta_url(settings, store)) as corrections,
-    ):
-        if settings.nlp_sentiment_adaptation is None:  # else the file, read at load
-            offsets = SentimentOffsetsRepository(corrections.db)  # the same database
-            analyzer.adaptation = effective_offsets(settings, offsets)
+    with _analysis(settings) as (analyzer, store, corrections):
         stats = import_file(
             file,
             store,
@@ -234,21 +268,13 @@ def export(
     ),
 ) -> None:
     """Stream every post matching a query as CSV or JSONL (no row cap)."""
-    from pydantic import ValidationError
-
     from duluan.core.export import stream_export
-    from duluan.core.query import QuerySyntaxError, SearchQuery
     from duluan.storage.factory import make_store
 
     settings = cli_settings()
     if format not in ("csv", "jsonl"):
         raise typer.BadParameter("format must be csv or jsonl")
-    try:
-        q = SearchQuery.model_validate(
-            {"q": query, "sources": source, "since": since, "until": until}
-        )
-    except (ValidationError, QuerySyntaxError) as exc:
-        raise typer.BadParameter(str(exc)) from exc
+    q = _search_query(query, source, since, until)
     out = output.open("wb") if output else sys.stdout.buffer
     n = 0
     with make_store(settings) as store:
@@ -269,32 +295,11 @@ def reanalyze(
 ) -> None:
     """Run stored posts through NLP again (after `duluan adapt` or a new model), so past
     shares read the way new posts do; analysts' corrections are kept."""
-    from pydantic import ValidationError
-
-    from duluan.core.query import QuerySyntaxError, SearchQuery
     from duluan.importer import reanalyze as run_reanalysis
-    from duluan.meta.database import meta_url
-    from duluan.meta.sentiment_corrections import SentimentCorrectionRepository
-    from duluan.meta.sentiment_offsets import SentimentOffsetsRepository, effective_offsets
-    from duluan.storage.factory import make_store
-    from nlp import Analyzer
 
     settings = cli_settings()
-    try:
-        q = SearchQuery.model_validate(
-            {"q": query, "sources": source, "since": since, "until": until}
-        )
-    except (ValidationError, QuerySyntaxError) as exc:
-        raise typer.BadParameter(str(exc)) from exc
-    analyzer = Analyzer.load(settings)
-    with (
-        make_store(settings) as store,
-        SentimentCorrectionRepository(meta_url(settings, store)) as corrections,
-    ):
-        if settings.nlp_sentiment_adaptation is None:  # else the file, read at load
-            analyzer.adaptation = effective_offsets(
-                settings, SentimentOffsetsRepository(corrections.db)
-            )
+    q = _search_query(query, source, since, until)
+    with _analysis(settings) as (analyzer, store, corrections):
         n = run_reanalysis(
             store,
             analyzer.analyze,
@@ -330,26 +335,11 @@ def sample(
 ) -> None:
     """Draw stored posts at random into a sheet to label (docs/labelling.md), for
     `duluan eval --labelled` and `duluan adapt`."""
-    from pydantic import ValidationError
-
     from duluan.core.label_sample import draw, write_sheet
-    from duluan.core.query import QuerySyntaxError, SearchQuery
     from duluan.storage.factory import make_store
 
     settings = cli_settings()
-    try:
-        q = SearchQuery.model_validate(
-            {
-                "q": query,
-                "sources": source,
-                "since": since,
-                "until": until,
-                "languages": language,
-                "sort": "oldest",
-            }
-        )
-    except (ValidationError, QuerySyntaxError) as exc:
-        raise typer.BadParameter(str(exc)) from exc
+    q = _search_query(query, source, since, until, languages=language, sort="oldest")
     with make_store(settings) as store:
         pool = draw(
             store.iter_posts(q),

@@ -335,8 +335,11 @@ class OffsetsTarget:
     """Where `duluan adapt` keeps offsets: a file (`--out`, or the one the deployment's
     `nlp_sentiment_adaptation` names), else the metadata database every worker rereads."""
 
-    def __init__(self, where: str, current: Any, file: Path | None, settings: Any) -> None:
+    def __init__(
+        self, where: str, current: Any, file: Path | None, settings: Any, url: str = ""
+    ) -> None:
         self.where, self.current, self.file, self.settings = where, current, file, settings
+        self.url = url  # the metadata database, when there is no file
 
     @classmethod
     def open(cls, file: Path | None, settings: Any) -> OffsetsTarget:
@@ -347,7 +350,8 @@ class OffsetsTarget:
         if file is None:
             url = meta_url(settings)
             with SentimentOffsetsRepository(url) as repo:
-                return cls(f"the metadata database ({redact(url)})", repo.load(), None, settings)
+                where = f"the metadata database ({redact(url)})"
+                return cls(where, repo.load(), None, settings, url)
         try:
             current = AdaptationSet.load(file) if file.exists() else AdaptationSet()
         except AdaptationFileError as exc:
@@ -370,10 +374,9 @@ class OffsetsTarget:
             repo.remove(source)
 
     def _repo(self) -> Any:
-        from duluan.meta.database import meta_url
         from duluan.meta.sentiment_offsets import SentimentOffsetsRepository
 
-        return SentimentOffsetsRepository(meta_url(self.settings))
+        return SentimentOffsetsRepository(self.url)
 
     @property
     def next_step(self) -> str:

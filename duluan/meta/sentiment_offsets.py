@@ -20,7 +20,7 @@ from duluan.core.settings import Settings
 from duluan.meta.database import MetaRepository
 from duluan.meta.tables import sentiment_offsets as _T
 from nlp.adaptation import AdaptationFileError, AdaptationSet, SentimentAdaptation, usable
-from nlp.model_meta import adaptation_for, read_meta
+from nlp.model_meta import adaptation_for, sentiment_model
 
 __all__ = ["DEFAULT_SCOPE", "SentimentOffsetsRepository", "effective_offsets"]
 log = get_logger(__name__)
@@ -73,8 +73,7 @@ def effective_offsets(
         return adaptation_for(settings)
     if repo is None:
         return None
-    version = str(read_meta(settings.nlp_model_dir).get("version", ""))
-    backend = settings.nlp_backend if settings.nlp_backend != "classical" else None
+    version, backend = sentiment_model(settings)
     raw = repo.load()
     key = repr((raw, version, backend))
     with _lock:
