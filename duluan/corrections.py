@@ -1,5 +1,7 @@
-"""Correct a stored post's sentiment, or withdraw the correction: what `PUT/DELETE
-/v1/posts/{id}/sentiment` and `duluan correction` both do, so the two cannot drift apart."""
+"""Correct a stored post's sentiment, withdraw the correction, or delete posts with their
+corrections: what the API (`PUT/DELETE /v1/posts/{id}/sentiment`, `DELETE /v1/posts/{id}`,
+`DELETE /v1/authors/{author}`) and the CLI (`duluan correction`, `duluan delete`) both do, so
+the two cannot drift apart."""
 
 from __future__ import annotations
 
@@ -44,3 +46,29 @@ def withdraw(store: Store, repo: SentimentCorrectionRepository, post_id: str) ->
     restored = undo_correction(post)
     store.upsert([restored])
     return restored
+
+
+def delete_post(
+    store: Store, repo: SentimentCorrectionRepository, post_id: str, actor: str
+) -> bool:
+    """Delete a post and its correction: nothing of a deleted post stays behind."""
+    if not store.delete(post_id, actor=actor):
+        return False
+    repo.remove(post_id)
+    return True
+
+
+def delete_author(
+    store: Store,
+    repo: SentimentCorrectionRepository,
+    author: str,
+    source: str | None,
+    actor: str,
+) -> int:
+    """Delete every post of an author (of one source, or all) and the analysts' corrections of
+    them, as a deletion request asks; returns how many posts went."""
+    deleted = store.delete_by_author(author, source=source, actor=actor)
+    if deleted:
+        # the store matches authors its own way (any case); a correction whose post is gone goes
+        repo.remove_many(i for i in repo.post_ids() if store.get(i) is None)
+    return deleted

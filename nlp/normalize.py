@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from duluan.core.privacy import EMAIL_MASK, PHONE_MASK
 from duluan.core.text import clean_control
 from nlp.lexicon import EMOJI_CLASSES, EMOTICONS, TEENCODE
 from nlp.underthesea_light import import_light
@@ -176,6 +177,9 @@ def normalize(text: str) -> Normalized:
                 feats.append("<emoji>")
         return " "
 
+    if "[" in text:  # contact details masked at the door (duluan.core.privacy): read as before
+        feats.extend(["<url>"] * text.count(EMAIL_MASK))  # what an email gives
+        text = text.replace(EMAIL_MASK, " ").replace(PHONE_MASK, " 0 ")  # a number
     text = _EMAIL.sub(url, text)
     text = _URL.sub(url, text)
     text = _MENTION.sub(mention, text)

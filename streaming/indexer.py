@@ -11,7 +11,12 @@ from duluan.core.models import Post
 from duluan.core.retry import RetryPolicy
 from duluan.core.settings import Settings
 from duluan.meta.database import meta_url
-from duluan.meta.sentiment_corrections import SentimentCorrectionRepository, apply_corrections
+from duluan.meta.sentiment_corrections import (
+    Correction,
+    SentimentCorrectionRepository,
+    apply_corrections,
+    undo_correction,
+)
 from duluan.storage.base import RejectedPosts, Store
 from streaming.bus import Bus, Message
 from streaming.decode import decode_posts
@@ -41,29 +46,45 @@ class Indexer(Worker):
         self._corrections: SentimentCorrectionRepository | None = None
         self._retry_at = 0.0
 
-    def corrected(self, posts: list[Post]) -> list[Post]:
-        """The batch with analysts' sentiment corrections applied (one lookup a batch). If the
-        metadata database is away the batch is indexed as the model read it, and logged: a
-        correction is a refinement, not worth stalling the stream."""
+    def _lookup(self, posts: list[Post]) -> dict[str, Correction] | None:
+        """Analysts' corrections of a batch (one query); None while the metadata database is
+        away, logged and asked again after CORRECTIONS_RETRY_S."""
         if time.monotonic() < self._retry_at:
-            return posts
+            return None
         try:
             if self._corrections is None:
                 self._corrections = SentimentCorrectionRepository(
                     meta_url(self.settings, self.store)
                 )
-            found = self._corrections.for_posts(p.id for p in posts)
+            return self._corrections.for_posts(p.id for p in posts)
         except Exception as exc:
             log.warning("index.corrections_unavailable", error=str(exc)[:300], posts=len(posts))
             self._retry_at = time.monotonic() + CORRECTIONS_RETRY_S
-            return posts
-        return apply_corrections(posts, found) if found else posts
+            return None
+
+    def _write(self, posts: list[Post]) -> None:
+        """Upsert the corrected batch, then ask again: a correction saved or withdrawn while the
+        batch was being written (the API writes the post itself, and this write may land after
+        it) is put right at once instead of waiting for the post's next indexing."""
+        before = self._lookup(posts)
+        written = apply_corrections(posts, before) if before else posts
+        self.store.upsert(written)
+        if before is None:
+            return
+        after = self._lookup(posts)
+        if after is None or after == before:
+            return
+        changed = {i for i in before.keys() | after.keys() if before.get(i) != after.get(i)}
+        redo = [p for p in written if p.id in changed]
+        fixed = apply_corrections([undo_correction(p) for p in redo], after)
+        log.info("index.corrections_raced", posts=len(fixed))
+        self.store.upsert(fixed)
 
     def process(self, messages: list[Message]) -> list[tuple[Message, str]]:
         good, dead = decode_posts(messages, self.limits)
         if good:
             try:
-                self.store.upsert(self.corrected([p for _, p in good]))
+                self._write([p for _, p in good])
             except RejectedPosts as exc:
                 by_id = {p.id: m for m, p in good}
                 dead.extend(

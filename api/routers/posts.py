@@ -11,7 +11,7 @@ from api.schemas import CorrectionOut, DeleteResponse, PostDetail, SentimentCorr
 from api.security import READ, AdminKey, ReadKey, is_admin
 from duluan.core.models import Post
 from duluan.core.query import SearchQuery
-from duluan.corrections import NotAnalysed, correct, withdraw
+from duluan.corrections import NotAnalysed, correct, delete_author, delete_post, withdraw
 from duluan.feedback.models import without_private
 from duluan.meta.sentiment_corrections import SentimentCorrectionRepository
 from duluan.storage.base import Store
@@ -53,12 +53,11 @@ def get_post(post_id: str, store: StoreDep, key: ReadKey) -> PostDetail:
 @router.delete(
     "/posts/{post_id}", response_model=DeleteResponse, summary="Delete a post (admin; audited)"
 )
-def delete_post(
+def remove_post(
     post_id: str, store: StoreDep, key: AdminKey, corrections: CorrectionsDep
 ) -> DeleteResponse:
-    if not store.delete(post_id, actor=f"api:{key.name}"):
+    if not delete_post(store, corrections, post_id, f"api:{key.name}"):
         raise HTTPException(status_code=404, detail=f"no post with id {post_id!r}")
-    corrections.remove(post_id)  # nothing of a deleted post stays behind
     return DeleteResponse(deleted=1)
 
 
@@ -122,11 +121,13 @@ def list_corrections(
     response_model=DeleteResponse,
     summary="Delete every post of an author (admin; audited)",
 )
-def delete_author(
+def remove_author(
     author: str,
     store: StoreDep,
     key: AdminKey,
+    corrections: CorrectionsDep,
     source: Annotated[str | None, Query(description="only this source")] = None,
 ) -> DeleteResponse:
-    actor = f"api:{key.name}"
-    return DeleteResponse(deleted=store.delete_by_author(author, source=source, actor=actor))
+    """The author's posts and the analysts' corrections of them: nothing stays behind."""
+    deleted = delete_author(store, corrections, author, source, f"api:{key.name}")
+    return DeleteResponse(deleted=deleted)

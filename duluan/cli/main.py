@@ -394,16 +394,12 @@ def _safe_name(source: str) -> str:
 @delete_app.command("post")
 def delete_post(post_id: str = typer.Argument(..., help="e.g. vnexpress:comment:123")) -> None:
     """Delete one post (and an analyst's sentiment correction of it)."""
-    from duluan.meta.database import meta_url
-    from duluan.meta.sentiment_corrections import SentimentCorrectionRepository
-    from duluan.storage.factory import make_store
+    from duluan.container import Container
+    from duluan.corrections import delete_post as delete_with_correction
 
-    settings = cli_settings()
-    with make_store(settings) as store:
-        ok = store.delete(post_id, actor=os.environ.get("USER", "cli"))
-        if ok:
-            with SentimentCorrectionRepository(meta_url(settings, store)) as corrections:
-                corrections.remove(post_id)
+    with Container(cli_settings()) as c:
+        actor = os.environ.get("USER", "cli")
+        ok = delete_with_correction(c.store, c.sentiment_corrections, post_id, actor)
     _err("deleted" if ok else f"no post with id {post_id!r}")
     if not ok:
         raise typer.Exit(1)
@@ -414,11 +410,13 @@ def delete_author(
     author: str = typer.Argument(..., help="author handle as collected"),
     source: str | None = typer.Option(None, "--source", help="only this source"),
 ) -> None:
-    """Delete every post of an author."""
-    from duluan.storage.factory import make_store
+    """Delete every post of an author (and analysts' sentiment corrections of them)."""
+    from duluan.container import Container
+    from duluan.corrections import delete_author as delete_with_corrections
 
-    with make_store(cli_settings()) as store:
-        n = store.delete_by_author(author, source=source, actor=os.environ.get("USER", "cli"))
+    with Container(cli_settings()) as c:
+        actor = os.environ.get("USER", "cli")
+        n = delete_with_corrections(c.store, c.sentiment_corrections, author, source, actor)
     _err(f"deleted {n} posts")
 
 

@@ -1,8 +1,9 @@
 """The door every post passes into the pipeline: bound what can be bounded, refuse the absurd.
 
 The Post model already strips control characters; here a text too long for any reader is cut
-(and the post flagged `truncated`), and a post whose time or counts cannot be true is refused with
-a reason, so the bus dead-letters it (and `duluan import` rejects the line) instead of indexing it.
+(and the post flagged `truncated`), contact details are masked (`duluan.core.privacy`), and a
+post whose time or counts cannot be true is refused with a reason, so the bus dead-letters it
+(and `duluan import` rejects the line) instead of indexing it.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from duluan.core.models import Post
+from duluan.core.privacy import redact_contacts
 from duluan.core.settings import Settings
 
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)  # before any public Vietnamese web forum
@@ -27,13 +29,17 @@ class Inadmissible(ValueError):
 
 @dataclass(frozen=True)
 class PostLimits:
-    """The configurable bounds (`post_max_text_chars`) of `admit`."""
+    """The configurable bounds (`post_max_text_chars`, `redact_contacts`) of `admit`."""
 
     max_text_chars: int
+    redact_contacts: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PostLimits:
-        return cls(max_text_chars=settings.post_max_text_chars)
+        return cls(
+            max_text_chars=settings.post_max_text_chars,
+            redact_contacts=settings.redact_contacts,
+        )
 
 
 def admit(post: Post, limits: PostLimits, now: datetime | None = None) -> Post:
@@ -65,9 +71,14 @@ def admit(post: Post, limits: PostLimits, now: datetime | None = None) -> Post:
         update["text"] = post.text[: limits.max_text_chars]
     if post.title is not None and len(post.title) > MAX_TITLE_CHARS:
         update["title"] = post.title[:MAX_TITLE_CHARS]
-    if not update:
-        return post
-    return post.model_copy(update={**update, "truncated": True})
+    if update:
+        update["truncated"] = True
+    if limits.redact_contacts:
+        for name in ("text", "title"):
+            value = update.get(name, getattr(post, name))
+            if isinstance(value, str) and (masked := redact_contacts(value)) != value:
+                update[name] = masked
+    return post.model_copy(update=update) if update else post
 
 
 def _shown(count: int) -> str:

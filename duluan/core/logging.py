@@ -46,6 +46,9 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     root.setLevel(level.upper())
     # the Elasticsearch client logs every HTTP request at INFO: keep it for DEBUG runs only
     logging.getLogger("elastic_transport").setLevel(max(root.level, logging.WARNING))
+    # Alembic says "Context impl SQLiteImpl." each time a process opens the metadata database;
+    # what changed is logged as meta.upgraded
+    logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

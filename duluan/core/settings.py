@@ -211,6 +211,11 @@ class Settings(BaseSettings):
         description="a post's text longer than this is cut to it at the bus (and flagged"
         " `truncated`); titles, authors and other fields have fixed caps",
     )
+    redact_contacts: bool = Field(
+        True,
+        description="mask emails and phone numbers in a post's text and title before it is"
+        " stored (`[email]`, `[phone]`): personal data no analysis needs",
+    )
     public_base_url: str | None = Field(
         None, description="base of links in QR codes; default the request's own URL"
     )

@@ -50,7 +50,15 @@ class SentimentCorrectionRepository(MetaRepository):
         return Correction(post_id, label, by, at)
 
     def remove(self, post_id: str) -> bool:
-        return self.db.run(_T.delete().where(_T.c.post_id == post_id)).rowcount > 0
+        return self.remove_many([post_id]) > 0
+
+    def remove_many(self, ids: Iterable[str]) -> int:
+        wanted = list(dict.fromkeys(ids))
+        removed = 0
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            removed += self.db.run(_T.delete().where(_T.c.post_id.in_(chunk))).rowcount
+        return removed
 
     def for_posts(self, ids: Iterable[str]) -> dict[str, Correction]:
         wanted = list(dict.fromkeys(ids))
@@ -62,6 +70,9 @@ class SentimentCorrectionRepository(MetaRepository):
                     row.post_id, row.label, row.by, datetime.fromtimestamp(row.at, UTC)
                 )
         return out
+
+    def post_ids(self) -> list[str]:
+        return [r.post_id for r in self.db.rows(sa.select(_T.c.post_id))]
 
     def recent(self, limit: int = 100) -> list[Correction]:
         """The newest corrections first."""

@@ -256,6 +256,22 @@ def test_delete_post_and_author(client: TestClient) -> None:
     assert client.get("/v1/search", params={"q": "author:minh"}).json()["total"] == 0
 
 
+def test_deleting_an_author_deletes_the_corrections_of_their_posts(client: TestClient) -> None:
+    """A deletion request leaves nothing behind: analysts' corrections of the author's posts go
+    with them (the store matches the author in any case), others' stay."""
+    admin = key_headers(client.app)
+    theirs, other = "vnexpress:comment:105", "vnexpress:comment:3"  # minh's; lan's
+    for pid in (theirs, other):
+        r = client.put(f"/v1/posts/{pid}/sentiment", json={"label": "negative"}, headers=admin)
+        assert r.status_code == 200, r.text
+    repo = client.app.state.container.sentiment_corrections  # type: ignore[attr-defined]
+    assert set(repo.for_posts([theirs, other])) == {theirs, other}
+    assert client.delete("/v1/authors/MINH", headers=admin).json() == {"deleted": 30}
+    assert set(repo.for_posts([theirs, other])) == {other}
+    audit = client.get("/v1/corrections", headers=admin).json()
+    assert [c["post_id"] for c in audit] == [other]
+
+
 def test_ops_endpoints(client: TestClient) -> None:
     assert client.get("/healthz").json()["status"] == "ok"
     assert client.get("/readyz").json() == {"status": "ok", "posts": 33}

@@ -64,3 +64,22 @@ def test_cli_sets_lists_and_withdraws_a_correction(data_dir: Path, restore_loggi
     assert _counts(data_dir) == {"negative": 1, "neutral": 0, "positive": 0}
     assert run(app, ["correction", "undo", "voz:comment:1"]).exit_code == 1  # none left
     assert "voz:comment:1" not in run(app, ["correction", "list"]).output
+
+
+def test_cli_delete_author_takes_the_corrections_along(
+    data_dir: Path, restore_logging: None
+) -> None:
+    """`duluan delete author` (a deletion request) leaves no correction of the author's posts."""
+    from duluan.cli.main import app
+    from duluan.meta.sentiment_corrections import SentimentCorrectionRepository
+
+    with SQLiteStore(data_dir / "duluan.db") as store:
+        post = store.get("voz:comment:1")
+        assert post is not None
+        store.upsert([post.model_copy(update={"author": "Bac Ba"})])
+    run = CliRunner().invoke
+    assert run(app, ["correction", "set", "voz:comment:1", "positive"]).exit_code == 0
+    r = run(app, ["delete", "author", "bac ba", "--source", "voz"])
+    assert r.exit_code == 0 and "deleted 1 posts" in r.output, r.output
+    with SentimentCorrectionRepository(data_dir / "duluan.db") as repo:
+        assert repo.count() == 0

@@ -12,7 +12,7 @@ from scaleout_support import analyze, make_posts, publish_posts
 from duluan.core.models import Post
 from duluan.core.query import SearchQuery
 from duluan.core.settings import Settings
-from duluan.corrections import correct, withdraw
+from duluan.corrections import correct, delete_author, withdraw
 from duluan.meta.database import MetaDB
 from duluan.meta.sentiment_corrections import SentimentCorrectionRepository
 from duluan.storage.elasticsearch.store import ElasticsearchStore
@@ -55,3 +55,9 @@ def test_a_correction_holds_through_kafka_on_elasticsearch(
 
         withdraw(store, api, posts[3].id)
         assert _negatives(store) == 0
+
+        # a deletion request for posts[3]'s author (user3, any case) takes its correction along
+        correct(store, api, posts[3].id, "positive", "api:lan")
+        correct(store, api, posts[4].id, "positive", "api:lan")
+        assert delete_author(store, api, "USER3", "scaleout", "api:lan") == 1
+        assert set(api.for_posts([posts[3].id, posts[4].id])) == {posts[4].id}
