@@ -557,7 +557,11 @@ def topic_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
                 "article topic inherited unless the text is confident; acc = share kept",
             )
         )
-    for name, body in ((ds.ARTICLES, "title + lead"), (ds.ARTICLES_LONG, "title + full body")):
+    for name, body in (
+        (ds.ARTICLES, "title + lead"),
+        (ds.ARTICLES_LONG, "title + full body"),
+        (ds.ARTICLES_C, "third writer, title + lead"),
+    ):
         if not corpus.has(name, "test"):
             continue
         split = corpus.split(name, "test")

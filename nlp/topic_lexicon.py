@@ -3,7 +3,12 @@
 ViCTSD's 825 articles teach the topic head only the words their comments use; these lists
 (written for this project from general knowledge of Vietnamese news, no dataset text) let a
 word it never saw ("tên lửa", "cầu lông", "WTO") still point to its topic: the head learns one
-weight per topic feature from the words it did see. Matching is on folded, lower-cased words.
+weight per topic feature from the words it did see. Matching is on lower-cased words as written;
+a word typed without diacritics matches a seed's folded form, unless the seed is one accented
+syllable: bare "toi", "mua", "duoc" are far more often "tôi", "mua", "được" than "tội", "mưa",
+"dược" (until session 15 every "được" fired `<topic_health>` and every "tôi" `<topic_law>`).
+Words that are everyday words as written ("sao" why, "anh" you, "ai" who, "kia" that, "tội"
+pity) are seeds only inside compounds ("ngôi sao", "nước anh", "tội phạm").
 """
 
 from __future__ import annotations
@@ -89,6 +94,37 @@ TOPIC_SEEDS: dict[str, tuple[str, ...]] = {
         "nông dân",
         "hộ nghèo",
         "từ thiện",
+        # the Party and the state at home (session 15: "Tổng Bí thư làm việc với Thành ủy" read
+        # as business, a Party congress as nothing); single syllables such as "đảng" fold into
+        # everyday words ("đang"), so only compounds
+        "tổng bí thư",
+        "bí thư",
+        "chủ tịch nước",
+        "bộ chính trị",
+        "ban bí thư",
+        "đảng bộ",
+        "đảng viên",
+        "đảng ủy",
+        "tỉnh ủy",
+        "thành ủy",
+        "huyện ủy",
+        "hội đồng nhân dân",
+        "hđnd",
+        "mặt trận tổ quốc",
+        "chất vấn",
+        "kỳ họp",
+        "nhiệm kỳ",
+        "huân chương",
+        "cán bộ",
+        "công chức",
+        "biên chế",
+        "bầu cử",
+        "quốc khánh",
+        "thương binh",
+        "liệt sĩ",
+        "cựu chiến binh",
+        "đoàn thanh niên",
+        "cải cách hành chính",
     ),
     "entertainment": (
         "ca sĩ",
@@ -104,7 +140,8 @@ TOPIC_SEEDS: dict[str, tuple[str, ...]] = {
         "hoa hậu",
         "người mẫu",
         "showbiz",
-        "sao",
+        "ngôi sao",
+        "sao việt",
         "đạo diễn",
         "phòng vé",
         "rạp",
@@ -138,7 +175,7 @@ TOPIC_SEEDS: dict[str, tuple[str, ...]] = {
         "ứng dụng",
         "app",
         "trí tuệ nhân tạo",
-        "ai",
+        "chatgpt",
         "robot",
         "vệ tinh",
         "tên lửa",
@@ -234,7 +271,9 @@ TOPIC_SEEDS: dict[str, tuple[str, ...]] = {
         "hối lộ",
         "pháp luật",
         "luật",
-        "tội",
+        "tội phạm",
+        "phạm tội",
+        "tội danh",
         "nghi phạm",
         "hung thủ",
     ),
@@ -308,7 +347,6 @@ TOPIC_SEEDS: dict[str, tuple[str, ...]] = {
         "vinfast",
         "hyundai",
         "mazda",
-        "kia",
         "mercedes",
         "bmw",
         "yamaha",
@@ -328,7 +366,9 @@ TOPIC_SEEDS: dict[str, tuple[str, ...]] = {
         "triều tiên",
         "châu âu",
         "eu",
-        "anh",
+        "nước anh",
+        "vương quốc anh",
+        "london",
         "pháp",
         "đức",
         "ấn độ",
@@ -399,27 +439,39 @@ TOPIC_SEEDS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-_INDEX: dict[str, tuple[str, ...]] = {}
+_EXACT: dict[str, tuple[str, ...]] = {}  # lower-case seed as written
+_BARE: dict[str, tuple[str, ...]] = {}  # folded seed, for words typed without diacritics
 for _topic, _words in TOPIC_SEEDS.items():
     for _w in _words:
-        _key = fold(_w).lower()
-        _INDEX[_key] = (*_INDEX.get(_key, ()), _topic)
+        _exact = _w.lower()
+        _EXACT[_exact] = (*_EXACT.get(_exact, ()), _topic)
+        _key = fold(_exact)
+        if " " in _key or _key == _exact:  # a compound, or a word with no diacritics anyway
+            _BARE[_key] = (*_BARE.get(_key, ()), _topic)
 
 
 @lru_cache(maxsize=1 << 16)
-def _folded(word: str) -> str:
-    """Folded, lower-case word (cached: folding every word of every post costs ~5 % of the path)."""
-    return fold(word).lower()
+def _forms(word: str) -> tuple[str, str]:
+    """(lower case, folded) of a word (cached: folding every word costs ~5 % of the path)."""
+    lower = word.lower()
+    return lower, fold(lower)
+
+
+def _lookup(lower: str, folded: str) -> tuple[str, ...] | None:
+    return _BARE.get(folded) if lower == folded else _EXACT.get(lower)
 
 
 def topic_seed_features(words: Sequence[str]) -> list[str]:
-    """`<topic_ID>` per seed word (or adjacent word pair) among the segmented words,
-    diacritics ignored."""
-    keys = [_folded(w) for w in words]
+    """`<topic_ID>` per seed word (or adjacent word pair) among the segmented words."""
+    forms = [_forms(w) for w in words]
     out: list[str] = []
-    for i, key in enumerate(keys):  # words, and pairs the segmenter left apart ("sea games")
-        for k in (key, f"{keys[i - 1]} {key}" if i else ""):
-            topics = _INDEX.get(k) if k else None
+    for i, (lower, folded) in enumerate(forms):  # words, and pairs the segmenter left apart
+        topics = _lookup(lower, folded)
+        if topics:
+            out.extend(f"<topic_{t}>" for t in topics)
+        if i:
+            prev_lower, prev_folded = forms[i - 1]
+            topics = _lookup(f"{prev_lower} {lower}", f"{prev_folded} {folded}")
             if topics:
                 out.extend(f"<topic_{t}>" for t in topics)
     return out
