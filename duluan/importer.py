@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from duluan.core.admission import PostLimits, admit
+from duluan.core.admission import PostLimits, admit, mask_contacts
 from duluan.core.models import AnalyzeFn, Post
 from duluan.core.query import SearchQuery
 from duluan.core.settings import get_settings
@@ -108,14 +108,16 @@ def reanalyze(
     batch_size: int = 256,
     corrections: SentimentCorrectionRepository | None = None,
     progress: Callable[[int], None] | None = None,
+    mask: bool = True,
 ) -> int:
     """Every stored post matching `query` analysed again, so history reads the way new posts
     do after `duluan adapt` or a retrained model (else a share would jump at the change, and
-    a negative-share alert could fire on it). Returns how many posts were rewritten."""
+    a negative-share alert could fire on it); with `mask`, contact details stored before they
+    were masked at the door are masked too. Returns how many posts were rewritten."""
     done = 0
     batch: list[Post] = []
     for post in store.iter_posts(query.model_copy(update={"sort": "oldest"})):
-        batch.append(post)
+        batch.append(mask_contacts(post) if mask else post)
         if len(batch) >= batch_size:
             analyse_into(store, analyze, batch, corrections)
             done += len(batch)

@@ -107,3 +107,18 @@ def test_the_analysis_reads_masks_as_it_read_the_contacts() -> None:
         assert a.sentiment.label == b.sentiment.label
         assert [t.label for t in a.topics] == [t.label for t in b.topics]
         assert not {"phone", "email"} & set(a.keywords), a.keywords
+
+
+def test_reanalyze_masks_contacts_stored_before_masking(settings: Settings) -> None:
+    """Posts stored before the door masked contacts get them masked when analysed again."""
+    from duluan.importer import reanalyze
+
+    store = SQLiteStore(settings.resolved_store_path)
+    store.upsert([post(1, "bán gấp, lh 0912 345 678"), post(2, "không có gì riêng tư")])
+    assert reanalyze(store, quick_analyzer, SearchQuery(), mask=False) == 2
+    kept = store.get("test:post:1")
+    assert kept is not None and "0912 345 678" in kept.text
+    assert reanalyze(store, quick_analyzer, SearchQuery()) == 2
+    masked = store.get("test:post:1")
+    assert masked is not None and masked.text == "bán gấp, lh [phone]"
+    assert masked.analysis is not None

@@ -294,7 +294,7 @@ def reanalyze(
     until: str | None = typer.Option(None, "--until", help="ISO date/time"),
 ) -> None:
     """Run stored posts through NLP again (after `duluan adapt` or a new model), so past
-    shares read the way new posts do; analysts' corrections are kept."""
+    shares read the way new posts do; analysts' corrections are kept, contacts masked."""
     from duluan.importer import reanalyze as run_reanalysis
 
     settings = cli_settings()
@@ -308,6 +308,7 @@ def reanalyze(
             progress=lambda done: (
                 _err(f"  {done} posts analysed again") if done % 5120 == 0 else None
             ),
+            mask=settings.redact_contacts,
         )
     _err(f"analysed {n} stored posts again")
 

@@ -72,12 +72,18 @@ def admit(post: Post, limits: PostLimits, now: datetime | None = None) -> Post:
     if post.title is not None and len(post.title) > MAX_TITLE_CHARS:
         update["title"] = post.title[:MAX_TITLE_CHARS]
     if update:
-        update["truncated"] = True
-    if limits.redact_contacts:
-        for name in ("text", "title"):
-            value = update.get(name, getattr(post, name))
-            if isinstance(value, str) and (masked := redact_contacts(value)) != value:
-                update[name] = masked
+        post = post.model_copy(update={**update, "truncated": True})
+    return mask_contacts(post) if limits.redact_contacts else post
+
+
+def mask_contacts(post: Post) -> Post:
+    """The post with emails and phone numbers in its text and title masked (itself if none)."""
+    update = {
+        name: masked
+        for name in ("text", "title")
+        if isinstance(value := getattr(post, name), str)
+        and (masked := redact_contacts(value)) != value
+    }
     return post.model_copy(update=update) if update else post
 
 
