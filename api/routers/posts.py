@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from api.deps import get_store
 from api.schemas import CorrectionOut, DeleteResponse, PostDetail, SentimentCorrectionRequest
 from api.security import READ, AdminKey, ReadKey, is_admin
+from duluan import corrections as edits
 from duluan.core.models import Post
 from duluan.core.query import SearchQuery
-from duluan.corrections import NotAnalysed, correct, delete_author, delete_post, withdraw
+from duluan.corrections import NotAnalysed, correct, withdraw
 from duluan.feedback.models import without_private
 from duluan.meta.sentiment_corrections import SentimentCorrectionRepository
 from duluan.storage.base import Store
@@ -53,10 +54,10 @@ def get_post(post_id: str, store: StoreDep, key: ReadKey) -> PostDetail:
 @router.delete(
     "/posts/{post_id}", response_model=DeleteResponse, summary="Delete a post (admin; audited)"
 )
-def remove_post(
+def delete_post(
     post_id: str, store: StoreDep, key: AdminKey, corrections: CorrectionsDep
 ) -> DeleteResponse:
-    if not delete_post(store, corrections, post_id, f"api:{key.name}"):
+    if not edits.delete_post(store, corrections, post_id, f"api:{key.name}"):
         raise HTTPException(status_code=404, detail=f"no post with id {post_id!r}")
     return DeleteResponse(deleted=1)
 
@@ -121,7 +122,7 @@ def list_corrections(
     response_model=DeleteResponse,
     summary="Delete every post of an author (admin; audited)",
 )
-def remove_author(
+def delete_author(
     author: str,
     store: StoreDep,
     key: AdminKey,
@@ -129,5 +130,5 @@ def remove_author(
     source: Annotated[str | None, Query(description="only this source")] = None,
 ) -> DeleteResponse:
     """The author's posts and the analysts' corrections of them: nothing stays behind."""
-    deleted = delete_author(store, corrections, author, source, f"api:{key.name}")
+    deleted = edits.delete_author(store, corrections, author, source, f"api:{key.name}")
     return DeleteResponse(deleted=deleted)
