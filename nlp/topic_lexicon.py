@@ -439,6 +439,31 @@ TOPIC_SEEDS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+AMBIGUOUS_BARE = frozenset(
+    {
+        "thay co",  # thấy có, thầy có
+        "hung thu",  # hứng thú
+        "cong nhan",  # công nhận
+        "thi cu",  # thì cứ
+        "co dong",  # có động, có dòng
+        "ve tinh",  # về tình, về tính
+        "tin dung",  # tin dùng
+        "ma luc",  # mà lúc
+        "bi can",  # bị cần, bị cắn
+        "tien ve",  # tiền về, tiên về
+        "an do",  # ăn đồ
+        "ky thi",  # kỳ thì
+        "hoi lo",  # hơi lo
+        "toi danh",  # tôi đánh, tôi đành
+        "dang bo",  # đáng bỏ, đang bỏ
+        "thi sinh",  # thì sinh
+        "can bo",  # cần bổ
+        "trong tai",  # trong tài
+    }
+)
+"""Compound seeds whose bare spelling is, in the comments we hold, as often or more often an
+everyday phrase ("thay co" is mostly "thấy có", "hoi lo" "hơi lo"): matched only as written."""
+
 _EXACT: dict[str, tuple[str, ...]] = {}  # lower-case seed as written
 _BARE: dict[str, tuple[str, ...]] = {}  # folded seed, for words typed without diacritics
 for _topic, _words in TOPIC_SEEDS.items():
@@ -446,6 +471,8 @@ for _topic, _words in TOPIC_SEEDS.items():
         _exact = _w.lower()
         _EXACT[_exact] = (*_EXACT.get(_exact, ()), _topic)
         _key = fold(_exact)
+        if _key in AMBIGUOUS_BARE:
+            continue
         if " " in _key or _key == _exact:  # a compound, or a word with no diacritics anyway
             _BARE[_key] = (*_BARE.get(_key, ()), _topic)
 

@@ -29,6 +29,7 @@ def seeds(seg: Segmenter, text: str) -> list[str]:
         "toi dang ban, duoc khong",  # the same typed without diacritics
         "sao vậy anh, ai biết không",  # sao/ngôi sao, anh/nước Anh, ai/AI
         "tội ghê, cái cây kia",  # tội (pity)/tội phạm, kia/Kia
+        "thay co ve hay, hoi lo mot chut",  # thấy có/thầy cô, hơi lo/hối lộ, typed bare
         "mua ao",
     ],
 )
