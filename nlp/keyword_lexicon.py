@@ -45,7 +45,7 @@ FUNCTION = _words(
 LEADING_FUNCTION = _words(
     "không, chẳng, chả, chưa, đừng, đã, đang, sẽ, vừa, sắp, từng, còn, vẫn, cứ, cũng, đều,"
     " lại, rất, quá, hơi, khá, thì, là, mà, và, của, cho, với, bị, được, phải, cần, muốn,"
-    " hãy, chỉ, có, để, ở, như, nhưng, nếu, vì, thật, siêu, cực, hết, mới, nên"
+    " hãy, chỉ, có, để, ở, như, nhưng, nếu, vì, thật, siêu, cực, hết, mới, nên, đéo, éo, đếch"
 )
 """A compound the segmenter glued onto one of these ("không tăng") is a phrase, not a term."""
 

@@ -33,7 +33,7 @@ from nlp.keyword_lexicon import (
 )
 from nlp.opinion import fold_word
 
-KEYWORDS_VERSION = "kw-3"
+KEYWORDS_VERSION = "kw-4"
 """Bumped when the candidate rules change: stored keywords need re-analysis to match."""
 
 _CONTENT = re.compile(r"^[^\W\d_][\w ]*$", re.UNICODE)

@@ -48,6 +48,8 @@ FILLER = [
     "mọi người",
     "lol",
     "hí hí",
+    "đéo thể",  # a vulgar negation glued on: a phrase
+    "đếch hiểu",
 ]
 TERMS = [
     "ngập lụt",
