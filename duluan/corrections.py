@@ -67,8 +67,7 @@ def delete_author(
 ) -> int:
     """Delete every post of an author (of one source, or all) and the analysts' corrections of
     them, as a deletion request asks; returns how many posts went."""
+    ids = store.author_post_ids(author, source)
     deleted = store.delete_by_author(author, source=source, actor=actor)
-    if deleted:
-        # the store matches authors its own way (any case); a correction whose post is gone goes
-        repo.remove_many(i for i in repo.post_ids() if store.get(i) is None)
+    repo.remove_many(ids)
     return deleted

@@ -8,7 +8,6 @@ import re
 
 EMAIL_MASK = "[email]"
 PHONE_MASK = "[phone]"
-MASKS = (EMAIL_MASK, PHONE_MASK)
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+(?![\w-])")
 # a mobile (0 + 9 digits) or landline (02 + 9 digits), or +84 / (+84) instead of the 0, in

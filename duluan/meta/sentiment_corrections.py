@@ -71,9 +71,6 @@ class SentimentCorrectionRepository(MetaRepository):
                 )
         return out
 
-    def post_ids(self) -> list[str]:
-        return [r.post_id for r in self.db.rows(sa.select(_T.c.post_id))]
-
     def recent(self, limit: int = 100) -> list[Correction]:
         """The newest corrections first."""
         stmt = sa.select(_T).order_by(_T.c.at.desc(), _T.c.post_id).limit(limit)

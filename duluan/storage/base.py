@@ -90,6 +90,10 @@ class Store(ABC):
         """Delete every post of an author (optionally one source only), audited; returns count."""
 
     @abstractmethod
+    def author_post_ids(self, author: str, source: str | None = None) -> list[str]:
+        """Ids of the posts `delete_by_author` would delete (the author in any case)."""
+
+    @abstractmethod
     def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
         """Most recent deletions first: at, action, target, count, actor."""
 

@@ -398,6 +398,7 @@ def test_top_entities_count_posts_newest_first(store: Store) -> None:
 def test_delete_by_id_and_by_author_are_audited(loaded: Store) -> None:
     assert loaded.delete("vnexpress:comment:3", actor="admin") is True
     assert loaded.delete("vnexpress:comment:3") is False
+    assert loaded.author_post_ids("AN", source="voz") == ["voz:comment:6"]
     assert loaded.delete_by_author("an", source="voz", actor="admin") == 1
     loaded.refresh()
     assert loaded.get("voz:comment:6") is None

@@ -486,12 +486,7 @@ class ElasticsearchStore(Store):
         self, author: str, source: str | None = None, actor: str | None = None
     ) -> int:
         """Find the author's posts (any case) and bulk-delete them: no reindex module needed."""
-        self.ensure_ready()
-        self.refresh()
-        filters: list[dict[str, Any]] = [{"term": {"author_lc": author.lower()}}]
-        if source:
-            filters.append({"term": {"source": source}})
-        targets = list(self._scan({"bool": {"filter": filters}}, source=["created_at"]))
+        targets = list(self._author_hits(author, source, ["created_at"]))
         deleted = 0
         for i in range(0, len(targets), 1000):
             chunk = targets[i : i + 1000]
@@ -503,6 +498,19 @@ class ElasticsearchStore(Store):
             self._note_change("delete_author", _earliest(created))
         self._audit("delete_author", f"{source or '*'}:{author}", deleted, actor)
         return deleted
+
+    def author_post_ids(self, author: str, source: str | None = None) -> list[str]:
+        return list(dict.fromkeys(str(h["_id"]) for h in self._author_hits(author, source, False)))
+
+    def _author_hits(
+        self, author: str, source: str | None, fields: bool | list[str]
+    ) -> Iterator[dict[str, Any]]:
+        self.ensure_ready()
+        self.refresh()
+        filters: list[dict[str, Any]] = [{"term": {"author_lc": author.lower()}}]
+        if source:
+            filters.append({"term": {"source": source}})
+        return self._scan({"bool": {"filter": filters}}, source=fields)
 
     def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
         self.ensure_ready()

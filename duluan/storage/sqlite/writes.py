@@ -187,15 +187,24 @@ class WritesMixin(SQLiteBase):
         sql = "SELECT rowid FROM posts WHERE id=?"
         return self._delete_where(sql, [post_id], "delete_post", post_id, actor) > 0
 
-    def delete_by_author(
-        self, author: str, source: str | None = None, actor: str | None = None
-    ) -> int:
-        sql = "SELECT rowid FROM posts WHERE author = ? COLLATE NOCASE"
+    @staticmethod
+    def _by_author(column: str, author: str, source: str | None) -> tuple[str, list[Any]]:
+        sql = f"SELECT {column} FROM posts WHERE author = ? COLLATE NOCASE"
         params: list[Any] = [author]
         if source:
             sql += " AND source = ?"
             params.append(source)
+        return sql, params
+
+    def delete_by_author(
+        self, author: str, source: str | None = None, actor: str | None = None
+    ) -> int:
+        sql, params = self._by_author("rowid", author, source)
         return self._delete_where(sql, params, "delete_author", f"{source or '*'}:{author}", actor)
+
+    def author_post_ids(self, author: str, source: str | None = None) -> list[str]:
+        sql, params = self._by_author("id", author, source)
+        return [r[0] for r in self._r.execute(sql, params)]
 
     def audit_log(self, limit: int = 100) -> list[dict[str, Any]]:
         rows = self._r.execute(
