@@ -395,10 +395,17 @@ never trained on, weighted toward sections the first two sets covered little (do
 culture and heritage, everyday life, computing)."""
 
 
+ARTICLES_D = "duluan-articles-d"
+"""A fourth writer's invented articles (title + lead, ours): test only, nlp/eval/news_articles_d.tsv,
+never trained on: the world section (disasters, elections, diplomacy, conflicts abroad) and
+foreign names in other sections' news (sports, business, technology...)."""
+
+
 ARTICLE_TEST_FILES = {
     ARTICLES: "news_articles.tsv",
     ARTICLES_LONG: "news_long.tsv",
     ARTICLES_C: "news_articles_c.tsv",
+    ARTICLES_D: "news_articles_d.tsv",
 }
 
 
@@ -439,6 +446,7 @@ LOADERS: dict[str, Callable[[Path, str], Split]] = {
     ARTICLES: load_articles,
     ARTICLES_LONG: partial(load_articles, name=ARTICLES_LONG),
     ARTICLES_C: partial(load_articles, name=ARTICLES_C),
+    ARTICLES_D: partial(load_articles, name=ARTICLES_D),
 }
 SENTIMENT_SETS = ("uit-vsfc", "aivivn-2019", "uit-visfd", VSMEC)
 """The research sentiment datasets (../shared/data/nlp)."""

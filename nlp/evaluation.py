@@ -561,6 +561,7 @@ def topic_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
         (ds.ARTICLES, "title + lead"),
         (ds.ARTICLES_LONG, "title + full body"),
         (ds.ARTICLES_C, "third writer, title + lead"),
+        (ds.ARTICLES_D, "fourth writer, world and foreign names, title + lead"),
     ):
         if not corpus.has(name, "test"):
             continue

@@ -18,7 +18,7 @@ from sklearn.feature_extraction import FeatureHasher
 
 from duluan.core.text import fold
 from nlp.opinion import opinion_features
-from nlp.topic_lexicon import topic_seed_features
+from nlp.topic_lexicon import foreign_name_features, topic_seed_features
 
 N_FEATURES = 2**20
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
@@ -73,6 +73,7 @@ def doc_tokens_counted(
     feats.extend(opinion if opinion else ["<no_opinion>"])
     feats.append(_length_bucket(len(syls)))
     feats.extend(topic_seed_features(words))
+    feats.extend(foreign_name_features(words))
     feats.extend(extras)
     return feats, len(syls)
 

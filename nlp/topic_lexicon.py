@@ -13,6 +13,7 @@ pity) are seeds only inside compounds ("ngôi sao", "nước anh", "tội phạm
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -123,6 +124,15 @@ TOPIC_SEEDS: dict[str, tuple[str, ...]] = {
         "thương binh",
         "liệt sĩ",
         "cựu chiến binh",
+        "nghĩa vụ quân sự",
+        "nhập ngũ",
+        "xuất ngũ",
+        "giao nhận quân",
+        "bộ đội",
+        "biên phòng",
+        "quân khu",
+        "quân đội nhân dân",
+        "trường sa",
         "đoàn thanh niên",
         "cải cách hành chính",
     ),
@@ -178,7 +188,13 @@ TOPIC_SEEDS: dict[str, tuple[str, ...]] = {
         "chatgpt",
         "robot",
         "vệ tinh",
-        "tên lửa",
+        "tàu vũ trụ",
+        "spacex",
+        "phi hành gia",
+        "kính viễn vọng",
+        "trạm vũ trụ",
+        "sao hỏa",
+        "mặt trăng",
         "vũ trụ",
         "nasa",
         "hành tinh",
@@ -394,6 +410,79 @@ TOPIC_SEEDS: dict[str, tuple[str, ...]] = {
         "washington",
         "bắc kinh",
         "moscow",
+        "tên lửa",
+        "quân sự",
+        "hải quân",
+        "không quân",
+        "tàu chiến",
+        "chiến hạm",
+        "tàu ngầm",
+        "tàu sân bay",
+        "tập trận",
+        "vũ khí",
+        "tiêm kích",
+        "chiến đấu cơ",
+        "máy bay chiến đấu",
+        "binh sĩ",
+        "đầu đạn",
+        "phòng không",
+        "xe tăng",
+        "lầu năm góc",
+        "nhà trắng",
+        "điện kremlin",
+        "kremlin",
+        "putin",
+        "trump",
+        "biden",
+        "tập cận bình",
+        "zelensky",
+        "netanyahu",
+        "iran",
+        "iraq",
+        "syria",
+        "afghanistan",
+        "pakistan",
+        "đài loan",
+        "philippines",
+        "ba lan",
+        "phần lan",
+        "thụy điển",
+        "thổ nhĩ kỳ",
+        "ai cập",
+        "venezuela",
+        "gaza",
+        "hamas",
+        "palestine",
+        "asean",
+        "g7",
+        "g20",
+        "canada",
+        "australia",
+        "úc",
+        "tây ban nha",
+        "hà lan",
+        "châu phi",
+        "myanmar",
+        "thái lan",
+        "lào",
+        "nam phi",
+        "bồ đào nha",
+        "thụy sĩ",
+        "hy lạp",
+        "na uy",
+        "đan mạch",
+        "ả rập",
+        "ả rập xê út",
+        "châu mỹ",
+        "nam mỹ",
+        "mỹ latin",
+        "đông nam á",
+        "châu á",
+        "liên minh châu âu",
+        "quốc hội mỹ",
+        "tân hoa xã",
+        "reuters",
+        "afp",
     ),
     "sports": (
         "bóng đá",
@@ -459,6 +548,12 @@ AMBIGUOUS_BARE = frozenset(
         "thi sinh",  # thì sinh
         "can bo",  # cần bổ
         "trong tai",  # trong tài
+        "hai quan",  # hải quan (customs), hai quan
+        "khong quan",  # không quan (trọng, tâm)
+        "xe tang",  # xe tang (hearse)
+        "ba lan",  # ba lần
+        "thuy dien",  # thủy điện
+        "phong khong",  # phòng không (an empty room)
     }
 )
 """Compound seeds whose bare spelling is, in the comments we hold, as often or more often an
@@ -501,4 +596,42 @@ def topic_seed_features(words: Sequence[str]) -> list[str]:
             topics = _lookup(f"{prev_lower} {lower}", f"{prev_folded} {folded}")
             if topics:
                 out.extend(f"<topic_{t}>" for t in topics)
+    return out
+
+
+_VIETNAMESE_SYLLABLE = re.compile(
+    r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(ng|nh|ch|[cmnptk])?"
+)
+_PARTS = re.compile(r"[\s_-]+")
+_LETTERS_ONLY = re.compile(r"[^\W\d_]+(?:[\s_-][^\W\d_]+)*")
+_VOWEL = re.compile(r"[aeiouy]")
+_SENTENCE_END = frozenset('.!?…:;"“”')
+
+
+@lru_cache(maxsize=1 << 15)
+def _foreign(word: str) -> bool:
+    """A capitalised word (not an all-caps acronym, no digits) with a part no Vietnamese
+    syllable can spell ("Kelantan", "Trump", "Java"): a place, person or brand abroad."""
+    if not word[:1].isupper() or word.isupper() or not _LETTERS_ONLY.fullmatch(word):
+        return False
+    return any(
+        _VOWEL.search(part) and not _VIETNAMESE_SYLLABLE.fullmatch(part)
+        for part in _PARTS.split(fold(word))
+        if part
+    )
+
+
+def foreign_name_features(words: Sequence[str]) -> list[str]:
+    """`<foreign_name>` per foreign-spelled name inside a sentence: news from abroad names
+    places and people no seed list can hold ("Cháy chợ ở Mandalay" is world news, not a
+    domestic fire). A sentence's first word is skipped: "Shop", "Camera" open comments."""
+    out: list[str] = []
+    first = True
+    for w in words:
+        if w in _SENTENCE_END or w == "\n":
+            first = True
+            continue
+        if not first and _foreign(w):
+            out.append("<foreign_name>")
+        first = False
     return out
