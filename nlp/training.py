@@ -365,9 +365,15 @@ def _tune_neutral(head: LinearHead, s: np.ndarray, y: list[str], groups: list[sl
         off[ni] += shift
         pred = labels[(head.scale * s + off).argmax(1)]
         curve[i] = float(np.mean([f1_score(truth[g], pred[g], average="macro") for g in groups]))
+    head.offsets[ni] += smoothed_best(shifts, curve)
+
+
+def smoothed_best(shifts: np.ndarray, curve: np.ndarray) -> float:
+    """The shift where the curve, averaged over ±NEUTRAL_SMOOTHING, peaks: a broad plateau
+    beats a one-step spike of noise."""
     width = 2 * round(NEUTRAL_SMOOTHING / NEUTRAL_STEP) + 1
     smooth = uniform_filter1d(curve, width, mode="nearest")
-    head.offsets[ni] += float(shifts[int(smooth.argmax())])
+    return float(shifts[int(smooth.argmax())])
 
 
 NEUTRAL_STEP = 0.05
