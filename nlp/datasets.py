@@ -450,11 +450,7 @@ LOADERS: dict[str, Callable[[Path, str], Split]] = {
     NEWS: load_news,
     VSMEC: load_vsmec,
     CONTENTLESS: load_contentless,
-    ARTICLES: load_articles,
-    ARTICLES_LONG: partial(load_articles, name=ARTICLES_LONG),
-    ARTICLES_C: partial(load_articles, name=ARTICLES_C),
-    ARTICLES_D: partial(load_articles, name=ARTICLES_D),
-    ARTICLES_E: partial(load_articles, name=ARTICLES_E),
+    **{name: partial(load_articles, name=name) for name in ARTICLE_TEST_FILES},
 }
 SENTIMENT_SETS = ("uit-vsfc", "aivivn-2019", "uit-visfd", VSMEC)
 """The research sentiment datasets (../shared/data/nlp)."""

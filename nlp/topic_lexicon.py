@@ -628,7 +628,7 @@ def foreign_name_features(words: Sequence[str]) -> list[str]:
     out: list[str] = []
     first = True
     for w in words:
-        if w in _SENTENCE_END or w == "\n":
+        if w in _SENTENCE_END:
             first = True
             continue
         if not first and _foreign(w):
