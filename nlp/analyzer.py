@@ -47,7 +47,7 @@ log = get_logger(__name__)
 BATCH = 256
 MODEL_LANGS = frozenset({"vi", "unknown", "empty"})
 """Languages the Vietnamese heads are run on (unknown: short or mixed text, often Vietnamese)."""
-LANGID_VERSION = "vi-rules-2"
+LANGID_VERSION = "vi-rules-3"
 _NEUTRAL_LOW = Sentiment(label="neutral", score=0.34)
 
 
