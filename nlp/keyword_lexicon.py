@@ -66,7 +66,8 @@ ENGLISH_FILLER = EN_STOPWORDS | _words(
     " admin, ad, page, link, sub, follow, video, clip, shop, check, real, fake, top, best,"
     " cute, hot, fan, idol, team, vip, pro, noob, cool, fine, true, sure, vs, etc, haiz,"
     " vcl, vkl, vl, dmm, đmm, dm, đm, clgt, cmm, đcm, dcm, wtf, fuck, shit, vãi, đéo, éo,"
-    " dume, đume, vler"
+    " dume, đume, vler, crush, boss, add, nick, free, full, max, happy, amazing, awesome,"
+    " perfect, beautiful, funny, sad, job, sorry, anti, haiza, haizz"
 )
 """English chat words; product and brand names ("iphone", "covid") are not in it."""
 

@@ -33,7 +33,7 @@ from nlp.keyword_lexicon import (
 )
 from nlp.opinion import fold_word
 
-KEYWORDS_VERSION = "kw-4"
+KEYWORDS_VERSION = "kw-5"
 """Bumped when the candidate rules change: stored keywords need re-analysis to match."""
 
 _CONTENT = re.compile(r"^[^\W\d_][\w ]*$", re.UNICODE)
@@ -44,6 +44,7 @@ _VI_SYLLABLE = re.compile(
     r"ui|uo|uu|uy|ye|ya|ou|a|e|i|o|u|y)"
     r"(?:ng|nh|ch|[cmnpt])?$"
 )
+_STRETCHED = re.compile(r"(.)\1+$")
 _FUNCTION_SYLLABLES = PRONOUNS | PARTICLES | FUNCTION
 MAX_KEYWORDS = 8
 MAX_PHRASE_WORDS = 4
@@ -117,6 +118,12 @@ def candidate(
         if w in FOLDED_FILLER or any(is_laugh(s) for s in sylls):
             return None
         if len(sylls) == 1:
+            # a stretched last letter ("thoii", "hahaa", "anhh") is chat, not a foreign word
+            squeezed = _STRETCHED.sub(r"\1", w)
+            if squeezed != w and (
+                squeezed in FOLDED_FILLER or is_laugh(squeezed) or not _foreign(squeezed)
+            ):
+                return None
             return w if len(w) >= 3 and _foreign(w) else None
         if all(s in FOLDED_FUNCTION for s in sylls):
             return None

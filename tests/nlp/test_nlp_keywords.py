@@ -50,6 +50,13 @@ FILLER = [
     "hí hí",
     "đéo thể",  # a vulgar negation glued on: a phrase
     "đếch hiểu",
+    "crush",  # English chat words seen among the top terms of real comments (session 17)
+    "happy",
+    "boss",
+    "haizz",
+    "thoii",  # stretched chat spellings: "thôi", "haha", "anh"
+    "hahaa",
+    "anhh",
 ]
 TERMS = [
     "ngập lụt",
@@ -63,6 +70,8 @@ TERMS = [
     "không khí",
     "kho bạc",
     "cổ phiếu",
+    "jazz",  # a foreign word ending in a double letter is not a stretched one
+    "coffee",
 ]
 
 
