@@ -407,12 +407,19 @@ never trained on: fires, floods, crashes, strikes and raids abroad (world) besid
 of events at home (society, law), the pairs a topic head most easily confuses."""
 
 
+ARTICLES_F = "duluan-articles-f"
+"""A seventh writer's invented articles (title + lead, ours): test only, nlp/eval/news_articles_f.tsv,
+never trained on: subjects abroad filed by their section (foreign markets under business, a
+space launch under science-tech, a Hollywood star under entertainment) beside world politics."""
+
+
 ARTICLE_TEST_FILES = {
     ARTICLES: "news_articles.tsv",
     ARTICLES_LONG: "news_long.tsv",
     ARTICLES_C: "news_articles_c.tsv",
     ARTICLES_D: "news_articles_d.tsv",
     ARTICLES_E: "news_articles_e.tsv",
+    ARTICLES_F: "news_articles_f.tsv",
 }
 
 

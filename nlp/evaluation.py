@@ -565,6 +565,7 @@ def topic_rows(model: ClassicalModel, corpus: Corpus) -> list[Row]:
         (ds.ARTICLES_C, "third writer, title + lead"),
         (ds.ARTICLES_D, "fourth writer, world and foreign names, title + lead"),
         (ds.ARTICLES_E, "fifth writer, events abroad and at home, title + lead"),
+        (ds.ARTICLES_F, "seventh writer, subjects abroad by section, title + lead"),
     ):
         if not corpus.has(name, "test"):
             continue

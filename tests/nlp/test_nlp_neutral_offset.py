@@ -1,10 +1,11 @@
-"""The neutral offset is taken where macro-F1 stays high, not at one noisy step."""
+"""The neutral offset and the toxic threshold are taken where macro-F1 stays high, not at one
+noisy step."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from nlp.training import NEUTRAL_STEP, smoothed_best
+from nlp.training import NEUTRAL_STEP, TOXIC_SMOOTHING, TOXIC_STEP, smoothed_best
 
 
 def test_a_broad_plateau_beats_a_one_step_spike() -> None:
@@ -23,3 +24,12 @@ def test_a_small_wobble_does_not_move_the_choice() -> None:
     picks = [smoothed_best(shifts, base + rng.normal(0, 0.001, len(shifts))) for _ in range(20)]
     raw = [float(shifts[(base + rng.normal(0, 0.001, len(shifts))).argmax()]) for _ in range(20)]
     assert max(picks) - min(picks) <= 0.25 < max(raw) - min(raw)
+
+
+def test_the_toxic_threshold_is_smoothed_on_its_own_grid() -> None:
+    """Session 17: the single best threshold moved 0.35 -> 0.39 between two retrains."""
+    grid = np.round(np.arange(0.1, 0.9, TOXIC_STEP), 6)
+    curve = 0.82 - 0.5 * (grid - 0.37) ** 2  # a flat top at 0.37
+    curve[np.argmin(np.abs(grid - 0.47))] += 0.01  # one noisy step above it
+    assert abs(float(grid[curve.argmax()]) - 0.47) < 1e-9
+    assert abs(smoothed_best(grid, curve, TOXIC_SMOOTHING, TOXIC_STEP) - 0.37) < 1e-9
