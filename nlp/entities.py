@@ -17,6 +17,84 @@ MAX_ENTITIES = 10
 
 
 _ORG_CUES = frozenset(ORG_CUES)
+# Pronouns and kin words that comments capitalise out of respect or at a sentence start: alone,
+# never a name ("Anh nói đúng", "Cảm ơn Bác"). "Anh" is also Britain: a place after a place cue.
+_PRONOUNS = frozenset(
+    [
+        "tôi",
+        "anh",
+        "em",
+        "chị",
+        "bác",
+        "chú",
+        "cô",
+        "ông",
+        "bà",
+        "mình",
+        "bạn",
+        "cháu",
+        "con",
+        "cậu",
+        "dì",
+        "cụ",
+        "đi",
+    ]
+)
+_KIN = frozenset(
+    [
+        "anh",
+        "chị",
+        "em",
+        "cô",
+        "chú",
+        "bác",
+        "bà",
+        "ông",
+        "cụ",
+        "bạn",
+        "dì",
+        "cậu",
+        "thím",
+        "mợ",
+        "cháu",
+        "bé",
+    ]
+)
+_PLACE_CUES = frozenset(
+    [
+        "nước",
+        "người",
+        "người dân",
+        "dân",
+        "tại",
+        "ở",
+        "sang",
+        "đến",
+        "tới",
+        "về",
+        "từ",
+        "qua",
+        "xứ",
+        "vương quốc",
+        "hoàng gia",
+        "nữ hoàng",
+        "vua",
+        "thủ tướng",
+        "chính phủ",
+        "ngoại trưởng",
+        "đại sứ",
+        "đại sứ quán",
+        "đội tuyển",
+        "tuyển",
+        "ngoại hạng",
+        "giải",
+        "bóng đá",
+        "quân đội",
+        "báo chí",
+        "truyền thông",
+        "và",
+    ]
+)
 
 
 def _is_cap(word: str) -> bool:
@@ -39,6 +117,8 @@ def _starts_with_org_cue(low: str) -> bool:
 def _type(name: str, prev: str) -> str:
     low = name.lower()
     first = low.split(" ")[0]
+    if prev.lower() in _KIN and " " not in low and low not in _PRONOUNS:
+        return "PER"  # "chị Nga", "anh Đức": a person, though Nga and Đức are also countries
     if low in LOCATIONS:
         return "LOC"
     if _starts_with_org_cue(low):
@@ -92,6 +172,9 @@ def entities(words: list[str]) -> list[Entity]:
         ):
             return
         prev = titled or (words[start - 1] if start > 0 else "")
+        pronoun = single and not titled and name.lower() in _PRONOUNS
+        if pronoun and (name.lower() not in LOCATIONS or prev.lower() not in _PLACE_CUES):
+            return  # "Anh nói đúng", "Cảm ơn Bác"; but "nước Anh", "tại Anh"
         key = name.lower()
         if key not in seen and len(name) > 1:
             seen.add(key)

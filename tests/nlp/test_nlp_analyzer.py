@@ -183,3 +183,23 @@ def test_organisations_written_the_vietnamese_way(analyzer: Analyzer) -> None:
     assert got[1] == [("Ngân hàng Nhà nước", "ORG")]
     assert got[2] == [("Bộ Giáo dục và Đào tạo", "ORG"), ("Nguyễn Kim Sơn", "PER")]
     assert analyzer.analyze(["Hôm nay trời đẹp"])[0].entities == []  # sentence-initial words
+
+
+def test_capitalised_pronouns_are_not_places_or_names(analyzer: Analyzer) -> None:
+    """Comments capitalise "Anh" (you; also Britain) and "Bác" out of respect: until session
+    17 "Anh nói đúng" gave the place "Anh", 59 times in 13,600 real comments. A kin word
+    before a country's name makes it a person ("chị Nga")."""
+    texts = [
+        "Anh nói đúng quá",
+        "Em thấy Anh nói đúng, cảm ơn Bác nhiều",
+        "Tôi sống ở Anh 5 năm",
+        "Thủ tướng Anh vừa từ chức",
+        "Meghan không phải người Anh",
+        "Hôm qua chị Nga bán hàng rất nhiệt tình",
+        "Tổng thống Nga phát biểu",
+    ]
+    got = [[(e.text, e.type) for e in a.entities] for a in analyzer.analyze(texts)]
+    assert got[:2] == [[], []]
+    assert got[2] == got[3] == got[4] == [("Anh", "LOC")]
+    assert got[5] == [("Nga", "PER")]
+    assert got[6] == [("Nga", "LOC")]
