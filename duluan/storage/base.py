@@ -135,17 +135,24 @@ class Store(ABC):
     def top_entities(
         self, query: SearchQuery, limit: int = 10, sample: int = 5000
     ) -> list[tuple[str, str, int]]:
-        """Most frequent named entities (text, type, posts) among the newest `sample` matches."""
-        counts: dict[tuple[str, str], int] = {}
+        """Most frequent named entities (text, type, posts) among the newest `sample` matches.
+        A name is counted once per post whatever type each mention got ("ông Trump" is PER,
+        a bare "Trump" MISC), and shown with the type most of its mentions had."""
+        posts: dict[str, int] = {}
+        kinds: dict[tuple[str, str], int] = {}
         newest = query.model_copy(update={"sort": "newest", "cursor": None})
         for i, post in enumerate(self.iter_posts(newest, batch_size=min(sample, 1000))):
             if i >= sample:
                 break
-            seen = {(e.text, e.type) for e in post.analysis.entities} if post.analysis else set()
-            for key in seen:
-                counts[key] = counts.get(key, 0) + 1
-        ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-        return [(text, kind, n) for (text, kind), n in ranked[:limit]]
+            found = post.analysis.entities if post.analysis else []
+            for text in {e.text for e in found}:
+                posts[text] = posts.get(text, 0) + 1
+            for key in {(e.text, e.type) for e in found}:
+                kinds[key] = kinds.get(key, 0) + 1
+        return [
+            (text, entity_type(text, kinds), n)
+            for text, n in sorted(posts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        ]
 
     def data_version(self) -> int | None:
         """A number that changes whenever stored data may have changed (for answer caches);
@@ -163,3 +170,8 @@ class Store(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def entity_type(text: str, kinds: dict[tuple[str, str], int]) -> str:
+    """The type most posts gave a name (ties: the first in alphabetical order)."""
+    return min((-n, kind) for (t, kind), n in kinds.items() if t == text)[1]

@@ -395,6 +395,29 @@ def test_top_entities_count_posts_newest_first(store: Store) -> None:
     assert store.top_entities(SearchQuery(), sample=2) == [("Minh", "PER", 1)]
 
 
+def test_a_name_typed_two_ways_is_counted_once(store: Store) -> None:
+    """ "ông Trump" is PER and a bare "Trump" MISC: one name, with the type most posts gave it."""
+    from duluan.core.models import Entity
+
+    def typed(n: int, *found: tuple[str, str]) -> Post:
+        post = make_post(n, f"bài {n}", hours=n)
+        assert post.analysis is not None
+        post.analysis.entities = [Entity(text=t, type=k) for t, k in found]
+        return post
+
+    store.upsert(
+        [
+            typed(1, ("Trump", "PER")),
+            typed(2, ("Trump", "MISC"), ("Mỹ", "LOC")),
+            typed(3, ("Trump", "MISC")),
+            typed(4, ("Trump", "PER"), ("Trump", "MISC"), ("Mỹ", "LOC")),
+        ]
+    )
+    store.refresh()
+    assert store.top_entities(SearchQuery()) == [("Trump", "MISC", 4), ("Mỹ", "LOC", 2)]
+    assert store.top_entities(SearchQuery(), limit=1) == [("Trump", "MISC", 4)]
+
+
 def test_delete_by_id_and_by_author_are_audited(loaded: Store) -> None:
     assert loaded.delete("vnexpress:comment:3", actor="admin") is True
     assert loaded.delete("vnexpress:comment:3") is False

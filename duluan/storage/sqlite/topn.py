@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from duluan.core.query import SearchQuery, Split
+from duluan.storage.base import entity_type
 from duluan.storage.keywords import is_everything
 from duluan.storage.sqlite.facets import KIND_OF
 from duluan.storage.sqlite.rollup import rollup_filter
@@ -79,17 +80,28 @@ class TopNMixin(TimelinesMixin):
     def top_entities(
         self, query: SearchQuery, limit: int = 10, sample: int = 5000
     ) -> list[tuple[str, str, int]]:
-        """Entities of the newest `sample` matches, counted in SQL over the stored JSON."""
+        """Entities of the newest `sample` matches, counted in SQL over the stored JSON: posts
+        per name, with the type most of them gave it (as `Store.top_entities`)."""
         sub, params, key = self._matching(query)
         sql = (
-            "SELECT json_extract(e.value, '$.text') AS t, json_extract(e.value, '$.type') AS k,"
-            " COUNT(DISTINCT d.rowid) AS n FROM post_docs d,"
+            "WITH m AS (SELECT DISTINCT d.rowid AS r, json_extract(e.value, '$.text') AS t,"
+            " json_extract(e.value, '$.type') AS k FROM post_docs d,"
             " json_each(d.doc, '$.analysis.entities') e"
-            f" WHERE d.rowid IN ({sub} ORDER BY {key}.rowid DESC LIMIT ?)"
-            " GROUP BY t, k ORDER BY n DESC, t, k LIMIT ?"
+            f" WHERE d.rowid IN ({sub} ORDER BY {key}.rowid DESC LIMIT ?)),"
+            " named AS (SELECT t, COUNT(DISTINCT r) AS n FROM m WHERE t IS NOT NULL"
+            " GROUP BY t ORDER BY n DESC, t LIMIT ?)"
+            " SELECT named.t, m.k, named.n, COUNT(*) AS c FROM named JOIN m ON m.t = named.t"
+            " GROUP BY named.t, m.k"
         )
-        rows = self._r.execute(sql, [*params, sample, limit])
-        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows if r[0] is not None]
+        kinds: dict[tuple[str, str], int] = {}
+        totals: dict[str, int] = {}
+        for t, k, n, c in self._r.execute(sql, [*params, sample, limit]):
+            kinds[(str(t), str(k))] = int(c)
+            totals[str(t)] = int(n)
+        return [
+            (t, entity_type(t, kinds), n)
+            for t, n in sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
 
     def top_values(self, field: str, query: SearchQuery, limit: int = 10) -> list[tuple[str, int]]:
         """Most frequent sources, authors, sentiments or languages among matches."""
