@@ -40,6 +40,43 @@ _PRONOUNS = frozenset(
         "đi",
     ]
 )
+# Units, specs and currencies written in capitals: never a name ("128 GB", "50 MP", "RON 95")
+_UNITS = frozenset(
+    [
+        "gb",
+        "mb",
+        "kb",
+        "tb",
+        "ram",
+        "rom",
+        "ssd",
+        "hdd",
+        "hz",
+        "ghz",
+        "mhz",
+        "mp",
+        "mah",
+        "kw",
+        "kwh",
+        "w",
+        "v",
+        "cc",
+        "km",
+        "kg",
+        "cm",
+        "mm",
+        "ml",
+        "fps",
+        "ron",
+        "usd",
+        "vnd",
+        "vnđ",
+        "eur",
+        "jpy",
+        "cny",
+        "đ",
+    ]
+)
 _KIN = frozenset(
     [
         "anh",
@@ -154,6 +191,11 @@ def entities(words: list[str]) -> list[Entity]:
     run_start = 0
 
     def flush(start: int) -> None:
+        while run and run[0].lower() in _UNITS:
+            run.pop(0)
+            start += 1
+        while run and run[-1].lower() in _UNITS:
+            run.pop()
         if not run:
             return
         titled = ""
