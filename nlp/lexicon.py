@@ -789,6 +789,21 @@ ORG_CUES: tuple[str, ...] = (
 )
 LOCATIONS: frozenset[str] = frozenset(
     [
+        # regions (session 17: "Đông Nam Á" was typed MISC)
+        "đông nam á",
+        "đông á",
+        "nam á",
+        "trung á",
+        "trung đông",
+        "châu mỹ",
+        "bắc mỹ",
+        "nam mỹ",
+        "mỹ latinh",
+        "bắc âu",
+        "tây âu",
+        "đông âu",
+        "tây nguyên",
+        "đồng bằng sông cửu long",
         "việt nam",
         "hà nội",
         "sài gòn",
