@@ -67,7 +67,7 @@ ENGLISH_FILLER = EN_STOPWORDS | _words(
     " cute, hot, fan, idol, team, vip, pro, noob, cool, fine, true, sure, vs, etc, haiz,"
     " vcl, vkl, vl, dmm, đmm, dm, đm, clgt, cmm, đcm, dcm, wtf, fuck, shit, vãi, đéo, éo,"
     " dume, đume, vler, crush, boss, add, nick, free, full, max, happy, amazing, awesome,"
-    " perfect, beautiful, funny, sad, job, sorry, anti, haiza, haizz"
+    " perfect, beautiful, funny, sad, job, sorry, anti, haiza, haizz, hm, hmm, uhm, oh, ohh"
 )
 """English chat words; product and brand names ("iphone", "covid") are not in it."""
 

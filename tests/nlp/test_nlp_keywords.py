@@ -57,6 +57,8 @@ FILLER = [
     "thoii",  # stretched chat spellings: "thôi", "haha", "anh"
     "hahaa",
     "anhh",
+    "hmmm",
+    "ohh",
 ]
 TERMS = [
     "ngập lụt",
