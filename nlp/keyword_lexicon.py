@@ -52,7 +52,9 @@ LEADING_FUNCTION = _words(
 TRAILING_FUNCTION = (
     PRONOUNS
     | PARTICLES
-    | _words("không, chưa, rồi, luôn, lắm, quá, thôi, nữa, hết, được, thế, vậy, ghê, dữ, lun, đi")
+    | _words(
+        "không, chưa, rồi, luôn, lắm, quá, thôi, nữa, hết, được, thế, vậy, ghê, dữ, lun, đi, thật"
+    )
 )
 """A compound ending in one of these ("đẹp quá", "thế này") is a phrase, not a term."""
 
@@ -71,7 +73,14 @@ ENGLISH_FILLER = EN_STOPWORDS | _words(
 )
 """English chat words; product and brand names ("iphone", "covid") are not in it."""
 
-GENERIC = _words(
+TIME_WORDS = _words(
+    "hôm qua, hôm nay, hôm trước, hôm sau, tối qua, tối nay, sáng qua, sáng nay, chiều qua,"
+    " chiều nay, trưa nay, đêm qua, đêm nay, ngày mai, ngày kia, năm nay, năm ngoái, năm sau,"
+    " tuần trước, tuần sau, tháng trước, tháng sau, bây giờ, hiện nay, lúc nãy"
+)
+"""When, not what: never a keyword, and too general to open or close a noun phrase."""
+
+GENERIC = TIME_WORDS | _words(
     "đồng ý, bình thường, cảm thấy, cảm giác, thấy rằng, nghĩ rằng, cho rằng, biết rằng,"
     " hy vọng, hi vọng, mong muốn, cố gắng, chia sẻ, cảm ơn, cám ơn, xin lỗi, chúc mừng,"
     " tuyệt vời, xuất sắc, hoàn hảo, hài lòng, thất vọng, tồi tệ, kinh khủng, khủng khiếp,"
@@ -136,11 +145,14 @@ FOLDED_LEADING: frozenset[str] = frozenset(fold_word(w) for w in LEADING_FUNCTIO
 FOLDED_TRAILING: frozenset[str] = frozenset(fold_word(w) for w in TRAILING_FUNCTION if " " not in w)
 FOLDED_FILLER: frozenset[str] = frozenset(fold_word(w) for w in FILLER - TOPIC_NOUNS)
 
-WEAK_NOUNS = _words(
-    "ngày, hôm, đêm, sáng, chiều, tối, năm, tháng, tuần, giờ, phút, lúc, lần, đợt, người, việc,"
-    " cái, chuyện, điều, thứ, chỗ, cách, kiểu, bữa, tí, chút, đứa, thằng, con, bạn, anh, chị,"
-    " em, ông, bà, cô, chú, bác, mình, ai, gì, số, loại, phần, bên, phía, trên, dưới, trong,"
-    " ngoài, sau, trước, đầu, cuối, nay, mai, qua, khi, nơi, đây, đó, kia, này, ấy, nào"
+WEAK_NOUNS = (
+    _words(
+        "ngày, hôm, đêm, sáng, chiều, tối, năm, tháng, tuần, giờ, phút, lúc, lần, đợt, người, việc,"
+        " cái, chuyện, điều, thứ, chỗ, cách, kiểu, bữa, tí, chút, đứa, thằng, con, bạn, anh, chị,"
+        " em, ông, bà, cô, chú, bác, mình, ai, gì, số, loại, phần, bên, phía, trên, dưới, trong,"
+        " ngoài, sau, trước, đầu, cuối, nay, mai, qua, khi, nơi, đây, đó, kia, này, ấy, nào"
+    )
+    | TIME_WORDS
 )
 """Nouns too general to open or close a noun phrase ("ngày hôm qua", "người ta", "chuyện
 này"): a phrase keyword starts and ends with a noun that names something."""

@@ -59,6 +59,9 @@ FILLER = [
     "anhh",
     "hmmm",
     "ohh",
+    "tối qua",  # when, not what
+    "hôm nay",
+    "hiệu quả thật",  # an adjective and its intensifier: a phrase
 ]
 TERMS = [
     "ngập lụt",
