@@ -17,29 +17,30 @@ MAX_ENTITIES = 10
 
 
 _ORG_CUES = frozenset(ORG_CUES)
-# Pronouns and kin words that comments capitalise out of respect or at a sentence start: alone,
-# never a name ("Anh nói đúng", "Cảm ơn Bác"). "Anh" is also Britain: a place after a place cue.
-_PRONOUNS = frozenset(
+# Kin words: before a name they make a person ("chị Nga", "anh Đức"). Capitalised alone, out of
+# respect or at a sentence start, they are never a name ("Anh nói đúng", "Cảm ơn Bác"), nor are
+# "Tôi" or "Đi" opening a line. "Anh" is also Britain: a place after a place cue.
+_KIN = frozenset(
     [
-        "tôi",
         "anh",
-        "em",
         "chị",
-        "bác",
-        "chú",
+        "em",
         "cô",
-        "ông",
+        "chú",
+        "bác",
         "bà",
-        "mình",
-        "bạn",
-        "cháu",
-        "con",
-        "cậu",
-        "dì",
+        "ông",
         "cụ",
-        "đi",
+        "bạn",
+        "dì",
+        "cậu",
+        "thím",
+        "mợ",
+        "cháu",
+        "bé",
     ]
 )
+_NEVER_ALONE = _KIN | {"tôi", "mình", "con", "đi"}
 # Units, specs and currencies written in capitals: never a name ("128 GB", "50 MP", "RON 95")
 _UNITS = frozenset(
     [
@@ -75,26 +76,6 @@ _UNITS = frozenset(
         "jpy",
         "cny",
         "đ",
-    ]
-)
-_KIN = frozenset(
-    [
-        "anh",
-        "chị",
-        "em",
-        "cô",
-        "chú",
-        "bác",
-        "bà",
-        "ông",
-        "cụ",
-        "bạn",
-        "dì",
-        "cậu",
-        "thím",
-        "mợ",
-        "cháu",
-        "bé",
     ]
 )
 _PLACE_CUES = frozenset(
@@ -154,7 +135,7 @@ def _starts_with_org_cue(low: str) -> bool:
 def _type(name: str, prev: str) -> str:
     low = name.lower()
     first = low.split(" ")[0]
-    if prev.lower() in _KIN and " " not in low and low not in _PRONOUNS:
+    if prev.lower() in _KIN and " " not in low and low not in _NEVER_ALONE:
         return "PER"  # "chị Nga", "anh Đức": a person, though Nga and Đức are also countries
     if low in LOCATIONS:
         return "LOC"
@@ -214,7 +195,7 @@ def entities(words: list[str]) -> list[Entity]:
         ):
             return
         prev = titled or (words[start - 1] if start > 0 else "")
-        pronoun = single and not titled and name.lower() in _PRONOUNS
+        pronoun = single and not titled and name.lower() in _NEVER_ALONE
         if pronoun and (name.lower() not in LOCATIONS or prev.lower() not in _PLACE_CUES):
             return  # "Anh nói đúng", "Cảm ơn Bác"; but "nước Anh", "tại Anh"
         key = name.lower()

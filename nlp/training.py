@@ -368,23 +368,19 @@ def _tune_neutral(head: LinearHead, s: np.ndarray, y: list[str], groups: list[sl
     head.offsets[ni] += smoothed_best(shifts, curve)
 
 
-def smoothed_best(
-    shifts: np.ndarray,
-    curve: np.ndarray,
-    half_width: float | None = None,
-    step: float | None = None,
-) -> float:
-    """The shift where the curve, averaged over ±half_width (default NEUTRAL_SMOOTHING),
-    peaks: a broad plateau beats a one-step spike of noise."""
-    half = NEUTRAL_SMOOTHING if half_width is None else half_width
-    width = 2 * round(half / (NEUTRAL_STEP if step is None else step)) + 1
-    smooth = uniform_filter1d(curve, width, mode="nearest")
-    return float(shifts[int(smooth.argmax())])
-
-
 NEUTRAL_STEP = 0.05
 NEUTRAL_SMOOTHING = 0.2
 """Half-width of the window the neutral-offset curve is averaged over before its best is taken."""
+
+
+def smoothed_best(
+    shifts: np.ndarray, curve: np.ndarray, half_width: float = NEUTRAL_SMOOTHING
+) -> float:
+    """The shift where the curve, averaged over ±half_width (`shifts` evenly spaced), peaks: a
+    broad plateau beats a one-step spike of noise."""
+    width = 2 * round(half_width / float(shifts[1] - shifts[0])) + 1
+    smooth = uniform_filter1d(curve, width, mode="nearest")
+    return float(shifts[int(smooth.argmax())])
 
 
 W_TITLE = 3.0
@@ -582,7 +578,7 @@ def train_toxicity(
             for thr in grid
         ]
     )
-    threshold = smoothed_best(grid, curve, TOXIC_SMOOTHING, TOXIC_STEP)
+    threshold = smoothed_best(grid, curve, TOXIC_SMOOTHING)
     log.info(
         "train.toxic_threshold",
         single_best=float(grid[int(curve.argmax())]),

@@ -32,4 +32,4 @@ def test_the_toxic_threshold_is_smoothed_on_its_own_grid() -> None:
     curve = 0.82 - 0.5 * (grid - 0.37) ** 2  # a flat top at 0.37
     curve[np.argmin(np.abs(grid - 0.47))] += 0.01  # one noisy step above it
     assert abs(float(grid[curve.argmax()]) - 0.47) < 1e-9
-    assert abs(smoothed_best(grid, curve, TOXIC_SMOOTHING, TOXIC_STEP) - 0.37) < 1e-9
+    assert abs(smoothed_best(grid, curve, TOXIC_SMOOTHING) - 0.37) < 1e-9

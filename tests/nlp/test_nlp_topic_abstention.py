@@ -9,6 +9,7 @@ from nlp.datasets import (
     ARTICLES_F,
     ARTICLES_LONG,
     CONTENTLESS,
+    Split,
     load,
     repo_data_dir,
 )
@@ -77,16 +78,22 @@ def test_training_articles_are_well_formed_and_apart_from_the_test_ones() -> Non
     assert len({_key(t) for t in train.titles}) == len(train)
 
 
+def _assert_apart_from_training(test: Split) -> None:
+    """No test title is a training title, and no test article shares four 8-word runs with
+    the training articles."""
+    train = load(repo_data_dir(), ARTICLES, "train")
+    assert not {_key(t) for t in train.titles} & {_key(t) for t in test.titles}
+    seen = set().union(*(_runs(t) for t in train.texts))
+    assert all(len(_runs(t) & seen) < 4 for t in test.texts)
+
+
 def test_full_length_articles_keep_their_topic(analyzer: Analyzer) -> None:
     """Article-length text (title + a 150-400 word body): long posts must not lose their
     topic to abstention or to a few misleading words (the head trains on short text)."""
     long = load(repo_data_dir(), ARTICLES_LONG, "test")
-    train = load(repo_data_dir(), ARTICLES, "train")
     assert len(long) >= 90 and set(long.labels["topic"]) == set(TOPIC_IDS)
     assert all(150 <= len(t.split("\n", 1)[1].split()) <= 400 for t in long.texts)
-    assert not {_key(t) for t in train.titles} & {_key(t) for t in long.titles}
-    seen = set().union(*(_runs(t) for t in train.texts))
-    assert all(len(_runs(t) & seen) < 4 for t in long.texts)
+    _assert_apart_from_training(long)
     got = analyzer.analyze(long.texts)
     assert sum(not a.topics for a in got) <= 5
     right = sum(
@@ -101,11 +108,8 @@ def test_world_news_is_filed_under_world(analyzer: Analyzer) -> None:
     a fire in Mandalay is world news, not a domestic fire. `-z` filed 52 % of them under
     world, `-zb` 89 % (MODEL_CARD.md)."""
     world = load(repo_data_dir(), ARTICLES_D, "test")
-    train = load(repo_data_dir(), ARTICLES, "train")
     assert len(world) >= 130 and world.labels["topic"].count("world") >= 75
-    assert not {_key(t) for t in train.titles} & {_key(t) for t in world.titles}
-    seen = set().union(*(_runs(t) for t in train.texts))
-    assert all(len(_runs(t) & seen) < 4 for t in world.texts)
+    _assert_apart_from_training(world)
     texts = [t for t, y in zip(world.texts, world.labels["topic"], strict=True) if y == "world"]
     got = analyzer.analyze(texts)
     assert sum(bool(a.topics) and a.topics[0].label == "world" for a in got) >= 0.7 * len(got)
@@ -116,11 +120,8 @@ def test_subjects_abroad_are_filed_by_their_section(analyzer: Analyzer) -> None:
     science-tech, though they happen abroad. By title alone `-zb` filed 69 % of the
     non-world ones under their section, `classical-2026.12.08-a` 82 % (MODEL_CARD.md)."""
     sections = load(repo_data_dir(), ARTICLES_F, "test")
-    train = load(repo_data_dir(), ARTICLES, "train")
     assert len(sections) >= 110 and len(set(sections.labels["topic"])) >= 8
-    assert not {_key(t) for t in train.titles} & {_key(t) for t in sections.titles}
-    seen = set().union(*(_runs(t) for t in train.texts))
-    assert all(len(_runs(t) & seen) < 4 for t in sections.texts)
+    _assert_apart_from_training(sections)
     for field, floor in (("titles", 0.75), ("texts", 0.85)):
         rows = [
             (t, y)
