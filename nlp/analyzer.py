@@ -30,7 +30,7 @@ from nlp.artifacts import default_model_dir
 from nlp.backends.base import Backend
 from nlp.backends.classical import ClassicalBackend
 from nlp.crf_pos import load_pos_tagger
-from nlp.entities import entities
+from nlp.entities import entities, split_lines
 from nlp.features import N_FEATURES
 from nlp.keywords import KEYWORDS_VERSION, default_dictionary, keywords
 from nlp.langid import detect
@@ -260,7 +260,7 @@ class Analyzer:
             topic_source="text" if topics else None,
             toxic=toxic,
             keywords=keywords(p.words, self._weight, dictionary=self._dictionary, tags=tags),
-            entities=entities(p.words),
+            entities=entities(*split_lines(p.words, p.normalized.text, p.normalized.line_offsets)),
             aspects=aspects,
             model_versions=dict(self.model_versions),
         )

@@ -7,6 +7,7 @@ take runs of capitalised words and type them with name cues (surnames, titles, o
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 
 from duluan.core.models import Entity
 from nlp.lexicon import LOCATIONS, ORG_CUES, PERSON_TITLES, VI_SURNAMES
@@ -110,9 +111,10 @@ _PLACE_CUES = frozenset(
         "quân đội",
         "báo chí",
         "truyền thông",
-        "và",
     ]
 )
+# Between items of a list: "Anh" beside a listed country is Britain ("Mỹ, Anh, Pháp", "Anh và Pháp")
+_LIST_JOINERS = frozenset([",", "và", "hay", "hoặc", "cùng", "với", "-", "/"])
 
 
 def _is_cap(word: str) -> bool:
@@ -164,8 +166,51 @@ def _org_word(word: str) -> bool:
     return _starts_with_org_cue(word.lower())
 
 
-def entities(words: list[str]) -> list[Entity]:
-    """Entities from segmented words (original casing); sentence-initial single words skipped."""
+def split_lines(
+    words: list[str], text: str, offsets: Sequence[int]
+) -> tuple[list[str], frozenset[int]]:
+    """The words with any word that spans a line break cut there, and the indices of the words
+    that begin a line. `offsets` are where lines begin in `text`, the normalized text the
+    words were segmented from: a line break reads as a sentence end."""
+    if not offsets:
+        return words, frozenset()
+    out: list[str] = []
+    starts: set[int] = set()
+    pending = list(offsets)
+    at = 0
+    for w in words:
+        found = text.find(w, at)
+        if found < 0:
+            out.append(w)
+            continue
+        end = found + len(w)
+        while pending and pending[0] <= found:
+            starts.add(len(out))
+            pending.pop(0)
+        while pending and pending[0] < end:  # "Messi\nMessi" segmented as one word
+            cut = pending.pop(0) - found
+            head, w = w[: cut - 1].strip(), w[cut:]
+            if head:
+                out.append(head)
+            starts.add(len(out))
+            found += cut
+        out.append(w)
+        at = end
+    return out, frozenset(starts)
+
+
+def _listed_with_place(words: Sequence[str], i: int) -> bool:
+    """words[i] sits in a list beside a place ("Mỹ, Anh, Pháp", "Anh và Pháp")."""
+    before = i >= 2 and words[i - 1] in _LIST_JOINERS and words[i - 2].lower() in LOCATIONS
+    after = (
+        i + 2 < len(words) and words[i + 1] in _LIST_JOINERS and words[i + 2].lower() in LOCATIONS
+    )
+    return before or after
+
+
+def entities(words: list[str], starts: Collection[int] = ()) -> list[Entity]:
+    """Entities from segmented words (original casing); sentence-initial single words skipped.
+    `starts`: indices of words that begin a line (`split_lines`), read as sentence starts."""
     out: list[Entity] = []
     seen: set[str] = set()
     run: list[str] = []
@@ -184,7 +229,7 @@ def entities(words: list[str]) -> list[Entity]:
             titled = run.pop(0)
             start += 1
         name = " ".join(run)
-        at_sentence_start = start == 0 or words[start - 1] in _SENT_END
+        at_sentence_start = start == 0 or words[start - 1] in _SENT_END or start in starts
         single = len(run) == 1 and " " not in run[0]
         if (
             at_sentence_start
@@ -196,14 +241,20 @@ def entities(words: list[str]) -> list[Entity]:
             return
         prev = titled or (words[start - 1] if start > 0 else "")
         pronoun = single and not titled and name.lower() in _NEVER_ALONE
-        if pronoun and (name.lower() not in LOCATIONS or prev.lower() not in _PLACE_CUES):
-            return  # "Anh nói đúng", "Cảm ơn Bác"; but "nước Anh", "tại Anh"
+        place = name.lower() in LOCATIONS and (
+            prev.lower() in _PLACE_CUES or _listed_with_place(words, start)
+        )
+        if pronoun and not place:
+            return  # "Anh nói đúng", "Cảm ơn Bác"; but "nước Anh", "tại Anh", "Mỹ và Anh"
         key = name.lower()
         if key not in seen and len(name) > 1:
             seen.add(key)
             out.append(Entity(text=name, type=_type(name, prev)))
 
     for i, w in enumerate(words):
+        if i in starts and run:
+            flush(run_start)  # a name does not run on across a line break
+            run = []
         parts = w.split(" ")
         lead = 0
         while lead < len(parts) and _is_cap(parts[lead]):

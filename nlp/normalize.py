@@ -64,6 +64,9 @@ class Normalized:
     has_letters: bool = False
     plain: str = ""
     """The text before word-level rewrites (teencode would turn English "good" Vietnamese)."""
+    line_offsets: tuple[int, ...] = ()
+    """Where in `text` each line after the first begins: the joined text hides the breaks,
+    and a capitalised word opening a line is no more a name than one opening a sentence."""
 
 
 def _fix_tones(word: str) -> str:
@@ -127,6 +130,24 @@ _DOTTED = re.compile(r"(?<![\w.])[^\W\d_](?:\.[^\W\d_]){1,3}(?![\w])(?!\.\w)")
 def _undot(m: re.Match[str]) -> str:
     word = m.group(0)
     return word if word.lower() == "v.v" else word.replace(".", "")  # "v.v" is "etc."
+
+
+_LINE_BREAK = re.compile(r"[\n\r\u2028\u2029\x0b\x0c\x85]")
+
+
+def _join_lines(text: str) -> tuple[str, tuple[int, ...]]:
+    """Whitespace runs to one space (lines joined), and where each later line begins."""
+    if not _LINE_BREAK.search(text):
+        return _SPACES.sub(" ", text).strip(), ()
+    lines = [_SPACES.sub(" ", line).strip() for line in _LINE_BREAK.split(text)]
+    lines = [line for line in lines if line]
+    offsets: list[int] = []
+    at = 0
+    for line in lines:
+        if at:
+            offsets.append(at)
+        at += len(line) + 1
+    return " ".join(lines), tuple(offsets)
 
 
 def normalize(text: str) -> Normalized:
@@ -195,10 +216,16 @@ def normalize(text: str) -> Normalized:
     parts = _WORD_SPLIT.split(text)  # as re.sub(r"\w+", normalize_word), without a Python
     parts[1::2] = map(normalize_word, parts[1::2])  # callback per word (normalize_word is cached)
     text = "".join(parts)
-    text = _SPACES.sub(" ", text).strip()
+    text, line_offsets = _join_lines(text)
     has_letters = any(ch.isalpha() for ch in text)
     if "!" in text:
         feats.append("<excl>")
     if "?" in text:
         feats.append("<quest>")
-    return Normalized(text=text, features=feats, has_letters=has_letters, plain=plain)
+    return Normalized(
+        text=text,
+        features=feats,
+        has_letters=has_letters,
+        plain=plain,
+        line_offsets=line_offsets,
+    )

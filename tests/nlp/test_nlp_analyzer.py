@@ -205,6 +205,36 @@ def test_capitalised_pronouns_are_not_places_or_names(analyzer: Analyzer) -> Non
     assert got[6] == [("Nga", "LOC")]
 
 
+def test_a_line_break_ends_a_sentence_for_entities(analyzer: Analyzer) -> None:
+    """Normalization joins lines, so a capitalised word opening a line read as a name ("Cơn",
+    "Giá" in the demo) and a name ran on across the break ("Messi Messi"), until session 18."""
+    texts = [
+        "Trời hôm nay mưa to quá\nCơn mưa kéo dài cả buổi chiều",
+        "Tôi thích Messi\nMessi là số 1",
+        "Đội tuyển Việt Nam thắng\r\n\nNga thua đậm",
+        "Trời hôm nay mưa to quá Cơn mưa kéo dài",  # one line: a mid-sentence capital stays
+    ]
+    got = [[(e.text, e.type) for e in a.entities] for a in analyzer.analyze(texts)]
+    assert got[0] == []
+    assert got[1] == [("Messi", "MISC")]
+    assert got[2] == [("Việt Nam", "LOC"), ("Nga", "LOC")]
+    assert got[3] == [("Cơn", "MISC")]
+
+
+def test_anh_listed_beside_a_country_is_britain(analyzer: Analyzer) -> None:
+    """ "Mỹ, Anh, Pháp" and a sentence-initial "Anh và Pháp" lost "Anh" to the pronoun rule
+    (session 17); beside a pronoun it is still none ("Tôi và Anh")."""
+    texts = [
+        "Mỹ, Anh, Pháp đều lên tiếng.",
+        "Anh và Pháp phản đối kế hoạch này.",
+        "Tôi và Anh đi chơi.",
+    ]
+    got = [[(e.text, e.type) for e in a.entities] for a in analyzer.analyze(texts)]
+    assert got[0] == [("Mỹ", "LOC"), ("Anh", "LOC"), ("Pháp", "LOC")]
+    assert got[1] == [("Anh", "LOC"), ("Pháp", "LOC")]
+    assert got[2] == []
+
+
 def test_units_and_currencies_are_not_entities(analyzer: Analyzer) -> None:
     """ "128 GB", "50 MP", "500 USD" were organisations in the demo's and real comments' top
     entities (session 17); names beside them stay."""

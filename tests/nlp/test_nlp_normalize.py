@@ -66,3 +66,21 @@ def test_hostile_input_stays_fast() -> None:
         t0 = time.perf_counter()
         normalize(text)
         assert time.perf_counter() - t0 < 1.0
+
+
+def test_line_offsets_leave_the_joined_text_unchanged() -> None:
+    """The model reads the lines joined as before; `line_offsets` only says where each later
+    line begins in that text (entities read a line break as a sentence end)."""
+    import random
+
+    rng = random.Random(0)
+    alphabet = list("ab c\n\r\t\u2028\x85\x0b\x0c\x1c  xy\u00a0\u3000")
+    for _ in range(2000):
+        raw = "".join(rng.choices(alphabet, k=rng.randint(0, 30)))
+        norm = normalize(raw)
+        assert norm.text == " ".join(normalize(raw.replace("\n", " ")).text.split())
+        for at in norm.line_offsets:
+            assert 0 < at < len(norm.text) and norm.text[at - 1] == " "
+    got = normalize("Giá xăng tăng\n\n  Giá điện cũng tăng\r\nthật")
+    assert got.text == "Giá xăng tăng Giá điện cũng tăng thật"
+    assert got.line_offsets == (14, 33)
