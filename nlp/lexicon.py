@@ -1397,6 +1397,16 @@ HARSH_ACCENTED_ONLY: frozenset[str] = frozenset(
         "ngu học",
         "xạo lồn",
         "đếch",
+        # session 18: their unaccented spellings are common words ("det may", "deu", "cuc")
+        "đù mé",
+        "đệch",
+        "đệt",
+        "đệch mợ",
+        "đệt mợ",
+        "đếu",
+        "cức",
+        "đồ lợn",
+        "đồ heo",
     ]
 )
 """Harsh words whose unaccented spelling is also a common word ("chó"/"cho", "đéo"/"đeo",
@@ -1421,6 +1431,22 @@ SLEEP_NOT_HARSH: frozenset[str] = frozenset(
     ]
 )
 """Unaccented pairs where "ngu" is ngủ (sleep), not ngu (stupid): "buon ngu qua" is sleepy."""
+BOY_NOT_HARSH: frozenset[str] = frozenset(
+    [
+        "thằng bé",
+        "thằng con",
+        "thằng cu",
+        "thằng nhóc",
+        "thằng em",
+        "thằng cháu",
+        "thằng bạn",
+        "thằng út",
+        "thằng lớn",
+        "thằng nhỏ",
+    ]
+)
+""""Thằng" before a child or a friend is how Northern speech names a boy ("thằng con tôi đi
+học rồi"), not contempt: 0.80 toxic until session 18."""
 HARSH_WORDS: frozenset[str] = (
     frozenset(
         [
@@ -1508,6 +1534,20 @@ HARSH_WORDS: frozenset[str] = (
             "ba que",
             "3 que",
             "bede",
+            # chat spellings of the above (session 18): "đuma", "dek", "vleu"
+            "đuma",
+            "duma",
+            "đume",
+            "dume",
+            "đkmm",
+            "dkmm",
+            "vleu",
+            "vlon",
+            "vlone",
+            "dek",
+            "đek",
+            "parky",
+            "vô giáo dục",
         ]
     )
 ) | HARSH_ACCENTED_ONLY

@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from duluan.core.text import fold
 from nlp.lexicon import (
+    BOY_NOT_HARSH,
     HARSH_ACCENTED_ONLY,
     HARSH_WORDS,
     NEGATIVE_WORDS,
@@ -33,7 +34,7 @@ _CLASSES: tuple[tuple[str, frozenset[str]], ...] = (
     ("pos", POSITIVE_WORDS),
     ("neg", NEGATIVE_WORDS),
     ("harsh", HARSH_WORDS),
-    ("none", SLEEP_NOT_HARSH),  # matched only to keep a shorter entry from matching
+    ("none", SLEEP_NOT_HARSH | BOY_NOT_HARSH),  # matched only to keep a shorter entry from matching
 )
 _ACCENTED: dict[str, str] = {}
 _FOLDED: dict[str, str] = {}

@@ -33,7 +33,7 @@ from nlp.segment import Segmenter
 
 log = get_logger(__name__)
 
-MODEL_VERSION = "classical-2026.12.08-a"
+MODEL_VERSION = "classical-2026.12.08-b"
 SEED = 0
 ASPECT_CLASSES = ("none", "positive", "negative", "neutral")
 C_SENTIMENT = 0.2

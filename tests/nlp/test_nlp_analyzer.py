@@ -127,6 +127,21 @@ def test_toxicity_flags_insults(analyzer: Analyzer) -> None:
     assert rude.toxic.score > polite.toxic.score
 
 
+def test_toxicity_reads_chat_spellings_and_not_engine_sizes(analyzer: Analyzer) -> None:
+    """Session 18: chat spellings of vulgar words were clean ("đuma" 0.02, "dek" 0.08) and a
+    motorbike's "150 cc" was toxic (0.59, the vulgar "cc"); "thằng" naming a son was 0.80."""
+    vulgar = analyzer.analyze(["đuma tao đang ở đấy", "mày dek làm được", "cảm động vleu"])
+    clean = analyzer.analyze(
+        [
+            "con Winner 150 cc giá bao nhiêu",
+            "bản 125cc tiết kiệm xăng lắm",
+            "thằng bé nhà tôi học giỏi lắm",
+        ]
+    )
+    assert [a.toxic.label for a in vulgar] == [True, True, True]
+    assert [a.toxic.label for a in clean] == [False, False, False]
+
+
 def test_aspects_for_product_talk(analyzer: Analyzer) -> None:
     a = analyzer.analyze(["Pin dùng được hai ngày, camera chụp rất đẹp, nhưng giá hơi cao"])[0]
     got = {x.aspect: x.polarity for x in a.aspects}

@@ -49,6 +49,12 @@ def test_every_colliding_unaccented_spelling_is_matched_only_with_diacritics() -
         "phim hay v.l",
         "đ*o hiểu nổi",  # starred out
         "cái l*n",
+        "đuma tao đang ở đấy",  # chat spellings (session 18)
+        "mày dek làm được",
+        "cảm động vleu",
+        "đệch mợ nó",
+        "mấy thèn cức rảnh",
+        "thằng này láo",
     ],
 )
 def test_vulgar_words_and_insults_are_read(text: str) -> None:
@@ -70,6 +76,13 @@ def test_vulgar_words_and_insults_are_read(text: str) -> None:
         "buon ngu qua",  # buồn ngủ, sleepy
         "thoi di ngu day, mai con di lam",
         "chuc ca nha ngu ngon",
+        "thằng con tôi đi học rồi",  # a boy, not contempt (session 18)
+        "thằng bé nhà bên ngoan lắm",
+        "xe 150 cc chạy êm",  # engine size, not the vulgar "cc"
+        "bản 125cc tiết kiệm xăng",
+        "det may xuat khau tang",  # dệt may, not đệt
+        "hai đứa deu nhau",
+        "cuc tuc qua",
     ],
 )
 def test_common_words_are_not_read_as_insults(text: str) -> None:
