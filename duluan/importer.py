@@ -88,9 +88,7 @@ def analyse_into(
 ) -> None:
     """Analyse posts as the NLP worker does (title and text, by source; section context), keep
     analysts' corrections, and write them."""
-    analyses = analyze(
-        [" ".join(x for x in (p.title, p.text) if x) for p in posts], [p.source for p in posts]
-    )
+    analyses = analyze([p.analysis_text() for p in posts], [p.source for p in posts])
     done = [
         p.model_copy(update={"analysis": apply_context(a, p)})
         for p, a in zip(posts, analyses, strict=True)

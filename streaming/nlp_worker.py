@@ -90,7 +90,7 @@ class NlpWorker(Worker):
         good, dead = decode_posts(messages, self.limits)
         if not good:
             return dead
-        texts = [" ".join(x for x in (p.title, p.text) if x)[:MAX_ANALYZED_CHARS] for _, p in good]
+        texts = [p.analysis_text()[:MAX_ANALYZED_CHARS] for _, p in good]
         sources = [p.source for _, p in good]
         try:
             analyses = self.analyze(texts, sources)

@@ -214,6 +214,11 @@ class Post(BaseModel):
     def _tz(cls, value: datetime) -> datetime:
         return _aware(value)
 
+    def analysis_text(self) -> str:
+        """What the NLP reads: the title, then the text on a line of its own, so the body's
+        first word opens a sentence (entities) though the model reads the two joined."""
+        return "\n".join(x for x in (self.title, self.text) if x)
+
     def to_json(self) -> bytes:
         return self.model_dump_json().encode("utf-8")
 

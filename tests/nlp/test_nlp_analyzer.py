@@ -236,6 +236,29 @@ def test_a_line_break_ends_a_sentence_for_entities(analyzer: Analyzer) -> None:
     assert got[3] == [("Cơn", "MISC")]
 
 
+def test_an_articles_lead_opens_a_sentence(analyzer: Analyzer) -> None:
+    """The worker and the importer read title and text joined; with a space, the lead's first
+    word ran on from the title: the demo's top entities held "Cơn", "Giá" and "Việt Nam Sản
+    phẩm" (session 18). `Post.analysis_text` puts the text on a line of its own."""
+    from datetime import UTC, datetime
+
+    from duluan.core.models import Post
+
+    post = Post(
+        id="demo:article:1",
+        source="demo",
+        kind="article",
+        title="Mẫu điện thoại mới lên kệ tại Việt Nam",
+        text="Sản phẩm có camera 200 megapixel.\nCơn sốt đặt trước vẫn chưa hạ nhiệt.",
+        created_at=datetime(2026, 12, 8, tzinfo=UTC),
+    )
+    got = analyzer.analyze([post.analysis_text()])[0]
+    assert [(e.text, e.type) for e in got.entities] == [("Việt Nam", "LOC")]
+    joined = analyzer.analyze([f"{post.title} {post.text}"])[0]
+    assert got.normalized_text == joined.normalized_text  # the model reads the same text
+    assert got.sentiment == joined.sentiment
+
+
 def test_anh_listed_beside_a_country_is_britain(analyzer: Analyzer) -> None:
     """ "Mỹ, Anh, Pháp" and a sentence-initial "Anh và Pháp" lost "Anh" to the pronoun rule
     (session 17); beside a pronoun it is still none ("Tôi và Anh")."""
