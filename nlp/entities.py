@@ -18,6 +18,10 @@ MAX_ENTITIES = 10
 
 
 _ORG_CUES = frozenset(ORG_CUES)
+# An organisation word with no name after it is a common noun: "Công ty thoát nước đã...",
+# "Bệnh viện quá tải", "CLB" (the club). The Assembly, the government and the Party alone are
+# one body each.
+_GENERIC_ORG = _ORG_CUES - {"quốc hội", "chính phủ", "đảng"}
 # Kin words: before a name they make a person ("chị Nga", "anh Đức"). Capitalised alone, out of
 # respect or at a sentence start, they are never a name ("Anh nói đúng", "Cảm ơn Bác"), nor are
 # "Tôi" or "Đi" opening a line. "Anh" is also Britain: a place after a place cue.
@@ -247,6 +251,8 @@ def entities(words: list[str], starts: Collection[int] = ()) -> list[Entity]:
         if pronoun and not place:
             return  # "Anh nói đúng", "Cảm ơn Bác"; but "nước Anh", "tại Anh", "Mỹ và Anh"
         key = name.lower()
+        if key in _GENERIC_ORG:
+            return
         if key not in seen and len(name) > 1:
             seen.add(key)
             out.append(Entity(text=name, type=_type(name, prev)))
