@@ -233,6 +233,7 @@ def entities(words: list[str], starts: Collection[int] = ()) -> list[Entity]:
             titled = run.pop(0)
             start += 1
         name = " ".join(run)
+        key = name.lower()
         at_sentence_start = start == 0 or words[start - 1] in _SENT_END or start in starts
         single = len(run) == 1 and " " not in run[0]
         if (
@@ -240,20 +241,17 @@ def entities(words: list[str], starts: Collection[int] = ()) -> list[Entity]:
             and single
             and not titled
             and not _ACRONYM.match(name)
-            and name.lower() not in LOCATIONS
+            and key not in LOCATIONS
         ):
             return
         prev = titled or (words[start - 1] if start > 0 else "")
-        pronoun = single and not titled and name.lower() in _NEVER_ALONE
-        place = name.lower() in LOCATIONS and (
+        pronoun = single and not titled and key in _NEVER_ALONE
+        place = key in LOCATIONS and (
             prev.lower() in _PLACE_CUES or _listed_with_place(words, start)
         )
         if pronoun and not place:
             return  # "Anh nói đúng", "Cảm ơn Bác"; but "nước Anh", "tại Anh", "Mỹ và Anh"
-        key = name.lower()
-        if key in _GENERIC_ORG:
-            return
-        if key not in seen and len(name) > 1:
+        if key not in seen and key not in _GENERIC_ORG and len(name) > 1:
             seen.add(key)
             out.append(Entity(text=name, type=_type(name, prev)))
 

@@ -47,7 +47,7 @@ _NUMBER = re.compile(r"(?<![\w.,])\d{1,20}(?:[.,:/]\d{1,20}){0,8}(?![\w])")
 _WORD_SPLIT = re.compile(r"(\w+)", re.UNICODE)  # words at the odd places of its split
 _REPEAT = re.compile(r"([^\W\d_])\1{2,}", re.UNICODE)  # letters only: "1000" stays
 _SPACES = re.compile(r"\s+")
-_CC = re.compile(r"(?<=\d)\s?cc\b", re.IGNORECASE)
+_CC = re.compile(r"(?<=\d)\s?(?:cc|CC)\b")
 """An engine's "150 cc" is "150 phân khối", not the vulgar "cc" (a motorbike forum read as toxic)."""
 _EMOTICON = re.compile(
     "|".join(re.escape(e) for e in sorted(EMOTICONS, key=len, reverse=True))
@@ -210,8 +210,7 @@ def normalize(text: str) -> Normalized:
     text = _EMOJI.sub(emoji, text)
     text = _EMOTICON.sub(emoticon, text)
     text = _PRICE.sub(price, text)
-    if "cc" in text or "CC" in text:
-        text = _CC.sub(" phân khối", text)
+    text = _CC.sub(" phân khối", text)
     if _NUMBER.search(text):
         feats.append("<num>")
     plain = text
